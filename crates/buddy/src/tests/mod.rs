@@ -1,0 +1,5 @@
+//! Host tests for the buddy allocator.
+
+mod invariants;
+mod stress;
+mod unit;

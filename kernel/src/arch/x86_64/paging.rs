@@ -1,0 +1,340 @@
+//! 4-level page tables: the kernel's address space (higher-half image, direct map of physical memory, MMIO window)
+//! and user address spaces that share the kernel half.
+//!
+//! Layout of the kernel half:
+//! - `0xffff_8000_0000_0000` direct map of all physical memory (at least the first 4 GiB), no-execute;
+//! - `0xffff_c000_0000_0000` MMIO window, uncached;
+//! - `0xffff_ffff_8000_0000` the kernel image, section by section: text RX, rodata R, data/bss RW (W^X).
+
+use crate::mm::frames::{self, OutOfMemory};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use x86_64::structures::paging::{PageTable, PageTableFlags as F};
+use x86_64::PhysAddr;
+
+/// Start of the direct map of physical memory.
+pub const PHYS_OFFSET: u64 = 0xffff_8000_0000_0000;
+/// Start of the MMIO window.
+pub const MMIO_BASE: u64 = 0xffff_c000_0000_0000;
+const MMIO_SIZE: u64 = 512 << 30;
+/// Where the kernel image is linked: virtual = KERNEL_VMA + physical.
+pub const KERNEL_VMA: u64 = 0xffff_ffff_8000_0000;
+/// First address above user space (the canonical lower half ends at 0x0000_7fff_ffff_ffff).
+pub const USER_END: u64 = 0x0000_8000_0000_0000;
+/// The page size.
+pub const PAGE_SIZE: u64 = 4096;
+
+/// Physical memory above this is not covered by the boot page tables; tables built before the switch stay below it.
+const BOOT_DIRECT_MAP_LIMIT: u64 = 4 << 30;
+
+static NX_ON: AtomicBool = AtomicBool::new(false);
+static KERNEL_PML4: AtomicU64 = AtomicU64::new(0);
+static MMIO_NEXT: AtomicU64 = AtomicU64::new(MMIO_BASE);
+static DIRECT_MAP_END: AtomicU64 = AtomicU64::new(BOOT_DIRECT_MAP_LIMIT);
+
+/// How a page may be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MapFlags {
+    pub writable: bool,
+    pub executable: bool,
+    pub user: bool,
+    pub uncached: bool,
+}
+
+impl MapFlags {
+    pub const KERNEL_RW: MapFlags = MapFlags { writable: true, executable: false, user: false, uncached: false };
+    pub const KERNEL_RO: MapFlags = MapFlags { writable: false, executable: false, user: false, uncached: false };
+    pub const KERNEL_RX: MapFlags = MapFlags { writable: false, executable: true, user: false, uncached: false };
+
+    fn to_entry_flags(self) -> F {
+        let mut f = F::PRESENT;
+        if self.writable {
+            f |= F::WRITABLE;
+        }
+        if self.user {
+            f |= F::USER_ACCESSIBLE;
+        } else {
+            f |= F::GLOBAL;
+        }
+        if !self.executable && NX_ON.load(Ordering::Relaxed) {
+            f |= F::NO_EXECUTE;
+        }
+        if self.uncached {
+            f |= F::NO_CACHE | F::WRITE_THROUGH;
+        }
+        f
+    }
+}
+
+/// Failure to map a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapError {
+    OutOfMemory,
+    AlreadyMapped,
+    /// The address is not canonical, not page-aligned, or in the wrong half.
+    BadAddress,
+}
+
+impl From<OutOfMemory> for MapError {
+    fn from(_: OutOfMemory) -> Self {
+        MapError::OutOfMemory
+    }
+}
+
+/// The kernel-virtual address of physical address `phys` in the direct map.
+#[inline]
+pub fn phys_to_virt(phys: u64) -> u64 {
+    phys + PHYS_OFFSET
+}
+
+/// Whether `virt` lies in the direct map, and if so its physical address.
+pub fn direct_map_to_phys(virt: u64) -> Option<u64> {
+    let end = PHYS_OFFSET + DIRECT_MAP_END.load(Ordering::Relaxed);
+    (PHYS_OFFSET..end).contains(&virt).then(|| virt - PHYS_OFFSET)
+}
+
+fn table(phys: u64) -> &'static mut PageTable {
+    // SAFETY: `phys` is the physical address of a page table page owned by the paging code (allocated by it or the
+    // boot code); the direct map covers it. Page tables are only modified under the owning address space's lock
+    // or, for the kernel half, during single-threaded boot and through the MMIO allocator's atomic bump.
+    unsafe { &mut *(phys_to_virt(phys) as *mut PageTable) }
+}
+
+fn new_table() -> Result<u64, OutOfMemory> {
+    let phys = frames::alloc_zeroed_below(0, BOOT_DIRECT_MAP_LIMIT / PAGE_SIZE)?;
+    Ok(phys)
+}
+
+fn index(virt: u64, level: u32) -> usize {
+    ((virt >> (12 + 9 * (level - 1))) & 0x1ff) as usize
+}
+
+/// Walk to the level-1 table entry for `virt`, creating intermediate tables if `create`.
+fn walk_create(pml4: u64, virt: u64, user: bool) -> Result<&'static mut x86_64::structures::paging::page_table::PageTableEntry, MapError> {
+    let mut table_phys = pml4;
+    for level in [4u32, 3, 2] {
+        let entry = &mut table(table_phys)[index(virt, level)];
+        if entry.is_unused() {
+            let t = new_table()?;
+            let mut flags = F::PRESENT | F::WRITABLE;
+            if user {
+                flags |= F::USER_ACCESSIBLE;
+            }
+            entry.set_addr(PhysAddr::new(t), flags);
+        } else if entry.flags().contains(F::HUGE_PAGE) {
+            return Err(MapError::AlreadyMapped);
+        } else if user && !entry.flags().contains(F::USER_ACCESSIBLE) {
+            return Err(MapError::BadAddress);
+        }
+        table_phys = entry.addr().as_u64();
+    }
+    Ok(&mut table(table_phys)[index(virt, 1)])
+}
+
+/// Translate `virt` in the address space rooted at `pml4`: physical address and whether user/writable.
+pub fn translate(pml4: u64, virt: u64) -> Option<(u64, F)> {
+    let mut table_phys = pml4;
+    for level in [4u32, 3, 2, 1] {
+        let entry = &table(table_phys)[index(virt, level)];
+        if !entry.flags().contains(F::PRESENT) {
+            return None;
+        }
+        if level == 1 || entry.flags().contains(F::HUGE_PAGE) {
+            let page_mask = (1u64 << (12 + 9 * (level - 1))) - 1;
+            return Some((entry.addr().as_u64() + (virt & page_mask), entry.flags()));
+        }
+        table_phys = entry.addr().as_u64();
+    }
+    None
+}
+
+fn invalidate(virt: u64) {
+    x86_64::instructions::tlb::flush(x86_64::VirtAddr::new(virt));
+}
+
+fn canonical(virt: u64) -> bool {
+    virt < USER_END || virt >= 0xffff_8000_0000_0000
+}
+
+/// Map one 4 KiB page.
+pub fn map_page(pml4: u64, virt: u64, phys: u64, flags: MapFlags) -> Result<(), MapError> {
+    if virt % PAGE_SIZE != 0 || phys % PAGE_SIZE != 0 || !canonical(virt) || (virt < USER_END) != flags.user {
+        return Err(MapError::BadAddress);
+    }
+    let entry = walk_create(pml4, virt, flags.user)?;
+    if !entry.is_unused() {
+        return Err(MapError::AlreadyMapped);
+    }
+    entry.set_addr(PhysAddr::new(phys), flags.to_entry_flags());
+    Ok(())
+}
+
+/// Remove the mapping of one 4 KiB page; returns the physical page it mapped.
+pub fn unmap_page(pml4: u64, virt: u64) -> Option<u64> {
+    let mut table_phys = pml4;
+    for level in [4u32, 3, 2] {
+        let entry = &table(table_phys)[index(virt, level)];
+        if !entry.flags().contains(F::PRESENT) || entry.flags().contains(F::HUGE_PAGE) {
+            return None;
+        }
+        table_phys = entry.addr().as_u64();
+    }
+    let entry = &mut table(table_phys)[index(virt, 1)];
+    if !entry.flags().contains(F::PRESENT) {
+        return None;
+    }
+    let phys = entry.addr().as_u64();
+    entry.set_unused();
+    invalidate(virt);
+    Some(phys)
+}
+
+/// The kernel's own top-level table.
+pub fn kernel_pml4() -> u64 {
+    KERNEL_PML4.load(Ordering::Relaxed)
+}
+
+/// The top-level table currently loaded on this CPU.
+pub fn current_pml4() -> u64 {
+    x86_64::registers::control::Cr3::read().0.start_address().as_u64()
+}
+
+/// Load an address space on this CPU.
+pub fn activate(pml4: u64) {
+    use x86_64::registers::control::{Cr3, Cr3Flags};
+    use x86_64::structures::paging::PhysFrame;
+    let frame = PhysFrame::containing_address(PhysAddr::new(pml4));
+    // SAFETY: every address space shares the kernel half (copied from the kernel table), so the code and stack in use
+    // stay mapped across the switch.
+    unsafe { Cr3::write(frame, Cr3Flags::empty()) };
+}
+
+extern "C" {
+    static __text_start: u8;
+    static __text_end: u8;
+    static __rodata_start: u8;
+    static __rodata_end: u8;
+    static __data_start: u8;
+    static __bss_end: u8;
+}
+
+fn linker_addr(sym: &u8) -> u64 {
+    sym as *const u8 as u64
+}
+
+/// Build the kernel address space and switch to it. Single-threaded boot only.
+///
+/// `phys_limit` is the end of the highest RAM region: the direct map covers `[0, max(phys_limit, 4 GiB))`.
+pub fn init_kernel_space(phys_limit: u64, nx: bool, huge_1g: bool) -> Result<(), MapError> {
+    NX_ON.store(nx, Ordering::Relaxed);
+    let pml4 = new_table()?;
+
+    // Direct map, with 1 GiB pages where the CPU has them, else 2 MiB pages.
+    let end = phys_limit.max(BOOT_DIRECT_MAP_LIMIT).next_multiple_of(1 << 30);
+    let mut flags = F::PRESENT | F::WRITABLE | F::GLOBAL | F::HUGE_PAGE;
+    if nx {
+        flags |= F::NO_EXECUTE;
+    }
+    let mut phys = 0u64;
+    while phys < end {
+        let virt = PHYS_OFFSET + phys;
+        let pml4e = &mut table(pml4)[index(virt, 4)];
+        if pml4e.is_unused() {
+            pml4e.set_addr(PhysAddr::new(new_table()?), F::PRESENT | F::WRITABLE);
+        }
+        let pdpt = pml4e.addr().as_u64();
+        if huge_1g {
+            table(pdpt)[index(virt, 3)].set_addr(PhysAddr::new(phys), flags);
+            phys += 1 << 30;
+        } else {
+            let pd = new_table()?;
+            table(pdpt)[index(virt, 3)].set_addr(PhysAddr::new(pd), F::PRESENT | F::WRITABLE);
+            for i in 0..512u64 {
+                table(pd)[i as usize].set_addr(PhysAddr::new(phys + i * (2 << 20)), flags);
+            }
+            phys += 1 << 30;
+        }
+    }
+    DIRECT_MAP_END.store(end, Ordering::Relaxed);
+
+    // The MMIO window's top-level slot exists from the start so every address space shares it.
+    let mmio_slot = &mut table(pml4)[index(MMIO_BASE, 4)];
+    mmio_slot.set_addr(PhysAddr::new(new_table()?), F::PRESENT | F::WRITABLE);
+
+    // Kernel image, section by section.
+    // SAFETY: linker-defined symbols; only their addresses are used.
+    let (text, text_end, ro, ro_end, data, data_end) = unsafe {
+        (
+            linker_addr(&__text_start),
+            linker_addr(&__text_end),
+            linker_addr(&__rodata_start),
+            linker_addr(&__rodata_end),
+            linker_addr(&__data_start),
+            linker_addr(&__bss_end),
+        )
+    };
+    for (start, end, f) in [
+        (text, text_end, MapFlags::KERNEL_RX),
+        (ro, ro_end, MapFlags::KERNEL_RO),
+        (data, data_end, MapFlags::KERNEL_RW),
+    ] {
+        let mut va = start & !(PAGE_SIZE - 1);
+        while va < end {
+            map_page(pml4, va, va - KERNEL_VMA, f)?;
+            va += PAGE_SIZE;
+        }
+    }
+
+    KERNEL_PML4.store(pml4, Ordering::Relaxed);
+    activate(pml4);
+    Ok(())
+}
+
+/// Map `len` bytes of device memory at `phys`, uncached; returns the virtual address of `phys`.
+pub fn map_mmio(phys: u64, len: u64) -> Result<u64, MapError> {
+    let first = phys & !(PAGE_SIZE - 1);
+    let last = phys.checked_add(len.max(1)).ok_or(MapError::BadAddress)?.next_multiple_of(PAGE_SIZE);
+    let size = last - first;
+    let base = MMIO_NEXT.fetch_add(size, Ordering::Relaxed);
+    if base + size > MMIO_BASE + MMIO_SIZE {
+        return Err(MapError::OutOfMemory);
+    }
+    let flags = MapFlags { writable: true, executable: false, user: false, uncached: true };
+    let mut off = 0;
+    while off < size {
+        map_page(kernel_pml4(), base + off, first + off, flags)?;
+        off += PAGE_SIZE;
+    }
+    Ok(base + (phys - first))
+}
+
+/// A fresh top-level table for a user address space: empty lower half, kernel half shared.
+pub fn new_user_pml4() -> Result<u64, OutOfMemory> {
+    let pml4 = frames::alloc_zeroed()?;
+    let kernel = table(kernel_pml4());
+    let user = table(pml4);
+    for i in 256..512 {
+        user[i] = kernel[i].clone();
+    }
+    Ok(pml4)
+}
+
+/// Free every user page and page table of an address space, then its top-level table.
+pub fn destroy_user_space(pml4: u64) {
+    free_level(pml4, 4, 0..256);
+}
+
+fn free_level(table_phys: u64, level: u32, range: core::ops::Range<usize>) {
+    for i in range {
+        let entry = table(table_phys)[i].clone();
+        if !entry.flags().contains(F::PRESENT) {
+            continue;
+        }
+        let child = entry.addr().as_u64();
+        if level > 1 && !entry.flags().contains(F::HUGE_PAGE) {
+            free_level(child, level - 1, 0..512);
+        } else {
+            frames::free(child);
+        }
+    }
+    frames::free(table_phys);
+}

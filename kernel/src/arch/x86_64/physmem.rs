@@ -1,0 +1,70 @@
+//! Raw access to physical memory through the direct map. Every other module reaches physical memory through the
+//! safe functions here.
+
+use super::paging::{phys_to_virt, PAGE_SIZE};
+use basalt_buddy::FrameMeta;
+
+/// Borrow `len` bytes of physical memory at `phys` that nothing else will write for the kernel's lifetime
+/// (boot-loader data such as the initrd, which the frame allocator keeps reserved).
+pub fn reserved_bytes(phys: u64, len: u64) -> &'static [u8] {
+    // SAFETY: callers pass ranges the frame allocator excludes (initrd, ACPI tables); the direct map covers them.
+    unsafe { core::slice::from_raw_parts(phys_to_virt(phys) as *const u8, len as usize) }
+}
+
+/// Copy physical memory into `buf` (boot info parsing); false if the range is outside the early direct map.
+pub fn read(phys: u64, buf: &mut [u8]) -> bool {
+    let Some(end) = phys.checked_add(buf.len() as u64) else { return false };
+    if end > 4 << 30 {
+        return false;
+    }
+    // SAFETY: the boot page tables and the kernel's direct map both cover physical 0..4 GiB.
+    unsafe {
+        core::ptr::copy_nonoverlapping(phys_to_virt(phys) as *const u8, buf.as_mut_ptr(), buf.len());
+    }
+    true
+}
+
+/// A reader over physical memory for the boot-info parsers.
+pub struct BootMemory;
+
+impl basalt_bootinfo::PhysRead for BootMemory {
+    fn read(&self, phys: u64, buf: &mut [u8]) -> bool {
+        read(phys, buf)
+    }
+}
+
+/// Turn physical memory at `phys` into the frame allocator's metadata array (`count` entries), zeroed.
+pub fn carve_frame_meta(phys: u64, count: usize) -> &'static mut [FrameMeta] {
+    let ptr = phys_to_virt(phys) as *mut FrameMeta;
+    // SAFETY: the caller took [phys, phys + count * size_of::<FrameMeta>()) out of the usable memory before the
+    // frame allocator saw it, so nothing else aliases it; it lies in the boot direct map (below 4 GiB). All-zero
+    // bytes are a valid (reserved) FrameMeta, as basalt-buddy documents, so the slice is initialised after the fill.
+    unsafe {
+        core::ptr::write_bytes(ptr, 0, count);
+        core::slice::from_raw_parts_mut(ptr, count)
+    }
+}
+
+/// Fill `pages` pages at `phys` with zeros.
+pub fn zero_pages(phys: u64, pages: u64) {
+    // SAFETY: the caller owns these frames (just allocated); the direct map covers them.
+    unsafe { core::ptr::write_bytes(phys_to_virt(phys) as *mut u8, 0, (pages * PAGE_SIZE) as usize) }
+}
+
+/// Copy `src` into physical memory at `phys`.
+pub fn write(phys: u64, src: &[u8]) {
+    // SAFETY: the caller owns the destination frames (allocated for a user page being filled).
+    unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), phys_to_virt(phys) as *mut u8, src.len()) }
+}
+
+/// Read a word at kernel virtual address `addr` inside a heap block.
+pub fn read_word(addr: usize) -> usize {
+    // SAFETY: the slab allocator only passes addresses inside blocks it obtained from the frame allocator.
+    unsafe { core::ptr::read(addr as *const usize) }
+}
+
+/// Write a word at kernel virtual address `addr` inside a heap block.
+pub fn write_word(addr: usize, value: usize) {
+    // SAFETY: as in read_word; the word is free (a free-list link or slab header), not a live object.
+    unsafe { core::ptr::write(addr as *mut usize, value) }
+}

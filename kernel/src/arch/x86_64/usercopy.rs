@@ -1,0 +1,102 @@
+//! Copying between kernel and user memory with fault recovery: a fault inside the copy loop is turned into a
+//! short count (and so `EFAULT`) instead of a kernel crash. SMAP is lifted (STAC/CLAC) only around the copy.
+
+use super::idt::TrapFrame;
+use core::arch::global_asm;
+use core::sync::atomic::{AtomicU8, Ordering};
+
+/// Non-zero when SMAP is on, read by the assembly (STAC/CLAC fault with #UD on CPUs without SMAP).
+#[no_mangle]
+static USERCOPY_SMAP: AtomicU8 = AtomicU8::new(0);
+
+global_asm!(
+    r#"
+    .section .text.usercopy, "ax"
+    .global usercopy_raw
+/* usize usercopy_raw(dst, src, len): returns the number of bytes NOT copied. */
+usercopy_raw:
+    mov rcx, rdx
+    cmp byte ptr [rip + USERCOPY_SMAP], 0
+    je 1f
+    stac
+1:
+    .global usercopy_insn
+usercopy_insn:
+    rep movsb
+    cmp byte ptr [rip + USERCOPY_SMAP], 0
+    je 2f
+    clac
+2:  xor eax, eax
+    ret
+    .global usercopy_fixup
+usercopy_fixup:
+    cmp byte ptr [rip + USERCOPY_SMAP], 0
+    je 3f
+    clac
+3:  mov rax, rcx
+    ret
+    "#
+);
+
+extern "C" {
+    fn usercopy_raw(dst: *mut u8, src: *const u8, len: usize) -> usize;
+    static usercopy_insn: u8;
+    static usercopy_fixup: u8;
+}
+
+/// Tell the copy routine whether SMAP is on (boot CPU, before any user program runs).
+pub fn init(smap: bool) {
+    USERCOPY_SMAP.store(smap as u8, Ordering::Relaxed);
+}
+
+/// Called by the page-fault handler for kernel-mode faults: if the fault is in the copy loop, resume at the fixup.
+pub fn fixup(frame: &mut TrapFrame) -> bool {
+    // SAFETY: only the addresses of the labels are taken.
+    let (insn, fix) = unsafe { (&usercopy_insn as *const u8 as u64, &usercopy_fixup as *const u8 as u64) };
+    if frame.rip == insn {
+        frame.rip = fix;
+        true
+    } else {
+        false
+    }
+}
+
+/// Copy `len` bytes from `src` to `dst` where one side is user memory whose range the caller has checked lies in
+/// the user half. Returns the number of bytes not copied (non-zero after a fault).
+///
+/// # Safety
+/// The kernel-side range must be valid for the access; the user-side range must be below `USER_END`.
+unsafe fn copy_raw(dst: *mut u8, src: *const u8, len: usize) -> usize {
+    // SAFETY: per the contract; faults on the user side are recovered by `fixup`.
+    unsafe { usercopy_raw(dst, src, len) }
+}
+
+fn user_range_ok(addr: u64, len: usize) -> bool {
+    matches!(addr.checked_add(len as u64), Some(end) if end <= super::paging::USER_END)
+}
+
+/// Copy from user memory at `src` into `dst`. `EFAULT` if any byte is outside user space or not mapped.
+pub fn copy_from_user(dst: &mut [u8], src: u64) -> Result<(), basalt_linux_abi::Errno> {
+    if !user_range_ok(src, dst.len()) {
+        return Err(basalt_linux_abi::Errno::EFAULT);
+    }
+    // SAFETY: `dst` is a valid kernel buffer; the source range lies in the user half (checked), faults are fixed up.
+    match unsafe { copy_raw(dst.as_mut_ptr(), src as *const u8, dst.len()) } {
+        0 => Ok(()),
+        _ => Err(basalt_linux_abi::Errno::EFAULT),
+    }
+}
+
+/// Copy `src` into user memory at `dst`. `EFAULT` if any byte is outside user space or not mapped.
+///
+/// Note: pages are written through the user's mapping, so read-only user pages also fault (EFAULT).
+pub fn copy_to_user(dst: u64, src: &[u8]) -> Result<(), basalt_linux_abi::Errno> {
+    if !user_range_ok(dst, src.len()) {
+        return Err(basalt_linux_abi::Errno::EFAULT);
+    }
+    // SAFETY: as in copy_from_user, the other way round.
+    match unsafe { copy_raw(dst as *mut u8, src.as_ptr(), src.len()) } {
+        0 => Ok(()),
+        _ => Err(basalt_linux_abi::Errno::EFAULT),
+    }
+}

@@ -1,0 +1,4 @@
+//! Memory management: physical frames (buddy allocator) and the kernel heap (slab caches).
+
+pub mod frames;
+pub mod heap;

@@ -1,0 +1,107 @@
+//! System call dispatch: Linux numbers and argument registers in, `Result<usize, Errno>` out.
+//! Unimplemented calls return `ENOSYS` and are logged once by name.
+#![forbid(unsafe_code)]
+
+use crate::arch::{idt::TrapFrame, power, usercopy};
+use basalt_linux_abi::{nr, reboot, syscall_name, Errno};
+use core::sync::atomic::{AtomicU64, Ordering};
+
+/// Arguments of one call, in Linux's register order.
+#[derive(Clone, Copy, Debug)]
+pub struct Args([u64; 6]);
+
+impl Args {
+    fn from_frame(f: &TrapFrame) -> Self {
+        Args([f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9])
+    }
+    fn get(&self, i: usize) -> u64 {
+        self.0[i]
+    }
+}
+
+/// Entry from the architecture's syscall path: run the call and put the result in rax.
+pub fn handle(frame: &mut TrapFrame) {
+    let number = frame.rax as usize;
+    let result = dispatch(number, Args::from_frame(frame));
+    frame.rax = match result {
+        Ok(v) => v as u64,
+        Err(e) => e.as_return() as u64,
+    };
+}
+
+fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
+    match number {
+        nr::WRITE => sys_write(args.get(0), args.get(1), args.get(2)),
+        nr::GETPID => Ok(crate::process::current_pid() as usize),
+        nr::EXIT | nr::EXIT_GROUP => crate::process::exit_current(args.get(0) as i32, None),
+        nr::REBOOT => sys_reboot(args.get(0) as u32, args.get(1) as u32, args.get(2) as u32),
+        _ => {
+            not_implemented(number);
+            Err(Errno::ENOSYS)
+        }
+    }
+}
+
+/// One bit per syscall number already reported.
+static REPORTED: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
+
+fn not_implemented(number: usize) {
+    let (word, bit) = (number / 64, number % 64);
+    let first = match REPORTED.get(word) {
+        Some(w) => w.fetch_or(1 << bit, Ordering::Relaxed) & (1 << bit) == 0,
+        None => true,
+    };
+    if first {
+        match syscall_name(number) {
+            Some(name) => log::warn!("syscall {name} ({number}) not implemented: ENOSYS"),
+            None => log::warn!("unknown syscall {number}: ENOSYS"),
+        }
+    }
+}
+
+/// Largest chunk copied from user memory at a time.
+const WRITE_CHUNK: usize = 512;
+
+fn sys_write(fd: u64, buf: u64, count: u64) -> Result<usize, Errno> {
+    // fds 0, 1 and 2 are the console, opened read-write for init as on Linux.
+    if fd > 2 {
+        return Err(Errno::EBADF);
+    }
+    let count = count.min(isize::MAX as u64) as usize;
+    let mut done = 0usize;
+    let mut chunk = [0u8; WRITE_CHUNK];
+    while done < count {
+        let n = (count - done).min(WRITE_CHUNK);
+        if let Err(e) = usercopy::copy_from_user(&mut chunk[..n], buf.wrapping_add(done as u64)) {
+            // Like Linux: a fault after some bytes were written is a short write.
+            return if done > 0 { Ok(done) } else { Err(e) };
+        }
+        crate::console::write(&chunk[..n]);
+        done += n;
+    }
+    Ok(done)
+}
+
+fn sys_reboot(magic1: u32, magic2: u32, cmd: u32) -> Result<usize, Errno> {
+    if magic1 != reboot::MAGIC1 || !reboot::MAGIC2.contains(&magic2) {
+        return Err(Errno::EINVAL);
+    }
+    match cmd {
+        reboot::CMD_CAD_ON | reboot::CMD_CAD_OFF => Ok(0),
+        reboot::CMD_POWER_OFF => {
+            log::info!("reboot: Power down");
+            power::power_off();
+            log::error!("reboot: power off failed; System halted");
+            crate::arch::cpu::halt_forever()
+        }
+        reboot::CMD_RESTART | reboot::CMD_RESTART2 => {
+            log::info!("reboot: Restarting system");
+            power::reset()
+        }
+        reboot::CMD_HALT => {
+            log::info!("reboot: System halted");
+            crate::arch::cpu::halt_forever()
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}

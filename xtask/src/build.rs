@@ -1,0 +1,60 @@
+//! `build`: the kernel (with its symbol table embedded) and the initramfs.
+
+use crate::cargo::{self, Profile};
+use crate::initramfs::Initramfs;
+use crate::paths::Paths;
+use anyhow::{anyhow, Context, Result};
+use std::fs;
+
+/// Builds out/basalt.elf and out/initramfs.cpio.gz.
+pub fn build_all(paths: &Paths, profile: Profile) -> Result<()> {
+    build_kernel(paths, profile)?;
+    build_initramfs(paths, profile)
+}
+
+/// Builds the kernel, embeds its symbol table and writes out/basalt.elf.
+pub fn build_kernel(paths: &Paths, profile: Profile) -> Result<()> {
+    let built =
+        cargo::build_bare_metal_binary(paths.root(), "basalt-kernel", "basalt-kernel", profile)?;
+    let mut image = fs::read(&built).with_context(|| format!("reading {}", built.display()))?;
+    let report = basalt_ksyms::embed(&mut image).map_err(|error| {
+        anyhow!(
+            "embedding the symbol table into {}: {error}",
+            built.display()
+        )
+    })?;
+    let destination = paths.kernel_elf();
+    write_artifact(paths, &destination, &image)?;
+    println!(
+        "kernel: {} ({} KiB, {} symbols)",
+        paths.display(&destination),
+        image.len().div_ceil(1024),
+        report.symbols
+    );
+    Ok(())
+}
+
+/// Builds /init and writes out/initramfs.cpio.gz.
+pub fn build_initramfs(paths: &Paths, profile: Profile) -> Result<()> {
+    let init = cargo::build_bare_metal_binary(paths.root(), "basalt-init", "init", profile)?;
+    let init_bytes = fs::read(&init).with_context(|| format!("reading {}", init.display()))?;
+    let mut image = Initramfs::new();
+    image.add_dir("dev", 0o755)?;
+    image.add_file("init", 0o755, init_bytes)?;
+    let compressed = image.to_cpio_gz()?;
+    let destination = paths.initramfs();
+    write_artifact(paths, &destination, &compressed)?;
+    println!(
+        "initramfs: {} ({} KiB, {} entries)",
+        paths.display(&destination),
+        compressed.len().div_ceil(1024),
+        image.len()
+    );
+    Ok(())
+}
+
+fn write_artifact(paths: &Paths, destination: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    fs::create_dir_all(paths.out())
+        .with_context(|| format!("creating {}", paths.out().display()))?;
+    fs::write(destination, bytes).with_context(|| format!("writing {}", destination.display()))
+}

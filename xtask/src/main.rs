@@ -1,0 +1,268 @@
+//! `cargo xtask`: builds, boots and tests Basalt.
+//!
+//! Every artifact lands in `out/` at the workspace root: `basalt.elf`,
+//! `initramfs.cpio.gz`, `basalt.iso` and `logs/<scenario>.log`.
+
+mod build;
+mod cargo;
+mod cpio;
+mod expect;
+mod host_tools;
+mod initramfs;
+mod iso;
+mod paths;
+mod qemu;
+mod results;
+mod scenarios;
+mod test;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use paths::Paths;
+use std::process::ExitCode;
+
+/// Build, run and test the Basalt kernel.
+#[derive(Parser, Debug)]
+#[command(name = "cargo xtask", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Build the kernel (out/basalt.elf) and the initramfs (out/initramfs.cpio.gz).
+    Build(ProfileArgs),
+    /// Build, then boot in QEMU with the serial console on this terminal (Ctrl-A X quits).
+    Run(RunArgs),
+    /// Build, then make a GRUB rescue ISO (out/basalt.iso) that boots on BIOS and UEFI.
+    Iso(ProfileArgs),
+    /// Run host unit tests, build, then boot every QEMU scenario; exits non-zero on any failure.
+    Test(TestArgs),
+}
+
+/// Which Cargo profile to build with.
+#[derive(Args, Debug, Clone, Copy)]
+struct ProfileArgs {
+    /// Optimized build (the default).
+    #[arg(long, conflicts_with = "debug")]
+    release: bool,
+    /// Unoptimized build.
+    #[arg(long)]
+    debug: bool,
+}
+
+impl ProfileArgs {
+    fn profile(self) -> cargo::Profile {
+        if self.debug {
+            cargo::Profile::Debug
+        } else {
+            cargo::Profile::Release
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    #[command(flatten)]
+    profile: ProfileArgs,
+    /// CPU emulation: tcg (any host, uses `-cpu max`) or kvm (uses `-cpu host`).
+    #[arg(long, value_enum, default_value_t = qemu::Accel::Tcg)]
+    accel: qemu::Accel,
+    /// Number of CPUs.
+    #[arg(long, default_value_t = 2)]
+    smp: u32,
+    /// Guest memory, in QEMU syntax (e.g. 256M, 4G).
+    #[arg(long, default_value = "256M")]
+    mem: String,
+    /// Extra kernel command line, appended after `console=ttyS0`.
+    #[arg(long, default_value = "")]
+    append: String,
+    /// `basalt` for out/basalt.elf, or the path of another kernel image to boot with the same initramfs.
+    #[arg(long, default_value = "basalt")]
+    kernel: String,
+    /// Boot out/basalt.iso from a CD-ROM through GRUB instead of loading the kernel directly.
+    #[arg(long)]
+    iso: bool,
+    /// With --iso: boot through UEFI firmware (OVMF) instead of BIOS.
+    #[arg(long, requires = "iso")]
+    uefi: bool,
+}
+
+#[derive(Args, Debug)]
+struct TestArgs {
+    /// Run only these QEMU scenarios (repeatable); default: all.
+    #[arg(long = "scenario", value_name = "NAME")]
+    scenarios: Vec<String>,
+    /// Skip the host unit tests.
+    #[arg(long)]
+    skip_host: bool,
+    /// List the QEMU scenarios and exit.
+    #[arg(long)]
+    list: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<ExitCode> {
+    let paths = Paths::discover();
+    match command {
+        Command::Build(args) => {
+            build::build_all(&paths, args.profile())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Iso(args) => {
+            host_tools::ensure(host_tools::ISO_TOOLS)?;
+            build::build_all(&paths, args.profile())?;
+            iso::build_iso(&paths)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run(args) => run(&paths, args),
+        Command::Test(args) => {
+            if args.list {
+                for scenario in scenarios::SCENARIOS {
+                    println!("{}", scenario.name);
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let options = test::TestOptions {
+                only_scenarios: args.scenarios,
+                skip_host: args.skip_host,
+            };
+            let all_passed = test::run_all(&paths, &options)?;
+            Ok(if all_passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+fn run(paths: &Paths, args: RunArgs) -> Result<ExitCode> {
+    let mut tools = vec![host_tools::Tool::Qemu];
+    if args.iso {
+        tools.extend_from_slice(host_tools::ISO_TOOLS);
+    }
+    if args.uefi {
+        tools.push(host_tools::Tool::Ovmf);
+    }
+    host_tools::ensure(&tools)?;
+
+    let custom_kernel = args.kernel != "basalt";
+    if custom_kernel && args.iso {
+        anyhow::bail!(
+            "--kernel {} cannot be combined with --iso (the ISO always holds Basalt)",
+            args.kernel
+        );
+    }
+    if custom_kernel {
+        build::build_initramfs(paths, args.profile.profile())?;
+    } else {
+        build::build_all(paths, args.profile.profile())?;
+    }
+
+    let boot = if args.iso {
+        iso::build_iso(paths)?;
+        if !args.append.is_empty() {
+            eprintln!(
+                "xtask: note: --append is ignored with --iso (the command line is in grub.cfg)"
+            );
+        }
+        let firmware = if args.uefi {
+            qemu::Firmware::Uefi(
+                host_tools::find_ovmf()
+                    .ok_or_else(|| anyhow::anyhow!("OVMF firmware not found"))?,
+            )
+        } else {
+            qemu::Firmware::Bios
+        };
+        qemu::Boot::Cdrom {
+            iso: paths.iso(),
+            firmware,
+        }
+    } else {
+        let kernel = if custom_kernel {
+            args.kernel.into()
+        } else {
+            paths.kernel_elf()
+        };
+        qemu::Boot::Direct {
+            kernel,
+            initrd: paths.initramfs(),
+            append: qemu::console_command_line(&args.append),
+        }
+    };
+    let machine = qemu::Machine {
+        accel: args.accel,
+        cpu: args.accel.default_cpu(),
+        memory: args.mem,
+        smp: Some(args.smp),
+        boot,
+    };
+    let status = qemu::run_interactive(paths, &machine)?;
+    Ok(ExitCode::from(qemu::map_exit_status(status)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn run_defaults() {
+        let cli = Cli::try_parse_from(["xtask", "run"]).expect("parses");
+        let Command::Run(args) = cli.command else {
+            panic!("not run")
+        };
+        assert_eq!(args.accel, qemu::Accel::Tcg);
+        assert_eq!(args.smp, 2);
+        assert_eq!(args.mem, "256M");
+        assert_eq!(args.kernel, "basalt");
+        assert!(!args.iso && !args.uefi);
+        assert_eq!(args.profile.profile(), cargo::Profile::Release);
+    }
+
+    #[test]
+    fn uefi_needs_iso_and_profiles_conflict() {
+        assert!(Cli::try_parse_from(["xtask", "run", "--uefi"]).is_err());
+        assert!(Cli::try_parse_from(["xtask", "run", "--iso", "--uefi"]).is_ok());
+        assert!(Cli::try_parse_from(["xtask", "build", "--release", "--debug"]).is_err());
+        let cli = Cli::try_parse_from(["xtask", "build", "--debug"]).expect("parses");
+        let Command::Build(args) = cli.command else {
+            panic!("not build")
+        };
+        assert_eq!(args.profile(), cargo::Profile::Debug);
+    }
+
+    #[test]
+    fn test_scenario_filter_repeats() {
+        let cli = Cli::try_parse_from([
+            "xtask",
+            "test",
+            "--scenario",
+            "ktest",
+            "--scenario",
+            "panic",
+        ])
+        .expect("parses");
+        let Command::Test(args) = cli.command else {
+            panic!("not test")
+        };
+        assert_eq!(args.scenarios, ["ktest", "panic"]);
+    }
+}

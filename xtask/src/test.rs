@@ -1,0 +1,395 @@
+//! `test`: host unit tests, build + ISO, then every QEMU scenario; one total.
+
+use crate::cargo::{self, Profile};
+use crate::expect::{check_log, last_lines, normalize_serial};
+use crate::host_tools::{self, Tool};
+use crate::qemu::{self, Accel, Boot, Console, Firmware, Machine};
+use crate::results::{parse_cargo_test_output, parse_ktest_log, Counts};
+use crate::scenarios::{self, Scenario, ScenarioBoot};
+use crate::{build, iso};
+use anyhow::{anyhow, Context, Result};
+use std::io::Write;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// How many log lines to show for a failed scenario.
+const FAILURE_TAIL_LINES: usize = 40;
+
+/// Options of `cargo xtask test`.
+#[derive(Debug, Default)]
+pub struct TestOptions {
+    /// Scenario names to run; empty = all.
+    pub only_scenarios: Vec<String>,
+    /// Skip `cargo test` on the host.
+    pub skip_host: bool,
+}
+
+/// Runs everything, prints `N passed, M failed` last, and returns whether all passed.
+pub fn run_all(paths: &crate::paths::Paths, options: &TestOptions) -> Result<bool> {
+    let selected =
+        scenarios::select(&options.only_scenarios).map_err(|message| anyhow!(message))?;
+    let mut total = Counts::default();
+    if !options.skip_host {
+        total.add(run_host_tests(paths)?);
+    }
+    host_tools::ensure(&tools_needed(&selected))?;
+
+    let built = report_step("build", build::build_all(paths, Profile::Release));
+    let needs_iso = selected.iter().any(|scenario| scenario.boot.needs_iso());
+    let iso_built = built && needs_iso && report_step("iso", iso::build_iso(paths));
+
+    for scenario in selected {
+        let ready = built && (iso_built || !scenario.boot.needs_iso());
+        if !ready {
+            println!(
+                "qemu: {} ... FAILED (not run: the build failed)",
+                scenario.name
+            );
+            total.record(false);
+            continue;
+        }
+        let outcome = run_scenario(paths, scenario)?;
+        total.add(outcome.ktest_cases);
+        total.record(outcome.passed);
+    }
+    println!("{} passed, {} failed", total.passed, total.failed);
+    std::io::stdout().flush()?;
+    Ok(total.failed == 0)
+}
+
+/// The host tools the selected scenarios need.
+fn tools_needed(selected: &[&Scenario]) -> Vec<Tool> {
+    let mut tools = Vec::new();
+    if !selected.is_empty() {
+        tools.push(Tool::Qemu);
+    }
+    if selected.iter().any(|scenario| scenario.boot.needs_iso()) {
+        tools.extend_from_slice(host_tools::ISO_TOOLS);
+    }
+    if selected
+        .iter()
+        .any(|scenario| scenario.boot == ScenarioBoot::IsoUefi)
+    {
+        tools.push(Tool::Ovmf);
+    }
+    tools
+}
+
+/// Prints an error from a build step; returns whether it succeeded.
+fn report_step(name: &str, result: Result<()>) -> bool {
+    match result {
+        Ok(()) => true,
+        Err(error) => {
+            println!("{name}: FAILED: {error:#}");
+            false
+        }
+    }
+}
+
+/// `cargo test` for every workspace package except the freestanding ones.
+fn run_host_tests(paths: &crate::paths::Paths) -> Result<Counts> {
+    let args = [
+        "test",
+        "--workspace",
+        "--exclude",
+        "basalt-kernel",
+        "--exclude",
+        "basalt-init",
+    ];
+    println!("host: cargo {}", args.join(" "));
+    std::io::stdout().flush()?;
+    let started = Instant::now();
+    let output = cargo::command(paths.root())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run cargo test")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let counts = host_test_counts(&stdout, output.status.success());
+    if !output.status.success() {
+        println!("{stderr}{stdout}");
+    }
+    println!(
+        "host: {} passed, {} failed ({:.1} s)",
+        counts.passed,
+        counts.failed,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(counts)
+}
+
+/// Summed result lines; a failed run without failed tests (e.g. a compile
+/// error) counts as one failure.
+fn host_test_counts(stdout: &str, success: bool) -> Counts {
+    let mut counts = parse_cargo_test_output(stdout);
+    if !success && counts.failed == 0 {
+        counts.record(false);
+    }
+    counts
+}
+
+/// What one scenario contributed.
+struct ScenarioOutcome {
+    passed: bool,
+    ktest_cases: Counts,
+}
+
+fn run_scenario(paths: &crate::paths::Paths, scenario: &Scenario) -> Result<ScenarioOutcome> {
+    print!("qemu: {} ... ", scenario.name);
+    std::io::stdout().flush()?;
+    let machine = match machine_for(paths, scenario) {
+        Ok(machine) => machine,
+        Err(error) => {
+            println!("FAILED (not run: {error:#})");
+            return Ok(ScenarioOutcome {
+                passed: false,
+                ktest_cases: Counts::default(),
+            });
+        }
+    };
+    qemu::prepare_firmware(paths, &machine)?;
+    let args = qemu::build_args(Console::Captured, &machine, &paths.ovmf_vars());
+    let log_path = paths.logs().join(format!("{}.log", scenario.name));
+    let run = qemu::run_captured(&args, Duration::from_secs(scenario.timeout_secs), &log_path)?;
+    let log = normalize_serial(&run.output);
+    let evaluation = evaluate(scenario, run.exit_code, run.timed_out, &log);
+    let seconds = run.elapsed.as_secs_f64();
+    if evaluation.problems.is_empty() {
+        println!("ok ({seconds:.1} s)");
+    } else {
+        println!("FAILED ({seconds:.1} s)");
+        for problem in &evaluation.problems {
+            println!("    {problem}");
+        }
+    }
+    if scenario.ktest {
+        let cases = evaluation.ktest_cases;
+        println!("ktest: {} passed, {} failed", cases.passed, cases.failed);
+        for name in &evaluation.failed_cases {
+            println!("    ktest case FAILED: {name}");
+        }
+    }
+    if !evaluation.problems.is_empty() {
+        println!("    qemu {}", qemu::shell_words(&args));
+        println!(
+            "    last {FAILURE_TAIL_LINES} lines of {}:",
+            paths.display(&log_path)
+        );
+        for line in last_lines(&log, FAILURE_TAIL_LINES) {
+            println!("    | {line}");
+        }
+    }
+    Ok(ScenarioOutcome {
+        passed: evaluation.problems.is_empty(),
+        ktest_cases: evaluation.ktest_cases,
+    })
+}
+
+/// The QEMU machine of a scenario.
+fn machine_for(paths: &crate::paths::Paths, scenario: &Scenario) -> Result<Machine> {
+    let boot = match scenario.boot {
+        ScenarioBoot::Direct { append } => Boot::Direct {
+            kernel: paths.kernel_elf(),
+            initrd: paths.initramfs(),
+            append: append.to_owned(),
+        },
+        ScenarioBoot::IsoBios => Boot::Cdrom {
+            iso: paths.iso(),
+            firmware: Firmware::Bios,
+        },
+        ScenarioBoot::IsoUefi => {
+            let ovmf = host_tools::find_ovmf().ok_or_else(|| anyhow!("OVMF firmware not found"))?;
+            Boot::Cdrom {
+                iso: paths.iso(),
+                firmware: Firmware::Uefi(ovmf),
+            }
+        }
+    };
+    Ok(Machine {
+        accel: Accel::Tcg,
+        cpu: scenario.cpu,
+        memory: scenario.memory.to_owned(),
+        smp: scenario.smp,
+        boot,
+    })
+}
+
+/// Judgement of one finished run.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Evaluation {
+    /// Why the scenario failed; empty = passed.
+    problems: Vec<String>,
+    /// ktest case tally (ktest scenario only).
+    ktest_cases: Counts,
+    /// Names of failed ktest cases.
+    failed_cases: Vec<String>,
+}
+
+fn evaluate(scenario: &Scenario, exit_code: Option<i32>, timed_out: bool, log: &str) -> Evaluation {
+    let mut evaluation = Evaluation::default();
+    if timed_out {
+        evaluation.problems.push(format!(
+            "timed out after {} s (QEMU killed)",
+            scenario.timeout_secs
+        ));
+    } else if exit_code != Some(scenario.exit_status) {
+        let actual = exit_code.map_or_else(
+            || "none (killed by a signal)".to_owned(),
+            |code| code.to_string(),
+        );
+        evaluation.problems.push(format!(
+            "QEMU exit status {actual}, expected {}",
+            scenario.exit_status
+        ));
+    }
+    evaluation
+        .problems
+        .extend(check_log(log, scenario.expected, scenario.forbidden));
+    if scenario.ktest {
+        let report = parse_ktest_log(log);
+        evaluation.ktest_cases = report.case_counts();
+        evaluation.failed_cases = report
+            .cases
+            .iter()
+            .filter(|(_, passed)| !passed)
+            .map(|(name, _)| name.clone())
+            .collect();
+        evaluation.problems.extend(report.problems());
+    }
+    evaluation
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(name: &str) -> &'static Scenario {
+        scenarios::select(&[name.to_owned()]).expect("known")[0]
+    }
+
+    #[test]
+    fn ktest_run_counts_cases() {
+        let log = "ktest: a ... ok\nktest: b ... FAILED\nktest: c ... ok\nktest: done, 2 passed, 1 failed\n";
+        let evaluation = evaluate(scenario("ktest"), Some(33), false, log);
+        assert!(evaluation.problems.is_empty(), "{:?}", evaluation.problems);
+        assert_eq!(
+            evaluation.ktest_cases,
+            Counts {
+                passed: 2,
+                failed: 1
+            }
+        );
+        assert_eq!(evaluation.failed_cases, ["b"]);
+    }
+
+    #[test]
+    fn ktest_without_summary_fails() {
+        let evaluation = evaluate(scenario("ktest"), Some(33), false, "ktest: a ... ok\n");
+        assert_eq!(evaluation.problems.len(), 2, "{:?}", evaluation.problems);
+        assert_eq!(
+            evaluation.ktest_cases,
+            Counts {
+                passed: 1,
+                failed: 0
+            }
+        );
+    }
+
+    #[test]
+    fn wrong_exit_status_and_timeout_are_problems() {
+        let log = "Kernel panic: x\nBacktrace:\n";
+        assert!(evaluate(scenario("panic"), Some(35), false, log)
+            .problems
+            .is_empty());
+        let wrong = evaluate(scenario("panic"), Some(0), false, log);
+        assert_eq!(wrong.problems, ["QEMU exit status 0, expected 35"]);
+        let killed = evaluate(scenario("panic"), None, true, log);
+        assert_eq!(killed.problems, ["timed out after 90 s (QEMU killed)"]);
+        let signaled = evaluate(scenario("panic"), None, false, log);
+        assert_eq!(
+            signaled.problems,
+            ["QEMU exit status none (killed by a signal), expected 35"]
+        );
+    }
+
+    #[test]
+    fn missing_lines_are_listed() {
+        let evaluation = evaluate(
+            scenario("smp4-16m"),
+            Some(0),
+            false,
+            "Hello from Basalt /init!\n",
+        );
+        assert_eq!(evaluation.problems, ["missing \"4 CPUs online\""]);
+    }
+
+    #[test]
+    fn host_counts_treat_a_silent_failure_as_one_failure() {
+        let ok = "test result: ok. 4 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s";
+        assert_eq!(
+            host_test_counts(ok, true),
+            Counts {
+                passed: 4,
+                failed: 0
+            }
+        );
+        assert_eq!(
+            host_test_counts(ok, false),
+            Counts {
+                passed: 4,
+                failed: 1
+            }
+        );
+        let failing =
+            "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out";
+        assert_eq!(
+            host_test_counts(failing, false),
+            Counts {
+                passed: 3,
+                failed: 2
+            }
+        );
+        assert_eq!(
+            host_test_counts("", false),
+            Counts {
+                passed: 0,
+                failed: 1
+            }
+        );
+    }
+
+    #[test]
+    fn tools_follow_the_selection() {
+        let direct = [scenario("ktest")];
+        assert_eq!(tools_needed(&direct), [Tool::Qemu]);
+        let uefi = [scenario("iso-uefi")];
+        let tools = tools_needed(&uefi);
+        assert!(tools.contains(&Tool::GrubEfi) && tools.contains(&Tool::Ovmf));
+        assert!(tools_needed(&[]).is_empty());
+    }
+
+    #[test]
+    fn machines_match_the_table() {
+        let paths = crate::paths::Paths::with_root("/w");
+        let machine = machine_for(&paths, scenario("boot-pvh")).expect("direct");
+        assert_eq!(machine.cpu, qemu::Cpu::Qemu64);
+        assert_eq!(
+            machine.boot,
+            Boot::Direct {
+                kernel: "/w/out/basalt.elf".into(),
+                initrd: "/w/out/initramfs.cpio.gz".into(),
+                append: "console=ttyS0 -- first second".into()
+            }
+        );
+        let iso = machine_for(&paths, scenario("iso-bios")).expect("bios");
+        assert_eq!(
+            iso.boot,
+            Boot::Cdrom {
+                iso: "/w/out/basalt.iso".into(),
+                firmware: Firmware::Bios
+            }
+        );
+        assert_eq!((iso.memory.as_str(), iso.smp), ("256M", None));
+    }
+}
