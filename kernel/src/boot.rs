@@ -55,7 +55,7 @@ pub fn start(protocol: u32, info_phys: u64) -> ! {
     let features = cpu::features();
     // NX must be on before the kernel page tables (which use it) are loaded.
     cpu::enable_protections(&features);
-    init_memory(boot_info, &features);
+    init_memory(boot_info, &features, boot_structure_range(protocol, info_phys));
     init_cpu0(&features);
     let platform = init_platform(boot_info);
     init_clocks(&features, &platform);
@@ -101,10 +101,21 @@ fn warn_unknown_params(cmdline: &Cmdline) {
     log::warn!("Unknown kernel command line parameters \"{list}\", will be passed to user space.");
 }
 
-fn init_memory(boot_info: &'static BootInfo, features: &cpu::Features) {
+/// The boot loader's information structure, kept out of the allocator: the Multiboot2 one holds the copy of the
+/// ACPI RSDP that the kernel reads after memory management is up.
+fn boot_structure_range(protocol: u32, info_phys: u64) -> Range<u64> {
+    let mut size = [0u8; 4];
+    let len = match protocol {
+        entry::BOOT_PROTOCOL_MULTIBOOT2 if physmem::read(info_phys, &mut size) => u32::from_le_bytes(size) as u64,
+        _ => 4096,
+    };
+    info_phys & !4095..(info_phys + len.min(1 << 20)).next_multiple_of(4096)
+}
+
+fn init_memory(boot_info: &'static BootInfo, features: &cpu::Features, boot_structure: Range<u64>) {
     let kernel = kernel_image_range();
     let initrd = boot_info.initrd().unwrap_or(0..0);
-    let reserved = [kernel.clone(), initrd.start & !4095..initrd.end.next_multiple_of(4096)];
+    let reserved = [kernel.clone(), initrd.start & !4095..initrd.end.next_multiple_of(4096), boot_structure];
     match mm::frames::init(boot_info, &reserved) {
         Ok(bytes) => log::info!(
             "Memory: {}K available ({}K kernel, {}K initrd)",

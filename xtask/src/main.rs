@@ -23,7 +23,7 @@ use std::process::ExitCode;
 
 /// Build, run and test the Basalt kernel.
 #[derive(Parser, Debug)]
-#[command(name = "cargo xtask", version, about)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", version, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -9,6 +9,7 @@ use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -241,28 +242,46 @@ pub fn map_exit_status(code: Option<i32>) -> u8 {
 /// Result of a captured run.
 #[derive(Debug)]
 pub struct CapturedRun {
-    /// QEMU's exit code; None if it was killed (timeout or signal).
+    /// QEMU's exit code; None if it was killed (timeout, abort or signal).
     pub exit_code: Option<i32>,
-    /// Whether it was killed for running past the timeout.
+    /// Killed for running past the timeout.
     pub timed_out: bool,
+    /// Killed because the abort rule matched and QEMU did not exit within the grace period.
+    pub aborted: bool,
     /// Serial output followed by QEMU's stderr, as raw bytes.
     pub output: Vec<u8>,
     /// Wall-clock time.
     pub elapsed: Duration,
 }
 
+/// When a captured run is given up.
+pub struct StopRules<'a> {
+    /// Kill QEMU after this long.
+    pub timeout: Duration,
+    /// Checked against the output so far; once true, QEMU gets `grace` more
+    /// time to exit by itself (e.g. a panicking kernel that halts instead of
+    /// exiting would otherwise use up the whole timeout).
+    pub abort_when: &'a dyn Fn(&[u8]) -> bool,
+    /// Time left to QEMU after `abort_when` matched.
+    pub grace: Duration,
+}
+
 /// Runs QEMU with no stdin, serial captured into `log_path` as it arrives
-/// (so a hanging run can be watched), and kills it after `timeout`.
-pub fn run_captured(args: &[OsString], timeout: Duration, log_path: &Path) -> Result<CapturedRun> {
+/// (so a hanging run can be watched), and kills it as `rules` say.
+pub fn run_captured(
+    args: &[OsString],
+    rules: &StopRules<'_>,
+    log_path: &Path,
+) -> Result<CapturedRun> {
     let mut command = Command::new(QEMU);
     command.args(args);
-    run_command_captured(command, timeout, log_path)
+    run_command_captured(command, rules, log_path)
 }
 
 /// [`run_captured`] for any program.
 fn run_command_captured(
     mut command: Command,
-    timeout: Duration,
+    rules: &StopRules<'_>,
     log_path: &Path,
 ) -> Result<CapturedRun> {
     if let Some(parent) = log_path.parent() {
@@ -277,20 +296,22 @@ fn run_command_captured(
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("cannot start {program}"))?;
-    let serial = child
-        .stdout
-        .take()
-        .map(|stdout| thread::spawn(move || copy_into_log(stdout, log)));
+    let serial_bytes = Arc::new(Mutex::new(Vec::new()));
+    let serial = child.stdout.take().map(|stdout| {
+        let sink = Arc::clone(&serial_bytes);
+        thread::spawn(move || copy_into_log(stdout, log, &sink))
+    });
     let stderr = child
         .stderr
         .take()
         .map(|stderr| thread::spawn(move || read_all(stderr)));
 
-    let (exit_code, timed_out) = wait_with_timeout(&mut child, timeout)?;
+    let end = supervise(&mut child, rules, &serial_bytes)?;
     let elapsed = started.elapsed();
-    let mut output = serial
-        .and_then(|thread| thread.join().ok())
-        .unwrap_or_default();
+    if let Some(thread) = serial {
+        let _ = thread.join();
+    }
+    let mut output = std::mem::take(&mut *lock(&serial_bytes));
     let stderr = stderr
         .and_then(|thread| thread.join().ok())
         .unwrap_or_default();
@@ -302,43 +323,78 @@ fn run_command_captured(
         log.write_all(&tail)?;
     }
     Ok(CapturedRun {
-        exit_code,
-        timed_out,
+        exit_code: match end {
+            RunEnd::Exited(code) => code,
+            RunEnd::TimedOut | RunEnd::Aborted => None,
+        },
+        timed_out: end == RunEnd::TimedOut,
+        aborted: end == RunEnd::Aborted,
         output,
         elapsed,
     })
 }
 
-/// Waits for `child`, killing it at the deadline: (exit code, timed out).
-fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Result<(Option<i32>, bool)> {
-    let deadline = Instant::now() + timeout;
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RunEnd {
+    Exited(Option<i32>),
+    TimedOut,
+    Aborted,
+}
+
+/// Waits for `child`, killing it at the timeout or after the abort grace period.
+fn supervise(child: &mut Child, rules: &StopRules<'_>, output: &Mutex<Vec<u8>>) -> Result<RunEnd> {
+    let timeout_at = Instant::now() + rules.timeout;
+    let mut abort_at: Option<Instant> = None;
+    let mut checked_len = 0;
     loop {
         if let Some(status) = child.try_wait()? {
-            return Ok((status.code(), false));
+            return Ok(RunEnd::Exited(status.code()));
         }
-        if Instant::now() >= deadline {
+        if abort_at.is_none() {
+            let output = lock(output);
+            if output.len() != checked_len {
+                checked_len = output.len();
+                if (rules.abort_when)(&output) {
+                    abort_at = Some(Instant::now() + rules.grace);
+                }
+            }
+        }
+        let now = Instant::now();
+        let end = if now >= timeout_at {
+            Some(RunEnd::TimedOut)
+        } else if abort_at.is_some_and(|at| now >= at) {
+            Some(RunEnd::Aborted)
+        } else {
+            None
+        };
+        if let Some(end) = end {
             // Kill only our own child, by its handle.
             let _ = child.kill();
             child.wait()?;
-            return Ok((None, true));
+            return Ok(end);
         }
         thread::sleep(Duration::from_millis(50));
     }
 }
 
-/// Copies a pipe into the log file as data arrives; returns everything read.
-fn copy_into_log(mut pipe: impl Read, mut log: File) -> Vec<u8> {
-    let mut everything = Vec::new();
+/// Locks the shared output; a panicked writer thread leaves usable bytes behind.
+fn lock(output: &Mutex<Vec<u8>>) -> std::sync::MutexGuard<'_, Vec<u8>> {
+    output
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Copies a pipe into the log file and `sink` as data arrives.
+fn copy_into_log(mut pipe: impl Read, mut log: File, sink: &Mutex<Vec<u8>>) {
     let mut chunk = [0u8; 4096];
     while let Ok(count) = pipe.read(&mut chunk) {
         let Some(data) = chunk.get(..count).filter(|data| !data.is_empty()) else {
             break;
         };
-        everything.extend_from_slice(data);
+        lock(sink).extend_from_slice(data);
         // A failing log write must not stop us from draining QEMU's pipe.
         let _ = log.write_all(data);
     }
-    everything
 }
 
 fn read_all(mut pipe: impl Read) -> Vec<u8> {
@@ -479,18 +535,33 @@ mod tests {
         directory
     }
 
+    fn never(_: &[u8]) -> bool {
+        false
+    }
+
+    fn rules(timeout: Duration, abort_when: &dyn Fn(&[u8]) -> bool) -> StopRules<'_> {
+        StopRules {
+            timeout,
+            abort_when,
+            grace: Duration::from_millis(100),
+        }
+    }
+
+    fn shell(script: &str) -> Command {
+        let mut command = Command::new("sh");
+        command.args(["-c", script]);
+        command
+    }
+
     #[test]
     fn captured_run_logs_serial_then_stderr() {
         let directory = temp_dir("captured");
         let log_path = directory.join("logs/ok.log");
-        let mut command = Command::new("sh");
-        command.args([
-            "-c",
-            "printf 'line 1\\r\\nline 2\\n'; echo oops >&2; exit 33",
-        ]);
-        let run = run_command_captured(command, Duration::from_secs(60), &log_path).expect("runs");
+        let command = shell("printf 'line 1\\r\\nline 2\\n'; echo oops >&2; exit 33");
+        let run = run_command_captured(command, &rules(Duration::from_secs(60), &never), &log_path)
+            .expect("runs");
         assert_eq!(run.exit_code, Some(33));
-        assert!(!run.timed_out);
+        assert!(!run.timed_out && !run.aborted);
         let expected = b"line 1\r\nline 2\n\n--- qemu stderr ---\noops\n";
         assert_eq!(run.output, expected);
         assert_eq!(fs::read(&log_path).expect("log"), expected);
@@ -501,14 +572,35 @@ mod tests {
     fn captured_run_is_killed_at_the_timeout() {
         let directory = temp_dir("timeout");
         let log_path = directory.join("hang.log");
-        let mut command = Command::new("sh");
         // exec: the process we kill is the one holding the pipe.
-        command.args(["-c", "echo started; exec sleep 30"]);
-        let run =
-            run_command_captured(command, Duration::from_millis(200), &log_path).expect("runs");
-        assert!(run.timed_out);
+        let command = shell("echo started; exec sleep 30");
+        let run = run_command_captured(
+            command,
+            &rules(Duration::from_millis(200), &never),
+            &log_path,
+        )
+        .expect("runs");
+        assert!(run.timed_out && !run.aborted);
         assert_eq!(run.exit_code, None);
         assert_eq!(run.output, b"started\n");
+        fs::remove_dir_all(&directory).expect("cleanup");
+    }
+
+    #[test]
+    fn captured_run_is_aborted_after_the_grace_period() {
+        let directory = temp_dir("abort");
+        let log_path = directory.join("panic.log");
+        let command = shell("echo 'Kernel panic'; exec sleep 30");
+        let saw_panic = |output: &[u8]| output.windows(5).any(|window| window == b"panic");
+        let run = run_command_captured(
+            command,
+            &rules(Duration::from_secs(60), &saw_panic),
+            &log_path,
+        )
+        .expect("runs");
+        assert!(run.aborted && !run.timed_out);
+        assert_eq!(run.exit_code, None);
+        assert_eq!(run.output, b"Kernel panic\n");
         fs::remove_dir_all(&directory).expect("cleanup");
     }
 
@@ -518,8 +610,9 @@ mod tests {
         let log_path = directory.join("tee.log");
         let log = File::create(&log_path).expect("log");
         let data: Vec<u8> = (0..10_000u32).map(|index| (index % 251) as u8).collect();
-        let copied = copy_into_log(data.as_slice(), log);
-        assert_eq!(copied, data);
+        let sink = Mutex::new(Vec::new());
+        copy_into_log(data.as_slice(), log, &sink);
+        assert_eq!(*lock(&sink), data);
         assert_eq!(fs::read(&log_path).expect("read log"), data);
         fs::remove_dir_all(&directory).expect("cleanup");
     }

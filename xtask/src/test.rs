@@ -12,6 +12,10 @@ use std::io::Write;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+/// How long QEMU may keep running after a forbidden line appeared (time
+/// enough for a backtrace to be printed, and for a kernel to exit by itself).
+const ABORT_GRACE: Duration = Duration::from_secs(5);
+
 /// How many log lines to show for a failed scenario.
 const FAILURE_TAIL_LINES: usize = 40;
 
@@ -151,9 +155,29 @@ fn run_scenario(paths: &crate::paths::Paths, scenario: &Scenario) -> Result<Scen
     qemu::prepare_firmware(paths, &machine)?;
     let args = qemu::build_args(Console::Captured, &machine, &paths.ovmf_vars());
     let log_path = paths.logs().join(format!("{}.log", scenario.name));
-    let run = qemu::run_captured(&args, Duration::from_secs(scenario.timeout_secs), &log_path)?;
+    // A forbidden line (a panic) decides the outcome; don't wait for the timeout.
+    let saw_forbidden = |output: &[u8]| {
+        let text = normalize_serial(output);
+        scenario
+            .forbidden
+            .iter()
+            .any(|pattern| pattern.is_found_in(&text).unwrap_or(false))
+    };
+    let rules = qemu::StopRules {
+        timeout: Duration::from_secs(scenario.timeout_secs),
+        abort_when: &saw_forbidden,
+        grace: ABORT_GRACE,
+    };
+    let run = qemu::run_captured(&args, &rules, &log_path)?;
     let log = normalize_serial(&run.output);
-    let evaluation = evaluate(scenario, run.exit_code, run.timed_out, &log);
+    let end = if run.timed_out {
+        RunEnd::TimedOut
+    } else if run.aborted {
+        RunEnd::Aborted
+    } else {
+        RunEnd::Exited(run.exit_code)
+    };
+    let evaluation = evaluate(scenario, end, &log);
     let seconds = run.elapsed.as_secs_f64();
     if evaluation.problems.is_empty() {
         println!("ok ({seconds:.1} s)");
@@ -226,22 +250,39 @@ struct Evaluation {
     failed_cases: Vec<String>,
 }
 
-fn evaluate(scenario: &Scenario, exit_code: Option<i32>, timed_out: bool, log: &str) -> Evaluation {
+/// How a QEMU run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RunEnd {
+    /// QEMU exited (None: killed by a signal).
+    Exited(Option<i32>),
+    /// Killed at the timeout.
+    TimedOut,
+    /// Killed after a forbidden line appeared and QEMU kept running.
+    Aborted,
+}
+
+fn evaluate(scenario: &Scenario, end: RunEnd, log: &str) -> Evaluation {
     let mut evaluation = Evaluation::default();
-    if timed_out {
-        evaluation.problems.push(format!(
+    match end {
+        RunEnd::TimedOut => evaluation.problems.push(format!(
             "timed out after {} s (QEMU killed)",
             scenario.timeout_secs
-        ));
-    } else if exit_code != Some(scenario.exit_status) {
-        let actual = exit_code.map_or_else(
-            || "none (killed by a signal)".to_owned(),
-            |code| code.to_string(),
-        );
-        evaluation.problems.push(format!(
-            "QEMU exit status {actual}, expected {}",
-            scenario.exit_status
-        ));
+        )),
+        RunEnd::Aborted => evaluation.problems.push(format!(
+            "QEMU killed {} s after a forbidden line appeared",
+            ABORT_GRACE.as_secs()
+        )),
+        RunEnd::Exited(code) if code != Some(scenario.exit_status) => {
+            let actual = code.map_or_else(
+                || "none (killed by a signal)".to_owned(),
+                |code| code.to_string(),
+            );
+            evaluation.problems.push(format!(
+                "QEMU exit status {actual}, expected {}",
+                scenario.exit_status
+            ));
+        }
+        RunEnd::Exited(_) => {}
     }
     evaluation
         .problems
@@ -271,7 +312,7 @@ mod tests {
     #[test]
     fn ktest_run_counts_cases() {
         let log = "ktest: a ... ok\nktest: b ... FAILED\nktest: c ... ok\nktest: done, 2 passed, 1 failed\n";
-        let evaluation = evaluate(scenario("ktest"), Some(33), false, log);
+        let evaluation = evaluate(scenario("ktest"), RunEnd::Exited(Some(33)), log);
         assert!(evaluation.problems.is_empty(), "{:?}", evaluation.problems);
         assert_eq!(
             evaluation.ktest_cases,
@@ -285,7 +326,11 @@ mod tests {
 
     #[test]
     fn ktest_without_summary_fails() {
-        let evaluation = evaluate(scenario("ktest"), Some(33), false, "ktest: a ... ok\n");
+        let evaluation = evaluate(
+            scenario("ktest"),
+            RunEnd::Exited(Some(33)),
+            "ktest: a ... ok\n",
+        );
         assert_eq!(evaluation.problems.len(), 2, "{:?}", evaluation.problems);
         assert_eq!(
             evaluation.ktest_cases,
@@ -299,14 +344,14 @@ mod tests {
     #[test]
     fn wrong_exit_status_and_timeout_are_problems() {
         let log = "Kernel panic: x\nBacktrace:\n";
-        assert!(evaluate(scenario("panic"), Some(35), false, log)
+        assert!(evaluate(scenario("panic"), RunEnd::Exited(Some(35)), log)
             .problems
             .is_empty());
-        let wrong = evaluate(scenario("panic"), Some(0), false, log);
+        let wrong = evaluate(scenario("panic"), RunEnd::Exited(Some(0)), log);
         assert_eq!(wrong.problems, ["QEMU exit status 0, expected 35"]);
-        let killed = evaluate(scenario("panic"), None, true, log);
+        let killed = evaluate(scenario("panic"), RunEnd::TimedOut, log);
         assert_eq!(killed.problems, ["timed out after 90 s (QEMU killed)"]);
-        let signaled = evaluate(scenario("panic"), None, false, log);
+        let signaled = evaluate(scenario("panic"), RunEnd::Exited(None), log);
         assert_eq!(
             signaled.problems,
             ["QEMU exit status none (killed by a signal), expected 35"]
@@ -317,8 +362,7 @@ mod tests {
     fn missing_lines_are_listed() {
         let evaluation = evaluate(
             scenario("smp4-16m"),
-            Some(0),
-            false,
+            RunEnd::Exited(Some(0)),
             "Hello from Basalt /init!\n",
         );
         assert_eq!(evaluation.problems, ["missing \"4 CPUs online\""]);

@@ -23,7 +23,7 @@ pub enum BootProtocol {
     Multiboot2,
 }
 
-/// Everything the kernel needs from the boot loader, in about 7.5 KiB of fixed storage.
+/// Everything the kernel needs from the boot loader, in roughly 7.3 KiB of fixed storage.
 ///
 /// Large enough that it should live in a `static` and be filled in place with
 /// [`parse_pvh_into`](crate::parse_pvh_into) or

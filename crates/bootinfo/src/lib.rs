@@ -34,10 +34,10 @@ pub use region::{MemoryRegion, RegionKind};
 pub use usable::UsableRanges;
 
 #[cfg(test)]
-mod test_support;
-#[cfg(test)]
 mod multiboot2_tests;
 #[cfg(test)]
 mod pvh_tests;
 #[cfg(test)]
 mod sanitize_tests;
+#[cfg(test)]
+mod test_support;

@@ -17,12 +17,19 @@ pub(crate) struct MemoryMap {
     len: usize,
 }
 
-const PLACEHOLDER: MemoryRegion = MemoryRegion { start: 0, len: 0, kind: RegionKind::Reserved };
+const PLACEHOLDER: MemoryRegion = MemoryRegion {
+    start: 0,
+    len: 0,
+    kind: RegionKind::Reserved,
+};
 
 impl MemoryMap {
     /// An empty map.
     pub(crate) const fn new() -> Self {
-        Self { regions: [PLACEHOLDER; MAX_REGIONS], len: 0 }
+        Self {
+            regions: [PLACEHOLDER; MAX_REGIONS],
+            len: 0,
+        }
     }
 
     /// Forgets all regions.
@@ -38,13 +45,22 @@ impl MemoryMap {
     /// Adds a raw entry: where it overlaps existing regions the kind with higher
     /// precedence wins, gaps it covers are filled with its kind, and equal neighbours are
     /// merged. Zero-length entries are ignored.
-    pub(crate) fn add(&mut self, start: u64, len: u64, kind: RegionKind) -> Result<(), BootInfoError> {
+    pub(crate) fn add(
+        &mut self,
+        start: u64,
+        len: u64,
+        kind: RegionKind,
+    ) -> Result<(), BootInfoError> {
         if len == 0 {
             return Ok(());
         }
-        let end = start.checked_add(len).ok_or(BootInfoError::AddressOverflow)?;
+        let end = start
+            .checked_add(len)
+            .ok_or(BootInfoError::AddressOverflow)?;
         let mut cursor = start;
-        let mut index = self.regions().partition_point(|region| region.end() <= start);
+        let mut index = self
+            .regions()
+            .partition_point(|region| region.end() <= start);
         while cursor < end {
             let next = self.regions().get(index).copied();
             match next {
@@ -83,7 +99,11 @@ impl MemoryMap {
         to: u64,
         kind: RegionKind,
     ) -> Result<usize, BootInfoError> {
-        let region = self.regions().get(index).copied().ok_or(BootInfoError::TooManyRegions)?;
+        let region = self
+            .regions()
+            .get(index)
+            .copied()
+            .ok_or(BootInfoError::TooManyRegions)?;
         let mut slot = index;
         let middle = MemoryRegion::between(from, to, kind);
         if region.start < from {
@@ -101,7 +121,11 @@ impl MemoryMap {
     }
 
     fn set(&mut self, index: usize, region: MemoryRegion) {
-        if let Some(slot) = self.regions.get_mut(..self.len).and_then(|live| live.get_mut(index)) {
+        if let Some(slot) = self
+            .regions
+            .get_mut(..self.len)
+            .and_then(|live| live.get_mut(index))
+        {
             *slot = region;
         }
     }
@@ -110,7 +134,10 @@ impl MemoryMap {
         if self.len >= MAX_REGIONS || index > self.len {
             return Err(BootInfoError::TooManyRegions);
         }
-        let live = self.regions.get_mut(index..=self.len).ok_or(BootInfoError::TooManyRegions)?;
+        let live = self
+            .regions
+            .get_mut(index..=self.len)
+            .ok_or(BootInfoError::TooManyRegions)?;
         live.rotate_right(1);
         if let Some(first) = live.first_mut() {
             *first = region;

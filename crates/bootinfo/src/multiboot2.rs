@@ -102,7 +102,9 @@ fn fill(boot_info: &mut BootInfo, mem: &impl PhysRead, info: u64) -> Result<(), 
     let fixed: [u8; 8] = read_array(mem, info)?;
     let total_size = u64::from(u32_at(&fixed, 0));
     if total_size < 2 * TAG_HEADER_LEN {
-        return Err(BootInfoError::Malformed("total_size too small for an end tag"));
+        return Err(BootInfoError::Malformed(
+            "total_size too small for an end tag",
+        ));
     }
     if total_size > MAX_TOTAL_SIZE {
         return Err(BootInfoError::Malformed("total_size implausibly large"));
@@ -117,12 +119,17 @@ fn fill(boot_info: &mut BootInfo, mem: &impl PhysRead, info: u64) -> Result<(), 
     let mut offset = TAG_HEADER_LEN;
     loop {
         if offset + TAG_HEADER_LEN > total_size {
-            return Err(BootInfoError::Malformed("tags run past total_size without an end tag"));
+            return Err(BootInfoError::Malformed(
+                "tags run past total_size without an end tag",
+            ));
         }
         let phys = info + offset;
         let header: [u8; 8] = read_array(mem, phys)?;
         let tag_type = u32_at(&header, 0);
-        let tag = Tag { phys, size: u64::from(u32_at(&header, 4)) };
+        let tag = Tag {
+            phys,
+            size: u64::from(u32_at(&header, 4)),
+        };
         if tag.size < TAG_HEADER_LEN || offset + tag.size > total_size {
             return Err(BootInfoError::Malformed("tag size out of bounds"));
         }
@@ -130,7 +137,9 @@ fn fill(boot_info: &mut BootInfo, mem: &impl PhysRead, info: u64) -> Result<(), 
             TAG_END => break,
             TAG_CMDLINE => read_cmdline(boot_info, mem, tag)?,
             TAG_LOADER_NAME => {
-                boot_info.loader_name.read_c_string(mem, tag.body()?, tag.body_len())?;
+                boot_info
+                    .loader_name
+                    .read_c_string(mem, tag.body()?, tag.body_len())?;
                 boot_info.loader_name.keep_valid_prefix();
             }
             TAG_MODULE if !saw_module => {
@@ -162,8 +171,16 @@ fn fill(boot_info: &mut BootInfo, mem: &impl PhysRead, info: u64) -> Result<(), 
     Ok(())
 }
 
-fn read_cmdline(boot_info: &mut BootInfo, mem: &impl PhysRead, tag: Tag) -> Result<(), BootInfoError> {
-    if boot_info.cmdline.read_c_string(mem, tag.body()?, tag.body_len())? == StringEnd::Truncated {
+fn read_cmdline(
+    boot_info: &mut BootInfo,
+    mem: &impl PhysRead,
+    tag: Tag,
+) -> Result<(), BootInfoError> {
+    if boot_info
+        .cmdline
+        .read_c_string(mem, tag.body()?, tag.body_len())?
+        == StringEnd::Truncated
+    {
         return Err(BootInfoError::CmdlineTooLong);
     }
     if !boot_info.cmdline.validate() {
@@ -183,7 +200,11 @@ fn read_module(mem: &impl PhysRead, tag: Tag) -> Result<Option<(u64, u64)>, Boot
     Ok((end > start).then_some((start, end)))
 }
 
-fn read_memory_map(boot_info: &mut BootInfo, mem: &impl PhysRead, tag: Tag) -> Result<(), BootInfoError> {
+fn read_memory_map(
+    boot_info: &mut BootInfo,
+    mem: &impl PhysRead,
+    tag: Tag,
+) -> Result<(), BootInfoError> {
     tag.require(MEMORY_MAP_HEADER_LEN, "memory map tag too short")?;
     let layout: [u8; 8] = read_array(mem, tag.body()?)?;
     let entry_size = u64::from(u32_at(&layout, 0));
@@ -200,7 +221,9 @@ fn read_memory_map(boot_info: &mut BootInfo, mem: &impl PhysRead, tag: Tag) -> R
         let entry: [u8; MEMORY_MAP_ENTRY_LEN as usize] =
             read_array(mem, offset_address(entries, index * entry_size)?)?;
         let kind = RegionKind::from_e820(u32_at(&entry, 16));
-        boot_info.memory.add(u64_at(&entry, 0), u64_at(&entry, 8), kind)?;
+        boot_info
+            .memory
+            .add(u64_at(&entry, 0), u64_at(&entry, 8), kind)?;
     }
     Ok(())
 }
@@ -215,12 +238,22 @@ fn read_framebuffer(mem: &impl PhysRead, tag: Tag) -> Result<Framebuffer, BootIn
         padded[..FRAMEBUFFER_TAG_LEN as usize].copy_from_slice(&common);
         padded
     };
-    let field = |at: usize| ColorField { position: u8_at(&fields, at), size: u8_at(&fields, at + 1) };
+    let field = |at: usize| ColorField {
+        position: u8_at(&fields, at),
+        size: u8_at(&fields, at + 1),
+    };
     let format = match u8_at(&fields, 29) {
         0 => FramebufferFormat::Indexed,
         1 => {
-            tag.require(FRAMEBUFFER_RGB_TAG_LEN, "RGB framebuffer tag lacks colour info")?;
-            FramebufferFormat::Rgb { red: field(32), green: field(34), blue: field(36) }
+            tag.require(
+                FRAMEBUFFER_RGB_TAG_LEN,
+                "RGB framebuffer tag lacks colour info",
+            )?;
+            FramebufferFormat::Rgb {
+                red: field(32),
+                green: field(34),
+                blue: field(36),
+            }
         }
         2 => FramebufferFormat::EgaText,
         other => FramebufferFormat::Unknown(other),

@@ -11,7 +11,8 @@ pub trait PhysRead {
 
 /// `base + offset`, or an overflow error.
 pub(crate) fn offset_address(base: u64, offset: u64) -> Result<u64, BootInfoError> {
-    base.checked_add(offset).ok_or(BootInfoError::AddressOverflow)
+    base.checked_add(offset)
+        .ok_or(BootInfoError::AddressOverflow)
 }
 
 /// Reads `N` bytes at `phys`.

@@ -83,7 +83,9 @@ fn fill(info: &mut BootInfo, mem: &impl PhysRead, start_info: u64) -> Result<(),
         let module: [u8; MODLIST_ENTRY_LEN] = read_array(mem, modlist_paddr)?;
         let start = u64_at(&module, 0);
         let size = u64_at(&module, 8);
-        let end = start.checked_add(size).ok_or(BootInfoError::AddressOverflow)?;
+        let end = start
+            .checked_add(size)
+            .ok_or(BootInfoError::AddressOverflow)?;
         if size > 0 {
             info.initrd = Some((start, end));
         }
@@ -112,7 +114,8 @@ fn read_memory_map(
         let offset = (index * MEMMAP_ENTRY_LEN) as u64;
         let entry: [u8; MEMMAP_ENTRY_LEN] = read_array(mem, offset_address(table, offset)?)?;
         let kind = RegionKind::from_e820(u32_at(&entry, 16));
-        info.memory.add(u64_at(&entry, 0), u64_at(&entry, 8), kind)?;
+        info.memory
+            .add(u64_at(&entry, 0), u64_at(&entry, 8), kind)?;
     }
     Ok(())
 }

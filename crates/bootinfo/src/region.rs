@@ -60,7 +60,11 @@ impl MemoryRegion {
 
     /// The region from `start` to `end` (exclusive); `end >= start` is the caller's duty.
     pub(crate) const fn between(start: u64, end: u64, kind: RegionKind) -> Self {
-        Self { start, len: end.saturating_sub(start), kind }
+        Self {
+            start,
+            len: end.saturating_sub(start),
+            kind,
+        }
     }
 }
 

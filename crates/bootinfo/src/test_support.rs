@@ -13,7 +13,10 @@ pub(crate) struct FakeMemory {
 
 impl FakeMemory {
     pub(crate) fn new(base: u64, size: usize) -> Self {
-        Self { base, bytes: vec![0; size] }
+        Self {
+            base,
+            bytes: vec![0; size],
+        }
     }
 
     pub(crate) fn write(&mut self, phys: u64, data: &[u8]) {
@@ -38,7 +41,10 @@ impl PhysRead for FakeMemory {
         let Ok(offset) = usize::try_from(offset) else {
             return false;
         };
-        match offset.checked_add(buf.len()).and_then(|end| self.bytes.get(offset..end)) {
+        match offset
+            .checked_add(buf.len())
+            .and_then(|end| self.bytes.get(offset..end))
+        {
             Some(source) => {
                 buf.copy_from_slice(source);
                 true
@@ -95,9 +101,17 @@ impl PvhImage {
         mem.write_u32(PVH_START_INFO, self.magic);
         mem.write_u32(PVH_START_INFO + 4, self.version);
         mem.write_u32(PVH_START_INFO + 12, self.modules.len() as u32);
-        let modlist = if self.modules.is_empty() { 0 } else { PVH_MODLIST };
+        let modlist = if self.modules.is_empty() {
+            0
+        } else {
+            PVH_MODLIST
+        };
         mem.write_u64(PVH_START_INFO + 16, modlist);
-        let cmdline = if self.cmdline.is_some() { PVH_CMDLINE } else { 0 };
+        let cmdline = if self.cmdline.is_some() {
+            PVH_CMDLINE
+        } else {
+            0
+        };
         mem.write_u64(PVH_START_INFO + 24, cmdline);
         mem.write_u64(PVH_START_INFO + 32, self.rsdp);
         mem.write_u64(PVH_START_INFO + 40, PVH_MEMMAP);
@@ -144,7 +158,7 @@ impl Mb2Builder {
         self.bytes.extend_from_slice(&tag_type.to_le_bytes());
         self.bytes.extend_from_slice(&size.to_le_bytes());
         self.bytes.extend_from_slice(body);
-        while self.bytes.len() % 8 != 0 {
+        while !self.bytes.len().is_multiple_of(8) {
             self.bytes.push(0);
         }
         self
@@ -204,7 +218,10 @@ impl Mb2Builder {
 
 /// Fake memory holding exactly `bytes` at [`MB2_BASE`].
 pub(crate) fn mb2_memory(bytes: &[u8]) -> FakeMemory {
-    FakeMemory { base: MB2_BASE, bytes: bytes.to_vec() }
+    FakeMemory {
+        base: MB2_BASE,
+        bytes: bytes.to_vec(),
+    }
 }
 
 /// xorshift64*: a small deterministic PRNG for randomized tests.

@@ -22,7 +22,10 @@ pub(crate) enum StringEnd {
 impl<const N: usize> TextBuffer<N> {
     /// An empty buffer.
     pub(crate) const fn new() -> Self {
-        Self { bytes: [0; N], len: 0 }
+        Self {
+            bytes: [0; N],
+            len: 0,
+        }
     }
 
     /// Empties the buffer.
@@ -52,7 +55,10 @@ impl<const N: usize> TextBuffer<N> {
             let address = offset_address(phys, offset)?;
             let mut byte = [0u8; 1];
             if !mem.read(address, &mut byte) {
-                return Err(BootInfoError::Unreadable { phys: address, len: 1 });
+                return Err(BootInfoError::Unreadable {
+                    phys: address,
+                    len: 1,
+                });
             }
             if byte[0] == 0 {
                 return Ok(StringEnd::Complete);

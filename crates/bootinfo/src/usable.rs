@@ -22,7 +22,9 @@ fn align_down(address: u64) -> u64 {
 /// Rounds up; an address in the last partial page saturates to `u64::MAX`, which no
 /// page-aligned range can reach anyway.
 fn align_up(address: u64) -> u64 {
-    address.checked_next_multiple_of(PAGE_SIZE).unwrap_or(u64::MAX)
+    address
+        .checked_next_multiple_of(PAGE_SIZE)
+        .unwrap_or(u64::MAX)
 }
 
 /// An exclusion widened to whole pages, or `None` if it is empty.
@@ -32,7 +34,12 @@ fn widened(range: &Range<u64>) -> Option<Range<u64>> {
 
 impl<'a> UsableRanges<'a> {
     pub(crate) fn new(regions: &'a [MemoryRegion], exclude: &'a [Range<u64>]) -> Self {
-        Self { regions: regions.iter(), exclude, cursor: 0, end: 0 }
+        Self {
+            regions: regions.iter(),
+            exclude,
+            cursor: 0,
+            end: 0,
+        }
     }
 
     /// Moves to the next usable region with at least one whole page; false at the end.

@@ -7,6 +7,7 @@ use x86_64::instructions::port::Port;
 static PLATFORM: Once<Platform> = Once::new();
 
 const SLP_EN: u16 = 1 << 13;
+const SLP_TYP_MASK: u16 = 0x7 << 10;
 const SCI_EN: u16 = 1;
 /// QEMU's `isa-debug-exit` device (when present): QEMU exits with status `(value << 1) | 1`.
 const DEBUG_EXIT_PORT: u16 = 0xf4;
@@ -44,9 +45,11 @@ pub fn power_off() {
             core::hint::spin_loop();
         }
     }
-    out16(pm1a, (typ_a << 10) | SLP_EN);
+    // Keep the other control bits (SCI_EN) as they are; replace SLP_TYP and set SLP_EN.
+    let sleep_value = |port: u16, typ: u16| (in16(port) & !SLP_TYP_MASK) | ((typ << 10) & SLP_TYP_MASK) | SLP_EN;
+    out16(pm1a, sleep_value(pm1a, typ_a));
     if let Some(pm1b) = p.pm1b_control {
-        out16(pm1b, (typ_b << 10) | SLP_EN);
+        out16(pm1b, sleep_value(pm1b, typ_b));
     }
     for _ in 0..10_000_000 {
         core::hint::spin_loop();
