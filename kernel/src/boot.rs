@@ -43,7 +43,6 @@ pub fn start(protocol: u32, info_phys: u64) -> ! {
     }
     log::info!("Basalt {} (x86_64) booting via {:?}", env!("CARGO_PKG_VERSION"), boot_info.protocol());
     log::info!("Command line: {}", boot_info.cmdline());
-    warn_unknown_params(&cmdline);
     if let Some(console) = cmdline.get("console") {
         if !console.starts_with("ttyS0") {
             log::warn!("console={console}: only ttyS0 exists; using it");
@@ -56,6 +55,8 @@ pub fn start(protocol: u32, info_phys: u64) -> ! {
     // NX must be on before the kernel page tables (which use it) are loaded.
     cpu::enable_protections(&features);
     init_memory(boot_info, &features, boot_structure_range(protocol, info_phys));
+    // From here on the heap works.
+    warn_unknown_params(&cmdline);
     init_cpu0(&features);
     let platform = init_platform(boot_info);
     init_clocks(&features, &platform);

@@ -75,8 +75,8 @@ struct RunArgs {
     /// Guest memory, in QEMU syntax (e.g. 256M, 4G).
     #[arg(long, default_value = "256M")]
     mem: String,
-    /// Extra kernel command line, appended after `console=ttyS0`.
-    #[arg(long, default_value = "")]
+    /// Extra kernel command line, appended after `console=ttyS0` (may start with `--`).
+    #[arg(long, default_value = "", allow_hyphen_values = true)]
     append: String,
     /// `basalt` for out/basalt.elf, or the path of another kernel image to boot with the same initramfs.
     #[arg(long, default_value = "basalt")]
@@ -235,6 +235,18 @@ mod tests {
         assert_eq!(args.kernel, "basalt");
         assert!(!args.iso && !args.uefi);
         assert_eq!(args.profile.profile(), cargo::Profile::Release);
+    }
+
+    #[test]
+    fn append_may_start_with_double_dash() {
+        let cli =
+            Cli::try_parse_from(["xtask", "run", "--append", "-- first second", "--smp", "4"])
+                .expect("parses");
+        let Command::Run(args) = cli.command else {
+            panic!("not run")
+        };
+        assert_eq!(args.append, "-- first second");
+        assert_eq!(args.smp, 4);
     }
 
     #[test]

@@ -55,3 +55,22 @@ pub fn all_cpus_online_and_ticking() -> TestResult {
     }
     Ok(())
 }
+
+/// System calls reject bad input with Linux's errors and never crash.
+pub fn syscall_errors() -> TestResult {
+    use crate::syscall::{dispatch, Args};
+    use basalt_linux_abi::{nr, Errno};
+    let call = |n: usize, a: [u64; 6]| dispatch(n, Args::new(a));
+    ensure!(call(100_000, [0; 6]) == Err(Errno::ENOSYS), "unknown number");
+    ensure!(call(nr::OPENAT, [0; 6]) == Err(Errno::ENOSYS), "unimplemented call");
+    ensure!(call(nr::WRITE, [1, 0x1000, 16, 0, 0, 0]) == Err(Errno::EFAULT), "write from an unmapped buffer");
+    ensure!(call(nr::WRITE, [1, u64::MAX - 8, 16, 0, 0, 0]) == Err(Errno::EFAULT), "write from a wrapping buffer");
+    ensure!(call(nr::WRITE, [7, 0x1000, 1, 0, 0, 0]) == Err(Errno::EBADF), "write to a closed fd");
+    ensure!(call(nr::WRITE, [1, 0x1000, 0, 0, 0, 0]) == Ok(0), "zero-length write");
+    ensure!(call(nr::REBOOT, [1, 2, 0x4321_fedc, 0, 0, 0]) == Err(Errno::EINVAL), "reboot with bad magic");
+    ensure!(
+        call(nr::REBOOT, [0xfee1_dead, 672_274_793, 0x1234, 0, 0, 0]) == Err(Errno::EINVAL),
+        "reboot with an unknown command"
+    );
+    Ok(())
+}

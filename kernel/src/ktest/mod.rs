@@ -1,5 +1,5 @@
 //! In-kernel tests, run when the command line has `basalt.test=all` (or a comma-separated list of names, or
-//! `panic` to check the panic path). Each result is one serial line `ktest: NAME ... ok|FAILED`, which
+//! `panic` / `pagefault` to check the panic and exception paths). Each result is one serial line `ktest: NAME ... ok|FAILED`, which
 //! `cargo xtask test` reads; the run ends with `ktest: done, N passed, M failed`.
 #![forbid(unsafe_code)]
 
@@ -34,12 +34,18 @@ const TESTS: &[Test] = &[
     Test { name: "rtc_second", run: time_tests::rtc_second_matches_tsc },
     Test { name: "calendar", run: time_tests::calendar },
     Test { name: "initramfs_has_init", run: mem_tests::initramfs_has_init },
+    Test { name: "syscall_errors", run: cpu_tests::syscall_errors },
 ];
 
 /// Run the tests named in `list`; true if all passed.
 pub fn run(list: &str) -> bool {
-    if list == "panic" {
-        panic!("test panic requested on the command line (basalt.test=panic)");
+    match list {
+        "panic" => panic!("test panic requested on the command line (basalt.test=panic)"),
+        "pagefault" => {
+            let value = crate::arch::traps::provoke_kernel_page_fault();
+            panic!("reading an unmapped address returned {value:#x} instead of faulting");
+        }
+        _ => {}
     }
     let wanted = |name: &str| list == "all" || list.split(',').any(|w| w == name);
     let (mut passed, mut failed) = (0, 0);

@@ -11,6 +11,10 @@ use core::sync::atomic::{AtomicU64, Ordering};
 pub struct Args([u64; 6]);
 
 impl Args {
+    /// Arguments in register order (rdi, rsi, rdx, r10, r8, r9).
+    pub fn new(args: [u64; 6]) -> Self {
+        Args(args)
+    }
     fn from_frame(f: &TrapFrame) -> Self {
         Args([f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9])
     }
@@ -29,7 +33,8 @@ pub fn handle(frame: &mut TrapFrame) {
     };
 }
 
-fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
+/// Run system call `number` (also used directly by the in-kernel tests).
+pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
     match number {
         nr::WRITE => sys_write(args.get(0), args.get(1), args.get(2)),
         nr::GETPID => Ok(crate::process::current_pid() as usize),

@@ -112,3 +112,11 @@ fn exception(frame: &mut TrapFrame) {
     }
     crate::panic::oops(frame, cr2);
 }
+
+/// Read from an address that is never mapped, to check that a kernel page fault is reported (test mode only).
+pub fn provoke_kernel_page_fault() -> u64 {
+    let unmapped = super::paging::MMIO_BASE + (511u64 << 30);
+    // SAFETY: not sound by design: the read faults and the page-fault handler panics with a register dump; this
+    // exists only for `basalt.test=pagefault`.
+    unsafe { core::ptr::read_volatile(unmapped as *const u64) }
+}
