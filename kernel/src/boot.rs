@@ -2,7 +2,8 @@
 #![forbid(unsafe_code)]
 
 use crate::arch::{
-    acpi, apic, boot as entry, clock, cpu, idt, ioapic, paging, percpu, physmem, power, smp, syscall, usercopy,
+    acpi, apic, boot as entry, clock, cpu, idt, ioapic, paging, percpu, physmem, power, smp,
+    syscall, usercopy,
 };
 use crate::{console, initramfs, klog, ktest, mm, process, time};
 use alloc::string::{String, ToString};
@@ -25,7 +26,9 @@ pub fn start(protocol: u32, info_phys: u64) -> ! {
 
     let boot_info: &'static mut BootInfo = spin::MutexGuard::leak(BOOT_INFO.lock());
     let parsed = match protocol {
-        entry::BOOT_PROTOCOL_PVH => basalt_bootinfo::parse_pvh_into(boot_info, &physmem::BootMemory, info_phys),
+        entry::BOOT_PROTOCOL_PVH => {
+            basalt_bootinfo::parse_pvh_into(boot_info, &physmem::BootMemory, info_phys)
+        }
         entry::BOOT_PROTOCOL_MULTIBOOT2 => {
             basalt_bootinfo::parse_multiboot2_into(boot_info, &physmem::BootMemory, info_phys)
         }
@@ -41,7 +44,11 @@ pub fn start(protocol: u32, info_phys: u64) -> ! {
         Ok(None) => {}
         Err(e) => log::warn!("{e}"),
     }
-    log::info!("Basalt {} (x86_64) booting via {:?}", env!("CARGO_PKG_VERSION"), boot_info.protocol());
+    log::info!(
+        "Basalt {} (x86_64) booting via {:?}",
+        env!("CARGO_PKG_VERSION"),
+        boot_info.protocol()
+    );
     log::info!("Command line: {}", boot_info.cmdline());
     if let Some(console) = cmdline.get("console") {
         if !console.starts_with("ttyS0") {
@@ -54,7 +61,11 @@ pub fn start(protocol: u32, info_phys: u64) -> ! {
     let features = cpu::features();
     // NX must be on before the kernel page tables (which use it) are loaded.
     cpu::enable_protections(&features);
-    init_memory(boot_info, &features, boot_structure_range(protocol, info_phys));
+    init_memory(
+        boot_info,
+        &features,
+        boot_structure_range(protocol, info_phys),
+    );
     // From here on the heap works.
     warn_unknown_params(&cmdline);
     init_cpu0(&features);
@@ -107,7 +118,9 @@ fn warn_unknown_params(cmdline: &Cmdline) {
 fn boot_structure_range(protocol: u32, info_phys: u64) -> Range<u64> {
     let mut size = [0u8; 4];
     let len = match protocol {
-        entry::BOOT_PROTOCOL_MULTIBOOT2 if physmem::read(info_phys, &mut size) => u32::from_le_bytes(size) as u64,
+        entry::BOOT_PROTOCOL_MULTIBOOT2 if physmem::read(info_phys, &mut size) => {
+            u32::from_le_bytes(size) as u64
+        }
         _ => 4096,
     };
     info_phys & !4095..(info_phys + len.min(1 << 20)).next_multiple_of(4096)
@@ -116,7 +129,11 @@ fn boot_structure_range(protocol: u32, info_phys: u64) -> Range<u64> {
 fn init_memory(boot_info: &'static BootInfo, features: &cpu::Features, boot_structure: Range<u64>) {
     let kernel = kernel_image_range();
     let initrd = boot_info.initrd().unwrap_or(0..0);
-    let reserved = [kernel.clone(), initrd.start & !4095..initrd.end.next_multiple_of(4096), boot_structure];
+    let reserved = [
+        kernel.clone(),
+        initrd.start & !4095..initrd.end.next_multiple_of(4096),
+        boot_structure,
+    ];
     match mm::frames::init(boot_info, &reserved) {
         Ok(bytes) => log::info!(
             "Memory: {}K available ({}K kernel, {}K initrd)",
@@ -124,9 +141,13 @@ fn init_memory(boot_info: &'static BootInfo, features: &cpu::Features, boot_stru
             (kernel.end - kernel.start) / 1024,
             (initrd.end - initrd.start) / 1024
         ),
-        Err(e) => panic!("cannot set up the frame allocator: {e:?}"),
+        Err(e) => panic!("cannot set up the frame allocator: {e}"),
     }
-    if let Err(e) = paging::init_kernel_space(boot_info.max_usable_address(), features.nx, features.huge_1g) {
+    if let Err(e) = paging::init_kernel_space(
+        boot_info.max_usable_address(),
+        features.nx,
+        features.huge_1g,
+    ) {
         panic!("cannot build the kernel page tables: {e:?}");
     }
 }
@@ -173,7 +194,11 @@ fn init_platform(boot_info: &BootInfo) -> acpi::Platform {
         "ACPI: {} CPUs, {} I/O APIC(s), HPET {}, S5 {}",
         platform.cpu_count,
         ioapic::count(),
-        if platform.hpet_address.is_some() { "yes" } else { "no" },
+        if platform.hpet_address.is_some() {
+            "yes"
+        } else {
+            "no"
+        },
         if platform.s5.is_some() { "yes" } else { "no" }
     );
     platform

@@ -35,11 +35,15 @@ pub fn find(path: &str) -> Result<Option<Entry<'static>>, CpioError> {
 pub fn find_following_links(path: &str) -> Result<Option<Entry<'static>>, CpioError> {
     let mut current = alloc::string::String::from(path);
     for _ in 0..8 {
-        let Some(entry) = find(&current)? else { return Ok(None) };
+        let Some(entry) = find(&current)? else {
+            return Ok(None);
+        };
         if !entry.is_symlink() {
             return Ok(Some(entry));
         }
-        let Ok(target) = core::str::from_utf8(entry.data) else { return Ok(None) };
+        let Ok(target) = core::str::from_utf8(entry.data) else {
+            return Ok(None);
+        };
         current = if target.starts_with('/') {
             alloc::string::String::from(target)
         } else {

@@ -32,7 +32,12 @@ impl Log for KernelLog {
         }
         let ns = crate::time::monotonic_ns();
         crate::console::with(|c| {
-            let _ = write!(c, "[{:5}.{:06}] ", ns / 1_000_000_000, (ns / 1000) % 1_000_000);
+            let _ = write!(
+                c,
+                "[{:5}.{:06}] ",
+                ns / 1_000_000_000,
+                (ns / 1000) % 1_000_000
+            );
             match record.level() {
                 Level::Error => {
                     let _ = c.write_str("error: ");

@@ -31,10 +31,18 @@ fn print_backtrace(c: &mut crate::arch::serial::Uart, first_ip: Option<u64>, rbp
     let table = stackwalk::ksyms_table();
     for (i, &addr) in addrs[..n].iter().enumerate() {
         // Return addresses point after the call; look up addr-1 so the caller's own line is named.
-        let lookup = if first_ip.is_some() && i == 0 { addr } else { addr.saturating_sub(1) };
+        let lookup = if first_ip.is_some() && i == 0 {
+            addr
+        } else {
+            addr.saturating_sub(1)
+        };
         match basalt_ksyms::lookup(table, lookup) {
             Some((name, off)) => {
-                let _ = writeln!(c, "  #{i:<2} {addr:#018x} {name}+{:#x}", off + (addr - lookup));
+                let _ = writeln!(
+                    c,
+                    "  #{i:<2} {addr:#018x} {name}+{:#x}",
+                    off + (addr - lookup)
+                );
             }
             None => {
                 let _ = writeln!(c, "  #{i:<2} {addr:#018x} ?");
@@ -44,13 +52,41 @@ fn print_backtrace(c: &mut crate::arch::serial::Uart, first_ip: Option<u64>, rbp
 }
 
 fn print_registers(c: &mut crate::arch::serial::Uart, f: &TrapFrame, cr2: u64) {
-    let _ = writeln!(c, "RIP: {:#018x} CS: {:#06x} RFLAGS: {:#010x}", f.rip, f.cs, f.rflags);
-    let _ = writeln!(c, "RSP: {:#018x} SS: {:#06x} CR2: {:#018x}", f.rsp, f.ss, cr2);
-    let _ = writeln!(c, "RAX: {:#018x} RBX: {:#018x} RCX: {:#018x}", f.rax, f.rbx, f.rcx);
-    let _ = writeln!(c, "RDX: {:#018x} RSI: {:#018x} RDI: {:#018x}", f.rdx, f.rsi, f.rdi);
-    let _ = writeln!(c, "RBP: {:#018x} R8:  {:#018x} R9:  {:#018x}", f.rbp, f.r8, f.r9);
-    let _ = writeln!(c, "R10: {:#018x} R11: {:#018x} R12: {:#018x}", f.r10, f.r11, f.r12);
-    let _ = writeln!(c, "R13: {:#018x} R14: {:#018x} R15: {:#018x}", f.r13, f.r14, f.r15);
+    let _ = writeln!(
+        c,
+        "RIP: {:#018x} CS: {:#06x} RFLAGS: {:#010x}",
+        f.rip, f.cs, f.rflags
+    );
+    let _ = writeln!(
+        c,
+        "RSP: {:#018x} SS: {:#06x} CR2: {:#018x}",
+        f.rsp, f.ss, cr2
+    );
+    let _ = writeln!(
+        c,
+        "RAX: {:#018x} RBX: {:#018x} RCX: {:#018x}",
+        f.rax, f.rbx, f.rcx
+    );
+    let _ = writeln!(
+        c,
+        "RDX: {:#018x} RSI: {:#018x} RDI: {:#018x}",
+        f.rdx, f.rsi, f.rdi
+    );
+    let _ = writeln!(
+        c,
+        "RBP: {:#018x} R8:  {:#018x} R9:  {:#018x}",
+        f.rbp, f.r8, f.r9
+    );
+    let _ = writeln!(
+        c,
+        "R10: {:#018x} R11: {:#018x} R12: {:#018x}",
+        f.r10, f.r11, f.r12
+    );
+    let _ = writeln!(
+        c,
+        "R13: {:#018x} R14: {:#018x} R15: {:#018x}",
+        f.r13, f.r14, f.r15
+    );
 }
 
 /// A fatal exception in kernel mode: report it and panic.
@@ -91,9 +127,18 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
         if let Some(loc) = info.location() {
             let _ = writeln!(c, "  at {}:{}:{}", loc.file(), loc.line(), loc.column());
         }
-        let _ = writeln!(c, "CPU: {} uptime: {} ms", cpu_index(), crate::time::monotonic_ns() / 1_000_000);
+        let _ = writeln!(
+            c,
+            "CPU: {} uptime: {} ms",
+            cpu_index(),
+            crate::time::monotonic_ns() / 1_000_000
+        );
         print_backtrace(c, None, stackwalk::current_rbp());
-        let _ = writeln!(c, "---[ end Kernel panic - not syncing: {} ]---", info.message());
+        let _ = writeln!(
+            c,
+            "---[ end Kernel panic - not syncing: {} ]---",
+            info.message()
+        );
     });
     if TEST_MODE.load(Ordering::Relaxed) {
         power::qemu_test_exit(false);

@@ -2,7 +2,9 @@
 //! (Processes in general — fork, exec, scheduling — come with the process model; today there is exactly one.)
 #![forbid(unsafe_code)]
 
-use crate::arch::{cpu, idt::TrapFrame, paging, paging::MapFlags, paging::PAGE_SIZE, physmem, syscall};
+use crate::arch::{
+    cpu, idt::TrapFrame, paging, paging::MapFlags, paging::PAGE_SIZE, physmem, syscall,
+};
 use crate::mm::frames;
 use alloc::collections::BTreeMap;
 use basalt_elf_load::{self as elf, auxv::*, LoadPlan, StackArgs};
@@ -42,7 +44,9 @@ impl fmt::Display for ExecError {
         match self {
             ExecError::Elf(e) => write!(f, "bad executable: {e}"),
             ExecError::Stack(e) => write!(f, "arguments do not fit: {e}"),
-            ExecError::NeedsInterpreter => f.write_str("dynamically linked programs are not supported yet"),
+            ExecError::NeedsInterpreter => {
+                f.write_str("dynamically linked programs are not supported yet")
+            }
             ExecError::OutOfMemory => f.write_str("out of memory"),
             ExecError::Map(e) => write!(f, "mapping failed: {e:?}"),
         }
@@ -67,7 +71,8 @@ impl From<paging::MapError> for ExecError {
 /// Copy `bytes` into user memory of `pml4` at `addr` through the direct map (the pages are mapped already).
 fn fill(pml4: u64, mut addr: u64, mut bytes: &[u8]) -> Result<(), ExecError> {
     while !bytes.is_empty() {
-        let (phys, _) = paging::translate(pml4, addr).ok_or(ExecError::Map(paging::MapError::BadAddress))?;
+        let (phys, _) =
+            paging::translate(pml4, addr).ok_or(ExecError::Map(paging::MapError::BadAddress))?;
         let room = (PAGE_SIZE - addr % PAGE_SIZE) as usize;
         let n = room.min(bytes.len());
         physmem::write(phys, &bytes[..n]);
@@ -97,7 +102,12 @@ fn load_segments(pml4: u64, image: &[u8], plan: &LoadPlan) -> Result<(), ExecErr
     for seg in &plan.segments {
         let mut va = seg.vaddr & !(PAGE_SIZE - 1);
         while va < seg.vaddr + seg.mem_size {
-            let f = pages.entry(va).or_insert(MapFlags { writable: false, executable: false, user: true, uncached: false });
+            let f = pages.entry(va).or_insert(MapFlags {
+                writable: false,
+                executable: false,
+                user: true,
+                uncached: false,
+            });
             f.writable |= seg.writable;
             f.executable |= seg.executable;
             va += PAGE_SIZE;
@@ -108,7 +118,9 @@ fn load_segments(pml4: u64, image: &[u8], plan: &LoadPlan) -> Result<(), ExecErr
     }
     for seg in &plan.segments {
         let start = seg.file_offset as usize;
-        let data = image.get(start..start + seg.file_size as usize).ok_or(ExecError::OutOfMemory)?;
+        let data = image
+            .get(start..start + seg.file_size as usize)
+            .ok_or(ExecError::OutOfMemory)?;
         fill(pml4, seg.vaddr, data)?;
     }
     Ok(())
@@ -145,7 +157,12 @@ pub fn exec_init(path: &str, image: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> Ex
     }
 }
 
-fn prepare(path: &str, image: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> Result<TrapFrame, ExecError> {
+fn prepare(
+    path: &str,
+    image: &[u8],
+    argv: &[&[u8]],
+    envp: &[&[u8]],
+) -> Result<TrapFrame, ExecError> {
     let plan = elf::plan(image, PIE_BASE, paging::USER_END - PAGE_SIZE).map_err(ExecError::Elf)?;
     if plan.interpreter.is_some() {
         return Err(ExecError::NeedsInterpreter);
@@ -162,8 +179,14 @@ fn prepare(path: &str, image: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> Result<T
             execfn: path.as_bytes(),
             platform: b"x86_64",
         };
-        let stack = elf::build_stack(STACK_TOP, &args, (STACK_SIZE / 2) as usize).map_err(ExecError::Stack)?;
-        let stack_flags = MapFlags { writable: true, executable: plan.executable_stack, user: true, uncached: false };
+        let stack = elf::build_stack(STACK_TOP, &args, (STACK_SIZE / 2) as usize)
+            .map_err(ExecError::Stack)?;
+        let stack_flags = MapFlags {
+            writable: true,
+            executable: plan.executable_stack,
+            user: true,
+            uncached: false,
+        };
         map_zeroed(pml4, STACK_TOP - STACK_SIZE, STACK_TOP, stack_flags)?;
         fill(pml4, stack.sp, &stack.bytes)?;
         Ok::<_, ExecError>((plan.entry, stack.sp))
@@ -180,11 +203,21 @@ fn prepare(path: &str, image: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> Result<T
     let base = path.rsplit('/').next().unwrap_or(path).as_bytes();
     let name_len = base.len().min(15);
     name[..name_len].copy_from_slice(&base[..name_len]);
-    *CURRENT.lock() = Some(Process { pid: 1, name, name_len, pml4 });
+    *CURRENT.lock() = Some(Process {
+        pid: 1,
+        name,
+        name_len,
+        pml4,
+    });
 
     paging::activate(pml4);
     cpu::init_fpu();
-    Ok(TrapFrame { rip: entry, rsp: sp, rflags: 0x202, ..TrapFrame::default() })
+    Ok(TrapFrame {
+        rip: entry,
+        rsp: sp,
+        rflags: 0x202,
+        ..TrapFrame::default()
+    })
 }
 
 /// PID of the running program.
@@ -193,7 +226,11 @@ pub fn current_pid() -> u32 {
 }
 
 fn current_name() -> ([u8; 16], usize) {
-    CURRENT.lock().as_ref().map(|p| (p.name, p.name_len)).unwrap_or(([0; 16], 0))
+    CURRENT
+        .lock()
+        .as_ref()
+        .map(|p| (p.name, p.name_len))
+        .unwrap_or(([0; 16], 0))
 }
 
 /// Linux's `si_signo` numbers for the signals exceptions raise.
@@ -210,6 +247,13 @@ pub fn exit_current(status: i32, signal: Option<i32>) -> ! {
         Some(sig) => sig,
         None => (status & 0xff) << 8,
     };
+    if let Some(p) = CURRENT.lock().as_ref() {
+        log::debug!(
+            "process {} exits; address space at {:#x} stays until the process model frees it",
+            p.pid,
+            p.pml4
+        );
+    }
     if pid == 1 {
         panic!("Attempted to kill init! exitcode={code:#010x}");
     }

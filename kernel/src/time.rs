@@ -74,11 +74,14 @@ pub fn init_wall_clock() -> rtc::DateTime {
     let days = days_from_civil(dt.year as i64, dt.month as u32, dt.day as u32);
     let secs = days * 86_400 + dt.hour as i64 * 3600 + dt.minute as i64 * 60 + dt.second as i64;
     let since_boot = monotonic_ns() / 1_000_000_000;
-    BOOT_UNIX_SECONDS.store((secs.max(0) as u64).saturating_sub(since_boot), Ordering::Relaxed);
+    BOOT_UNIX_SECONDS.store(
+        (secs.max(0) as u64).saturating_sub(since_boot),
+        Ordering::Relaxed,
+    );
     dt
 }
 
-/// Seconds since the Unix epoch now.
-pub fn unix_seconds() -> u64 {
-    BOOT_UNIX_SECONDS.load(Ordering::Relaxed) + monotonic_ns() / 1_000_000_000
+/// Seconds since the Unix epoch at boot.
+pub fn boot_unix_seconds() -> u64 {
+    BOOT_UNIX_SECONDS.load(Ordering::Relaxed)
 }

@@ -154,6 +154,39 @@ pub const SCENARIOS: &[Scenario] = &[
         ..DIRECT
     },
     Scenario {
+        name: "pagefault",
+        boot: ScenarioBoot::Direct {
+            append: "console=ttyS0 basalt.test=pagefault",
+        },
+        expected: &[
+            Text("Oops: page fault"),
+            Regex(r"RIP: 0x[0-9a-f]{16}"),
+            Regex(r"#0 +0x[0-9a-f]{16} basalt_kernel::"),
+            Text("Kernel panic - not syncing: Fatal exception: page fault"),
+        ],
+        forbidden: &[],
+        exit_status: 35,
+        ..DIRECT
+    },
+    Scenario {
+        name: "reboot",
+        boot: ScenarioBoot::Direct {
+            append: "console=ttyS0 -- reboot",
+        },
+        // With -no-reboot, QEMU ends when the guest resets.
+        expected: &[GREETING, Text("reboot: Restarting system")],
+        ..DIRECT
+    },
+    Scenario {
+        name: "quiet",
+        boot: ScenarioBoot::Direct {
+            append: "console=ttyS0 quiet",
+        },
+        expected: &[GREETING],
+        forbidden: &[Text("Command line:"), Text("Kernel panic")],
+        ..DIRECT
+    },
+    Scenario {
         name: "iso-bios",
         boot: ScenarioBoot::IsoBios,
         memory: "256M",

@@ -56,6 +56,9 @@ mod tests {
         assert_eq!(Errno(9999).name(), None);
         extern crate std;
         use std::format;
-        assert_eq!(format!("{}", Errno::ENOENT), "ENOENT (No such file or directory)");
+        assert_eq!(
+            format!("{}", Errno::ENOENT),
+            "ENOENT (No such file or directory)"
+        );
     }
 }

@@ -10,7 +10,11 @@ pub fn breakpoint_returns() -> TestResult {
     x86_64::instructions::interrupts::int3();
     x86_64::instructions::interrupts::int3();
     let after = traps::BREAKPOINTS.load(Ordering::Relaxed);
-    ensure!(after == before + 2, "2 breakpoints taken, counter moved by {}", after - before);
+    ensure!(
+        after == before + 2,
+        "2 breakpoints taken, counter moved by {}",
+        after - before
+    );
     Ok(())
 }
 
@@ -45,13 +49,20 @@ pub fn all_cpus_online_and_ticking() -> TestResult {
     ensure!(online >= 1, "no CPU online");
     let mut before = [0u64; percpu::MAX_CPUS];
     for (i, b) in before.iter_mut().enumerate().take(online) {
-        *b = percpu::cpu(i).ok_or("online CPU without per-CPU data")?.timer_ticks.load(Ordering::Relaxed);
+        *b = percpu::cpu(i)
+            .ok_or("online CPU without per-CPU data")?
+            .timer_ticks
+            .load(Ordering::Relaxed);
     }
     clock::reference_delay_ns(100_000_000);
     for (i, b) in before.iter().enumerate().take(online) {
         let cpu = percpu::cpu(i).ok_or("online CPU without per-CPU data")?;
         let now = cpu.timer_ticks.load(Ordering::Relaxed);
-        ensure!(now > *b, "CPU {i} (APIC id {}) timer did not tick in 100 ms", cpu.apic_id);
+        ensure!(
+            now > *b,
+            "CPU {i} (APIC id {}) timer did not tick in 100 ms",
+            cpu.apic_id
+        );
     }
     Ok(())
 }
@@ -61,13 +72,34 @@ pub fn syscall_errors() -> TestResult {
     use crate::syscall::{dispatch, Args};
     use basalt_linux_abi::{nr, Errno};
     let call = |n: usize, a: [u64; 6]| dispatch(n, Args::new(a));
-    ensure!(call(100_000, [0; 6]) == Err(Errno::ENOSYS), "unknown number");
-    ensure!(call(nr::OPENAT, [0; 6]) == Err(Errno::ENOSYS), "unimplemented call");
-    ensure!(call(nr::WRITE, [1, 0x1000, 16, 0, 0, 0]) == Err(Errno::EFAULT), "write from an unmapped buffer");
-    ensure!(call(nr::WRITE, [1, u64::MAX - 8, 16, 0, 0, 0]) == Err(Errno::EFAULT), "write from a wrapping buffer");
-    ensure!(call(nr::WRITE, [7, 0x1000, 1, 0, 0, 0]) == Err(Errno::EBADF), "write to a closed fd");
-    ensure!(call(nr::WRITE, [1, 0x1000, 0, 0, 0, 0]) == Ok(0), "zero-length write");
-    ensure!(call(nr::REBOOT, [1, 2, 0x4321_fedc, 0, 0, 0]) == Err(Errno::EINVAL), "reboot with bad magic");
+    ensure!(
+        call(100_000, [0; 6]) == Err(Errno::ENOSYS),
+        "unknown number"
+    );
+    ensure!(
+        call(nr::OPENAT, [0; 6]) == Err(Errno::ENOSYS),
+        "unimplemented call"
+    );
+    ensure!(
+        call(nr::WRITE, [1, 0x1000, 16, 0, 0, 0]) == Err(Errno::EFAULT),
+        "write from an unmapped buffer"
+    );
+    ensure!(
+        call(nr::WRITE, [1, u64::MAX - 8, 16, 0, 0, 0]) == Err(Errno::EFAULT),
+        "write from a wrapping buffer"
+    );
+    ensure!(
+        call(nr::WRITE, [7, 0x1000, 1, 0, 0, 0]) == Err(Errno::EBADF),
+        "write to a closed fd"
+    );
+    ensure!(
+        call(nr::WRITE, [1, 0x1000, 0, 0, 0, 0]) == Ok(0),
+        "zero-length write"
+    );
+    ensure!(
+        call(nr::REBOOT, [1, 2, 0x4321_fedc, 0, 0, 0]) == Err(Errno::EINVAL),
+        "reboot with bad magic"
+    );
     ensure!(
         call(nr::REBOOT, [0xfee1_dead, 672_274_793, 0x1234, 0, 0, 0]) == Err(Errno::EINVAL),
         "reboot with an unknown command"

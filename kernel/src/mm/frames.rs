@@ -27,6 +27,19 @@ pub enum InitError {
     NoRoomForMetadata { bytes: u64 },
 }
 
+impl core::fmt::Display for InitError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            InitError::NoRoomForMetadata { bytes } => {
+                write!(
+                    f,
+                    "no usable memory below 4 GiB for {bytes} bytes of frame metadata"
+                )
+            }
+        }
+    }
+}
+
 /// Take over all usable memory except `reserved` (kernel image, initrd, ...). Returns the usable bytes managed.
 pub fn init(boot: &BootInfo, reserved: &[Range<u64>]) -> Result<u64, InitError> {
     let max_pfn = boot.max_usable_address().div_ceil(PAGE_SIZE);
@@ -55,7 +68,9 @@ pub fn init(boot: &BootInfo, reserved: &[Range<u64>]) -> Result<u64, InitError> 
 
 /// Allocate 2^order contiguous frames; returns the physical address of the first.
 pub fn alloc_pages(order: usize) -> Result<u64, OutOfMemory> {
-    with(|b| b.alloc(order)).unwrap_or(Err(OutOfMemory)).map(|pfn| pfn * PAGE_SIZE)
+    with(|b| b.alloc(order))
+        .unwrap_or(Err(OutOfMemory))
+        .map(|pfn| pfn * PAGE_SIZE)
 }
 
 /// Free frames obtained from [`alloc_pages`] with the same order.
@@ -87,9 +102,4 @@ pub fn free(phys: u64) {
 /// Frames free right now.
 pub fn free_frames() -> u64 {
     with(|b| b.free_frames()).unwrap_or(0)
-}
-
-/// Frames under management.
-pub fn total_frames() -> u64 {
-    with(|b| b.total_frames()).unwrap_or(0)
 }

@@ -10,7 +10,9 @@ struct FrameBackend;
 
 impl Backend for FrameBackend {
     fn alloc_pages(&mut self, order: usize) -> Option<usize> {
-        super::frames::alloc_pages(order).ok().map(|phys| paging::phys_to_virt(phys) as usize)
+        super::frames::alloc_pages(order)
+            .ok()
+            .map(|phys| paging::phys_to_virt(phys) as usize)
     }
 
     fn free_pages(&mut self, addr: usize, order: usize) {
@@ -36,14 +38,20 @@ pub struct KernelHeap {
 }
 
 #[global_allocator]
-static HEAP: KernelHeap = KernelHeap { slab: Mutex::new(SlabAllocator::new()) };
+static HEAP: KernelHeap = KernelHeap {
+    slab: Mutex::new(SlabAllocator::new()),
+};
 
 // SAFETY: blocks come from the frame allocator (exclusive ownership) and are handed out once until freed; the
 // slab logic guarantees size and alignment (tested on the host); the lock masks interrupts, so handlers may allocate.
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         x86_64::instructions::interrupts::without_interrupts(|| {
-            match self.slab.lock().alloc(&mut FrameBackend, layout.size(), layout.align()) {
+            match self
+                .slab
+                .lock()
+                .alloc(&mut FrameBackend, layout.size(), layout.align())
+            {
                 Some(addr) => addr as *mut u8,
                 None => core::ptr::null_mut(),
             }
@@ -52,7 +60,12 @@ unsafe impl GlobalAlloc for KernelHeap {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         x86_64::instructions::interrupts::without_interrupts(|| {
-            if let Err(e) = self.slab.lock().dealloc(&mut FrameBackend, ptr as usize, layout.size(), layout.align()) {
+            if let Err(e) = self.slab.lock().dealloc(
+                &mut FrameBackend,
+                ptr as usize,
+                layout.size(),
+                layout.align(),
+            ) {
                 log::error!("heap: bad free of {ptr:p} ({} bytes): {e}", layout.size());
             }
         })

@@ -31,7 +31,7 @@ unsafe extern "C" fn init_main(stack: *const usize) -> ! {
     // caller contract of this function describes.
     let initial_stack = unsafe { InitialStack::from_raw(stack) };
     report::print_startup(&initial_stack);
-    report::shut_down()
+    report::shut_down(&initial_stack)
 }
 
 #[panic_handler]

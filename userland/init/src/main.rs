@@ -3,7 +3,8 @@
 //! It proves the kernel set up a correct initial stack (argc, argv, envp) and
 //! working `write`/`getpid`/`reboot`/`exit_group` system calls: it prints a
 //! greeting, its arguments and environment, and then, when it really is PID 1,
-//! asks the kernel to power the machine off.
+//! asks the kernel to power the machine off (or to restart it, when one of
+//! its arguments is `reboot`).
 //!
 //! The program only exists for `x86_64-unknown-none` (a freestanding static
 //! ELF on raw Linux system calls). Host builds, such as

@@ -29,13 +29,19 @@ pub fn print_startup(stack: &InitialStack) {
     }
 }
 
-/// As PID 1, powers the machine off; otherwise (e.g. run on a host for a
-/// quick check) just exits successfully.
-pub fn shut_down() -> ! {
+/// As PID 1, powers the machine off — or restarts it when an argument is
+/// `reboot` (boot with `-- reboot`); otherwise (e.g. run on a host for a quick
+/// check) just exits successfully.
+pub fn shut_down(stack: &InitialStack) -> ! {
     if syscall::getpid() != 1 {
         syscall::exit_group(0);
     }
-    let errno = syscall::reboot(reboot::MAGIC1, reboot::MAGIC2[0], reboot::CMD_POWER_OFF);
+    let command = if stack.args().skip(1).any(|a| a == b"reboot") {
+        reboot::CMD_RESTART
+    } else {
+        reboot::CMD_POWER_OFF
+    };
+    let errno = syscall::reboot(reboot::MAGIC1, reboot::MAGIC2[0], command);
     LineWriter::new()
         .bytes(b"reboot failed: errno ")
         .number(errno.0)

@@ -40,11 +40,23 @@ pub struct Platform {
 struct DirectMapHandler;
 
 impl AcpiHandler for DirectMapHandler {
-    unsafe fn map_physical_region<T>(&self, physical_address: usize, size: usize) -> PhysicalMapping<Self, T> {
+    unsafe fn map_physical_region<T>(
+        &self,
+        physical_address: usize,
+        size: usize,
+    ) -> PhysicalMapping<Self, T> {
         let virt = paging::phys_to_virt(physical_address as u64) as *mut T;
         // SAFETY: the direct map covers the first 4 GiB and all RAM, where firmware places ACPI tables; the pointer
         // is non-null because the direct map starts in the kernel half.
-        unsafe { PhysicalMapping::new(physical_address, NonNull::new_unchecked(virt), size, size, *self) }
+        unsafe {
+            PhysicalMapping::new(
+                physical_address,
+                NonNull::new_unchecked(virt),
+                size,
+                size,
+                *self,
+            )
+        }
     }
 
     fn unmap_physical_region<T>(_region: &PhysicalMapping<Self, T>) {}
@@ -101,7 +113,9 @@ pub fn discover(rsdp: Option<u64>) -> Result<Platform, AcpiError> {
                 }
             }
             MadtEntry::IoApic(io) => {
-                if let Err(e) = super::ioapic::add(io.io_apic_address as u64, io.global_system_interrupt_base) {
+                if let Err(e) =
+                    super::ioapic::add(io.io_apic_address as u64, io.global_system_interrupt_base)
+                {
                     log::warn!("acpi: cannot map I/O APIC: {e:?}");
                 }
             }
@@ -129,7 +143,9 @@ pub fn discover(rsdp: Option<u64>) -> Result<Platform, AcpiError> {
 
     if let Ok(fadt) = tables.find_table::<Fadt>() {
         let io_port = |ga: acpi::address::GenericAddress| match ga.address_space {
-            AddressSpace::SystemIo if ga.address != 0 && ga.address <= u16::MAX as u64 => Some(ga.address as u16),
+            AddressSpace::SystemIo if ga.address != 0 && ga.address <= u16::MAX as u64 => {
+                Some(ga.address as u16)
+            }
             _ => None,
         };
         p.pm_timer_port = fadt.pm_timer_block().ok().flatten().and_then(io_port);
@@ -157,7 +173,9 @@ pub fn discover(rsdp: Option<u64>) -> Result<Platform, AcpiError> {
         let aml = unsafe { core::slice::from_raw_parts(virt, dsdt.length as usize) };
         match basalt_acpi_sleep::find_s5(aml) {
             Ok(t) => p.s5 = Some((t.slp_typ_a, t.slp_typ_b)),
-            Err(e) => log::warn!("acpi: no usable \\_S5 in the DSDT ({e}); poweroff will fall back"),
+            Err(e) => {
+                log::warn!("acpi: no usable \\_S5 in the DSDT ({e}); poweroff will fall back")
+            }
         }
     }
     Ok(p)

@@ -46,7 +46,11 @@ fn write(reg: u64, value: u32) {
 pub fn init_mapping(madt_address: u64) -> Result<(), paging::MapError> {
     // SAFETY: reading IA32_APIC_BASE is side-effect free on every x86_64 CPU.
     let msr = unsafe { Msr::new(IA32_APIC_BASE).read() };
-    let phys = if msr & 0xffff_f000 != 0 { msr & 0xf_ffff_ffff_f000 } else { madt_address };
+    let phys = if msr & 0xffff_f000 != 0 {
+        msr & 0xf_ffff_ffff_f000
+    } else {
+        madt_address
+    };
     let virt = paging::map_mmio(phys, 4096)?;
     BASE.store(virt, Ordering::Relaxed);
     Ok(())
@@ -139,11 +143,6 @@ pub fn send_init(dest: u32) {
 /// Start-up IPI to `dest`: the CPU starts in real mode at `page << 12`.
 pub fn send_startup(dest: u32, page: u8) {
     send_icr(dest, 0x0000_4600 | page as u32);
-}
-
-/// A fixed-vector IPI to `dest`.
-pub fn send_ipi(dest: u32, vector: u8) {
-    send_icr(dest, 0x0000_4000 | vector as u32);
 }
 
 /// NMI to every CPU but this one (used to stop them on panic; works even where interrupts are disabled).

@@ -263,7 +263,9 @@ extern "C" {
 
 /// Physical memory the kernel image occupies (boot code, page tables, text, data, bss), page-aligned.
 pub fn kernel_phys_range() -> core::ops::Range<u64> {
-    let (start, end) =
-        (core::ptr::addr_of!(__kernel_phys_start) as u64, core::ptr::addr_of!(__kernel_phys_end) as u64);
+    let (start, end) = (
+        core::ptr::addr_of!(__kernel_phys_start) as u64,
+        core::ptr::addr_of!(__kernel_phys_end) as u64,
+    );
     (start & !4095)..end.next_multiple_of(4096)
 }

@@ -12,7 +12,6 @@ pub struct Features {
     pub smap: bool,
     pub huge_1g: bool,
     pub x2apic: bool,
-    pub tsc_deadline: bool,
     pub invariant_tsc: bool,
     pub hypervisor: bool,
     pub fsgsbase: bool,
@@ -35,7 +34,6 @@ pub fn features() -> Features {
     let (_, _, ecx1, _) = cpuid(1, 0);
     let mut f = Features {
         x2apic: ecx1 & (1 << 21) != 0,
-        tsc_deadline: ecx1 & (1 << 24) != 0,
         hypervisor: ecx1 & (1 << 31) != 0,
         ..Features::default()
     };
@@ -142,7 +140,8 @@ pub fn random_bytes() -> [u8; 16] {
     let (_, _, ecx, _) = cpuid(1, 0);
     let mut out = [0u8; 16];
     for (i, chunk) in out.chunks_mut(8).enumerate() {
-        let mut value = rdtsc().rotate_left(17 * i as u32 + 7) ^ 0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i as u64 + 1);
+        let mut value = rdtsc().rotate_left(17 * i as u32 + 7)
+            ^ 0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i as u64 + 1);
         if ecx & (1 << 30) != 0 {
             let mut r: u64 = 0;
             let mut ok: u8 = 0;

@@ -41,7 +41,7 @@ pub const SYSCALL_VECTOR: u64 = 0x100;
 
 impl TrapFrame {
     /// Whether the CPU was in user mode when it entered the kernel.
-    pub fn from_user(&self) -> bool {
+    pub fn is_user_mode(&self) -> bool {
         self.cs & 3 == 3
     }
 }
@@ -142,8 +142,15 @@ struct Gate {
 }
 
 impl Gate {
-    const EMPTY: Gate =
-        Gate { offset_low: 0, selector: 0, ist: 0, type_attr: 0, offset_mid: 0, offset_high: 0, reserved: 0 };
+    const EMPTY: Gate = Gate {
+        offset_low: 0,
+        selector: 0,
+        ist: 0,
+        type_attr: 0,
+        offset_mid: 0,
+        offset_high: 0,
+        reserved: 0,
+    };
 
     fn interrupt(handler: u64, ist: u16, user_callable: bool) -> Gate {
         let dpl = if user_callable { 3 } else { 0 };
@@ -167,9 +174,9 @@ static mut IDT: Idt = Idt([Gate::EMPTY; 256]);
 
 /// Fill the IDT (boot CPU, once).
 pub fn init() {
-    for vector in 0..256usize {
-        // SAFETY: the table is defined by the assembly above with 256 entries.
-        let handler = unsafe { isr_stub_table[vector] };
+    // SAFETY: the table is defined by the assembly above with 256 entries, and never written.
+    let stubs = unsafe { &isr_stub_table };
+    for (vector, &handler) in stubs.iter().enumerate() {
         let ist = match vector {
             2 => IST_NMI,
             8 => IST_DOUBLE_FAULT,
@@ -185,7 +192,12 @@ pub fn init() {
 
 /// Load the IDT on this CPU.
 pub fn load() {
-    let ptr = IdtPointer { limit: (core::mem::size_of::<Idt>() - 1) as u16, base: core::ptr::addr_of!(IDT) as u64 };
+    let ptr = IdtPointer {
+        limit: (core::mem::size_of::<Idt>() - 1) as u16,
+        base: core::ptr::addr_of!(IDT) as u64,
+    };
     // SAFETY: the IDT is static and fully initialised by `init` before any CPU calls `load`.
-    unsafe { core::arch::asm!("lidt [{}]", in(reg) &ptr, options(readonly, nostack, preserves_flags)) };
+    unsafe {
+        core::arch::asm!("lidt [{}]", in(reg) &ptr, options(readonly, nostack, preserves_flags))
+    };
 }

@@ -28,7 +28,11 @@ struct State {
 
 static STATE: Mutex<State> = Mutex::new(State {
     ioapics: [None; MAX_IOAPICS],
-    isa: [IsaRoute { gsi: 0, active_low: false, level: false }; 16],
+    isa: [IsaRoute {
+        gsi: 0,
+        active_low: false,
+        level: false,
+    }; 16],
 });
 
 impl IoApic {
@@ -77,7 +81,11 @@ pub fn disable_legacy_pic() {
 /// Register an IOAPIC from the MADT and mask all its inputs.
 pub fn add(phys: u64, gsi_base: u32) -> Result<(), paging::MapError> {
     let virt = paging::map_mmio(phys, 0x20)?;
-    let mut io = IoApic { virt, gsi_base, entries: 0 };
+    let mut io = IoApic {
+        virt,
+        gsi_base,
+        entries: 0,
+    };
     io.entries = ((io.read(1) >> 16) & 0xff) + 1;
     for i in 0..io.entries {
         io.set_entry(i, 1 << 16, 0);
@@ -95,7 +103,11 @@ pub fn add(phys: u64, gsi_base: u32) -> Result<(), paging::MapError> {
 pub fn reset_isa_routes() {
     let mut st = STATE.lock();
     for (irq, route) in st.isa.iter_mut().enumerate() {
-        *route = IsaRoute { gsi: irq as u32, active_low: false, level: false };
+        *route = IsaRoute {
+            gsi: irq as u32,
+            active_low: false,
+            level: false,
+        };
     }
 }
 
@@ -114,7 +126,9 @@ pub fn count() -> usize {
 /// Route ISA IRQ `irq` to `vector` on the CPU with APIC id `dest` (unmasked), or mask it.
 pub fn route_isa_irq(irq: u8, vector: u8, dest: u32, enabled: bool) -> bool {
     let st = STATE.lock();
-    let Some(route) = st.isa.get(irq as usize).copied() else { return false };
+    let Some(route) = st.isa.get(irq as usize).copied() else {
+        return false;
+    };
     let Some(io) = st
         .ioapics
         .iter()

@@ -41,9 +41,24 @@ pub struct MapFlags {
 }
 
 impl MapFlags {
-    pub const KERNEL_RW: MapFlags = MapFlags { writable: true, executable: false, user: false, uncached: false };
-    pub const KERNEL_RO: MapFlags = MapFlags { writable: false, executable: false, user: false, uncached: false };
-    pub const KERNEL_RX: MapFlags = MapFlags { writable: false, executable: true, user: false, uncached: false };
+    pub const KERNEL_RW: MapFlags = MapFlags {
+        writable: true,
+        executable: false,
+        user: false,
+        uncached: false,
+    };
+    pub const KERNEL_RO: MapFlags = MapFlags {
+        writable: false,
+        executable: false,
+        user: false,
+        uncached: false,
+    };
+    pub const KERNEL_RX: MapFlags = MapFlags {
+        writable: false,
+        executable: true,
+        user: false,
+        uncached: false,
+    };
 
     fn to_entry_flags(self) -> F {
         let mut f = F::PRESENT;
@@ -89,7 +104,9 @@ pub fn phys_to_virt(phys: u64) -> u64 {
 /// Whether `virt` lies in the direct map, and if so its physical address.
 pub fn direct_map_to_phys(virt: u64) -> Option<u64> {
     let end = PHYS_OFFSET + DIRECT_MAP_END.load(Ordering::Relaxed);
-    (PHYS_OFFSET..end).contains(&virt).then(|| virt - PHYS_OFFSET)
+    (PHYS_OFFSET..end)
+        .contains(&virt)
+        .then(|| virt - PHYS_OFFSET)
 }
 
 fn table(phys: u64) -> &'static mut PageTable {
@@ -109,7 +126,11 @@ fn index(virt: u64, level: u32) -> usize {
 }
 
 /// Walk to the level-1 table entry for `virt`, creating intermediate tables if `create`.
-fn walk_create(pml4: u64, virt: u64, user: bool) -> Result<&'static mut x86_64::structures::paging::page_table::PageTableEntry, MapError> {
+fn walk_create(
+    pml4: u64,
+    virt: u64,
+    user: bool,
+) -> Result<&'static mut x86_64::structures::paging::page_table::PageTableEntry, MapError> {
     let mut table_phys = pml4;
     for level in [4u32, 3, 2] {
         let entry = &mut table(table_phys)[index(virt, level)];
@@ -152,12 +173,16 @@ fn invalidate(virt: u64) {
 }
 
 fn canonical(virt: u64) -> bool {
-    virt < USER_END || virt >= 0xffff_8000_0000_0000
+    !(USER_END..0xffff_8000_0000_0000).contains(&virt)
 }
 
 /// Map one 4 KiB page.
 pub fn map_page(pml4: u64, virt: u64, phys: u64, flags: MapFlags) -> Result<(), MapError> {
-    if virt % PAGE_SIZE != 0 || phys % PAGE_SIZE != 0 || !canonical(virt) || (virt < USER_END) != flags.user {
+    if !virt.is_multiple_of(PAGE_SIZE)
+        || !phys.is_multiple_of(PAGE_SIZE)
+        || !canonical(virt)
+        || (virt < USER_END) != flags.user
+    {
         return Err(MapError::BadAddress);
     }
     let entry = walk_create(pml4, virt, flags.user)?;
@@ -195,7 +220,10 @@ pub fn kernel_pml4() -> u64 {
 
 /// The top-level table currently loaded on this CPU.
 pub fn current_pml4() -> u64 {
-    x86_64::registers::control::Cr3::read().0.start_address().as_u64()
+    x86_64::registers::control::Cr3::read()
+        .0
+        .start_address()
+        .as_u64()
 }
 
 /// Load an address space on this CPU.
@@ -229,7 +257,9 @@ pub fn init_kernel_space(phys_limit: u64, nx: bool, huge_1g: bool) -> Result<(),
     let pml4 = new_table()?;
 
     // Direct map, with 1 GiB pages where the CPU has them, else 2 MiB pages.
-    let end = phys_limit.max(BOOT_DIRECT_MAP_LIMIT).next_multiple_of(1 << 30);
+    let end = phys_limit
+        .max(BOOT_DIRECT_MAP_LIMIT)
+        .next_multiple_of(1 << 30);
     let mut flags = F::PRESENT | F::WRITABLE | F::GLOBAL | F::HUGE_PAGE;
     if nx {
         flags |= F::NO_EXECUTE;
@@ -292,13 +322,21 @@ pub fn init_kernel_space(phys_limit: u64, nx: bool, huge_1g: bool) -> Result<(),
 /// Map `len` bytes of device memory at `phys`, uncached; returns the virtual address of `phys`.
 pub fn map_mmio(phys: u64, len: u64) -> Result<u64, MapError> {
     let first = phys & !(PAGE_SIZE - 1);
-    let last = phys.checked_add(len.max(1)).ok_or(MapError::BadAddress)?.next_multiple_of(PAGE_SIZE);
+    let last = phys
+        .checked_add(len.max(1))
+        .ok_or(MapError::BadAddress)?
+        .next_multiple_of(PAGE_SIZE);
     let size = last - first;
     let base = MMIO_NEXT.fetch_add(size, Ordering::Relaxed);
     if base + size > MMIO_BASE + MMIO_SIZE {
         return Err(MapError::OutOfMemory);
     }
-    let flags = MapFlags { writable: true, executable: false, user: false, uncached: true };
+    let flags = MapFlags {
+        writable: true,
+        executable: false,
+        user: false,
+        uncached: true,
+    };
     let mut off = 0;
     while off < size {
         map_page(kernel_pml4(), base + off, first + off, flags)?;

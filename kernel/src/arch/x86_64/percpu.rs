@@ -49,7 +49,8 @@ pub struct PerCpu {
 pub const PERCPU_KERNEL_RSP: usize = 8;
 pub const PERCPU_USER_RSP: usize = 16;
 
-static CPUS: [AtomicPtr<PerCpu>; MAX_CPUS] = [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
+static CPUS: [AtomicPtr<PerCpu>; MAX_CPUS] =
+    [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
 static ONLINE: AtomicUsize = AtomicUsize::new(0);
 
 fn ist_stack() -> u64 {
@@ -88,14 +89,15 @@ pub fn init_this_cpu(index: usize, apic_id: u32, kernel_stack_top: u64) -> &'sta
     gdt.append(Descriptor::user_data_segment()); // 0x2b
     gdt.append(Descriptor::user_code_segment()); // 0x33
     gdt.append(Descriptor::UserSegment(0)); // 0x38 unused
-    // SAFETY: the TSS lives in a leaked box, so it is 'static.
+                                            // SAFETY: the TSS lives in a leaked box, so it is 'static.
     let tss_ref: &'static TaskStateSegment = unsafe { &*(&cpu.tss as *const TaskStateSegment) };
     let tss_sel = gdt.append(Descriptor::tss_segment(tss_ref)); // 0x40
 
     // SAFETY: the GDT lives in a leaked box ('static) and holds the selectors loaded right after; GS base points at
     // this CPU's block for the kernel, and user mode starts with GS base 0 (swapped in by swapgs).
     unsafe {
-        let gdt_ref: &'static GlobalDescriptorTable<10> = &*(&cpu.gdt as *const GlobalDescriptorTable<10>);
+        let gdt_ref: &'static GlobalDescriptorTable<10> =
+            &*(&cpu.gdt as *const GlobalDescriptorTable<10>);
         gdt_ref.load();
         CS::set_reg(SegmentSelector::new(KERNEL_CS / 8, PrivilegeLevel::Ring0));
         SS::set_reg(SegmentSelector::new(KERNEL_DS / 8, PrivilegeLevel::Ring0));
@@ -136,15 +138,4 @@ pub fn cpu(index: usize) -> Option<&'static PerCpu> {
 /// Number of CPUs that have finished their per-CPU set-up.
 pub fn online_count() -> usize {
     ONLINE.load(Ordering::Acquire)
-}
-
-/// Set the stack used for the next entry from user mode on this CPU (TSS.RSP0 and the syscall stack).
-pub fn set_kernel_stack(top: u64) {
-    let cpu = this_cpu() as *const PerCpu as *mut PerCpu;
-    // SAFETY: only this CPU writes its own block's kernel_rsp/TSS, with interrupts handled on the same stack
-    // discipline; the CPU reads RSP0 only on the next privilege change.
-    unsafe {
-        (*cpu).kernel_rsp = top;
-        (*cpu).tss.privilege_stack_table[0] = VirtAddr::new(top);
-    }
 }

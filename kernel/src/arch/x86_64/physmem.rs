@@ -13,13 +13,19 @@ pub fn reserved_bytes(phys: u64, len: u64) -> &'static [u8] {
 
 /// Copy physical memory into `buf` (boot info parsing); false if the range is outside the early direct map.
 pub fn read(phys: u64, buf: &mut [u8]) -> bool {
-    let Some(end) = phys.checked_add(buf.len() as u64) else { return false };
+    let Some(end) = phys.checked_add(buf.len() as u64) else {
+        return false;
+    };
     if end > 4 << 30 {
         return false;
     }
     // SAFETY: the boot page tables and the kernel's direct map both cover physical 0..4 GiB.
     unsafe {
-        core::ptr::copy_nonoverlapping(phys_to_virt(phys) as *const u8, buf.as_mut_ptr(), buf.len());
+        core::ptr::copy_nonoverlapping(
+            phys_to_virt(phys) as *const u8,
+            buf.as_mut_ptr(),
+            buf.len(),
+        );
     }
     true
 }
@@ -48,13 +54,21 @@ pub fn carve_frame_meta(phys: u64, count: usize) -> &'static mut [FrameMeta] {
 /// Fill `pages` pages at `phys` with zeros.
 pub fn zero_pages(phys: u64, pages: u64) {
     // SAFETY: the caller owns these frames (just allocated); the direct map covers them.
-    unsafe { core::ptr::write_bytes(phys_to_virt(phys) as *mut u8, 0, (pages * PAGE_SIZE) as usize) }
+    unsafe {
+        core::ptr::write_bytes(
+            phys_to_virt(phys) as *mut u8,
+            0,
+            (pages * PAGE_SIZE) as usize,
+        )
+    }
 }
 
 /// Copy `src` into physical memory at `phys`.
 pub fn write(phys: u64, src: &[u8]) {
     // SAFETY: the caller owns the destination frames (allocated for a user page being filled).
-    unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), phys_to_virt(phys) as *mut u8, src.len()) }
+    unsafe {
+        core::ptr::copy_nonoverlapping(src.as_ptr(), phys_to_virt(phys) as *mut u8, src.len())
+    }
 }
 
 /// Read a word at kernel virtual address `addr` inside a heap block.

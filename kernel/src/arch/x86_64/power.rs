@@ -46,7 +46,8 @@ pub fn power_off() {
         }
     }
     // Keep the other control bits (SCI_EN) as they are; replace SLP_TYP and set SLP_EN.
-    let sleep_value = |port: u16, typ: u16| (in16(port) & !SLP_TYP_MASK) | ((typ << 10) & SLP_TYP_MASK) | SLP_EN;
+    let sleep_value =
+        |port: u16, typ: u16| (in16(port) & !SLP_TYP_MASK) | ((typ << 10) & SLP_TYP_MASK) | SLP_EN;
     out16(pm1a, sleep_value(pm1a, typ_a));
     if let Some(pm1b) = p.pm1b_control {
         out16(pm1b, sleep_value(pm1b, typ_b));

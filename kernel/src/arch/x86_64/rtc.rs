@@ -26,7 +26,15 @@ fn update_in_progress() -> bool {
 }
 
 fn raw() -> [u8; 7] {
-    [cmos(0x00), cmos(0x02), cmos(0x04), cmos(0x07), cmos(0x08), cmos(0x09), cmos(0x32)]
+    [
+        cmos(0x00),
+        cmos(0x02),
+        cmos(0x04),
+        cmos(0x07),
+        cmos(0x08),
+        cmos(0x09),
+        cmos(0x32),
+    ]
 }
 
 /// The seconds register, for tests that watch the clock tick.
@@ -68,7 +76,11 @@ pub fn read() -> DateTime {
         }
     }
     let century = conv(century);
-    let century = if (19..=30).contains(&century) { century as u32 } else { 20 };
+    let century = if (19..=30).contains(&century) {
+        century as u32
+    } else {
+        20
+    };
     DateTime {
         year: century * 100 + conv(year) as u32,
         month: conv(month),

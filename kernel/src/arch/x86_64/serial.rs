@@ -13,7 +13,10 @@ pub struct Uart {
 impl Uart {
     /// COM1, not yet initialised.
     pub const fn com1() -> Self {
-        Uart { base: COM1, present: false }
+        Uart {
+            base: COM1,
+            present: false,
+        }
     }
 
     fn reg(&self, offset: u16) -> Port<u8> {

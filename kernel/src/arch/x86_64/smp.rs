@@ -113,7 +113,10 @@ fn trampoline_bytes() -> (&'static [u8], usize) {
     unsafe {
         let start = &ap_tramp_start as *const u8;
         let end = &ap_tramp_end as *const u8;
-        (core::slice::from_raw_parts(start, end as usize - start as usize), DATA_OFFSET)
+        (
+            core::slice::from_raw_parts(start, end as usize - start as usize),
+            DATA_OFFSET,
+        )
     }
 }
 

@@ -24,7 +24,7 @@ static KSYMS_SPACE: [u8; 256 * 1024] = [0; 256 * 1024];
 
 fn readable(addr: u64) -> bool {
     addr >= 0xffff_8000_0000_0000
-        && addr % 8 == 0
+        && addr.is_multiple_of(8)
         && paging::translate(paging::current_pml4(), addr).is_some()
         && paging::translate(paging::current_pml4(), addr + 8).is_some()
 }
@@ -34,7 +34,12 @@ pub fn walk(mut rbp: u64, out: &mut [u64]) -> usize {
     let mut n = 0;
     while n < out.len() && rbp != 0 && readable(rbp) {
         // SAFETY: `rbp` and `rbp + 8` are mapped kernel addresses (checked above), 8-aligned.
-        let (next, ret) = unsafe { (core::ptr::read(rbp as *const u64), core::ptr::read((rbp + 8) as *const u64)) };
+        let (next, ret) = unsafe {
+            (
+                core::ptr::read(rbp as *const u64),
+                core::ptr::read((rbp + 8) as *const u64),
+            )
+        };
         if ret < KERNEL_VMA {
             break;
         }
@@ -52,6 +57,8 @@ pub fn walk(mut rbp: u64, out: &mut [u64]) -> usize {
 pub fn current_rbp() -> u64 {
     let rbp: u64;
     // SAFETY: reading a register.
-    unsafe { core::arch::asm!("mov {}, rbp", out(reg) rbp, options(nomem, nostack, preserves_flags)) };
+    unsafe {
+        core::arch::asm!("mov {}, rbp", out(reg) rbp, options(nomem, nostack, preserves_flags))
+    };
     rbp
 }

@@ -158,7 +158,9 @@ extern "C" fn syscall_dispatch(frame: &mut TrapFrame) -> u64 {
 pub fn enter_user(mut frame: TrapFrame) -> ! {
     frame.cs = USER_CS as u64;
     frame.ss = USER_DS as u64;
-    frame.rflags = (frame.rflags | RFlags::INTERRUPT_FLAG.bits()) & !RFlags::IOPL_HIGH.bits() & !RFlags::IOPL_LOW.bits();
+    frame.rflags = (frame.rflags | RFlags::INTERRUPT_FLAG.bits())
+        & !RFlags::IOPL_HIGH.bits()
+        & !RFlags::IOPL_LOW.bits();
     let frame_on_stack = frame;
     // SAFETY: the frame is a complete, user-mode register set; the assembly loads it and IRETs. The stack it
     // abandons belongs to this kernel thread and is reused for the next entry (TSS.RSP0 / per-CPU kernel_rsp).

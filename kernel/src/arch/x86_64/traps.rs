@@ -64,7 +64,10 @@ const EXCEPTION_NAMES: [&str; 32] = [
 
 /// The name of an exception vector.
 pub fn exception_name(vector: u64) -> &'static str {
-    EXCEPTION_NAMES.get(vector as usize).copied().unwrap_or("interrupt")
+    EXCEPTION_NAMES
+        .get(vector as usize)
+        .copied()
+        .unwrap_or("interrupt")
 }
 
 /// Entry from `isr_common` for every vector.
@@ -80,10 +83,12 @@ pub extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
             }
             log::warn!("NMI on CPU {}", percpu::this_cpu().index);
         }
-        14 if !frame.from_user() && usercopy::fixup(frame) => {}
+        14 if !frame.is_user_mode() && usercopy::fixup(frame) => {}
         0..=31 => exception(frame),
         v if v == TIMER_VECTOR as u64 => {
-            percpu::this_cpu().timer_ticks.fetch_add(1, Ordering::Relaxed);
+            percpu::this_cpu()
+                .timer_ticks
+                .fetch_add(1, Ordering::Relaxed);
             apic::eoi();
         }
         v if v == STOP_VECTOR as u64 => super::cpu::halt_forever(),
@@ -106,7 +111,7 @@ pub extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
 
 fn exception(frame: &mut TrapFrame) {
     let cr2 = x86_64::registers::control::Cr2::read_raw();
-    if frame.from_user() {
+    if frame.is_user_mode() {
         crate::process::user_exception(frame, cr2);
         return;
     }

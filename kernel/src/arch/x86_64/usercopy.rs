@@ -52,7 +52,12 @@ pub fn init(smap: bool) {
 /// Called by the page-fault handler for kernel-mode faults: if the fault is in the copy loop, resume at the fixup.
 pub fn fixup(frame: &mut TrapFrame) -> bool {
     // SAFETY: only the addresses of the labels are taken.
-    let (insn, fix) = unsafe { (&usercopy_insn as *const u8 as u64, &usercopy_fixup as *const u8 as u64) };
+    let (insn, fix) = unsafe {
+        (
+            &usercopy_insn as *const u8 as u64,
+            &usercopy_fixup as *const u8 as u64,
+        )
+    };
     if frame.rip == insn {
         frame.rip = fix;
         true
