@@ -5,7 +5,8 @@ use crate::arch::{
     acpi, apic, boot as entry, clock, cpu, idt, ioapic, paging, percpu, physmem, power, smp,
     syscall, usercopy,
 };
-use crate::{console, initramfs, klog, ktest, mm, process, time};
+use crate::task::{self, exec, process, sched};
+use crate::{console, initramfs, klog, ktest, mm, time};
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use basalt_bootinfo::BootInfo;
@@ -150,6 +151,9 @@ fn init_memory(boot_info: &'static BootInfo, features: &cpu::Features, boot_stru
     ) {
         panic!("cannot build the kernel page tables: {e:?}");
     }
+    if mm::pageref::init(boot_info.max_usable_address().div_ceil(4096)).is_err() {
+        panic!("out of memory for the page sharing table");
+    }
 }
 
 fn init_cpu0(features: &cpu::Features) {
@@ -257,7 +261,32 @@ fn start_other_cpus(platform: &acpi::Platform, features: &cpu::Features) {
 /// Paths tried for init, in Linux's order.
 const DEFAULT_INITS: [&str; 5] = ["/init", "/sbin/init", "/etc/init", "/bin/init", "/bin/sh"];
 
+static INIT_CMDLINE: spin::Once<Cmdline<'static>> = spin::Once::new();
+
+/// Create PID 1 (its thread finds and starts the init program), then let the boot CPU schedule.
 fn run_init(cmdline: &Cmdline<'static>) -> ! {
+    INIT_CMDLINE.call_once(|| *cmdline);
+    let mm = match crate::mm::uspace::AddressSpace::new() {
+        Ok(mm) => mm,
+        Err(_) => panic!("out of memory creating init"),
+    };
+    let pid = process::alloc_id().unwrap_or(1);
+    let init = process::Process::new(pid, None, mm);
+    let thread = match task::Task::new(pid, init.clone(), init_thread, 0) {
+        Ok(t) => t,
+        Err(_) => panic!("out of memory creating init's thread"),
+    };
+    init.add_thread(&thread);
+    sched::spawn(thread);
+    sched::run_idle()
+}
+
+/// PID 1's first kernel code: try the init candidates like Linux's `kernel_init`, then enter user mode.
+extern "C" fn init_thread(_arg: u64) -> ! {
+    sched::finish_switch();
+    let Some(cmdline) = INIT_CMDLINE.get() else {
+        panic!("init started without a command line")
+    };
     let mut candidates: [Option<&str>; 7] = [None; 7];
     candidates[0] = cmdline.get("rdinit");
     candidates[1] = cmdline.get("init");
@@ -288,8 +317,21 @@ fn run_init(cmdline: &Cmdline<'static>) -> ! {
         argv.extend(args.iter().map(|a| a.as_bytes()));
         let mut envp: Vec<&[u8]> = alloc::vec![b"HOME=/".as_slice(), b"TERM=linux".as_slice()];
         envp.extend(env.iter().map(|e| e.as_bytes()));
-        let err = process::exec_init(path, entry.data, &argv, &envp);
-        log::warn!("Failed to execute {path} ({err})");
+        match exec::load(path, entry.data, &argv, &envp) {
+            Ok(loaded) => {
+                let Some(me) = sched::current() else {
+                    panic!("init thread lost its task")
+                };
+                me.process.replace_address_space(loaded.mm);
+                me.process.set_name(path);
+                sched::activate_current_mm();
+                drop(me);
+                log::info!("Run {path} as init process");
+                crate::boot_time::report_init_start(path);
+                syscall::enter_user(loaded.frame);
+            }
+            Err(err) => log::warn!("Failed to execute {path} ({err})"),
+        }
     }
     panic!("No working init found.  Try passing init= option to kernel.");
 }

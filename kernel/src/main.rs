@@ -16,8 +16,8 @@ mod klog;
 mod ktest;
 mod mm;
 mod panic;
-mod process;
 mod syscall;
+mod task;
 mod time;
 
 /// First Rust code, called by the entry assembly on the boot stack with the boot protocol and the physical address

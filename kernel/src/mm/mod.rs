@@ -2,3 +2,5 @@
 
 pub mod frames;
 pub mod heap;
+pub mod pageref;
+pub mod uspace;

@@ -2,6 +2,9 @@
 //! Unimplemented calls return `ENOSYS` and are logged once by name.
 #![forbid(unsafe_code)]
 
+mod proc;
+mod user;
+
 use crate::arch::{idt::TrapFrame, power, usercopy};
 use basalt_linux_abi::{nr, reboot, syscall_name, Errno};
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -26,7 +29,21 @@ impl Args {
 /// Entry from the architecture's syscall path: run the call and put the result in rax.
 pub fn handle(frame: &mut TrapFrame) {
     let number = frame.rax as usize;
-    let result = dispatch(number, Args::from_frame(frame));
+    let args = Args::from_frame(frame);
+    let result = match number {
+        // Calls that need the caller's registers.
+        nr::FORK | nr::VFORK => proc::fork(frame),
+        nr::CLONE => proc::clone(
+            frame,
+            args.get(0),
+            args.get(1),
+            args.get(2),
+            args.get(3),
+            args.get(4),
+        ),
+        nr::EXECVE => proc::execve(frame, args.get(0), args.get(1), args.get(2)),
+        _ => dispatch(number, args),
+    };
     frame.rax = match result {
         Ok(v) => v as u64,
         Err(e) => e.as_return() as u64,
@@ -37,8 +54,28 @@ pub fn handle(frame: &mut TrapFrame) {
 pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
     match number {
         nr::WRITE => sys_write(args.get(0), args.get(1), args.get(2)),
-        nr::GETPID => Ok(crate::process::current_pid() as usize),
-        nr::EXIT | nr::EXIT_GROUP => crate::process::exit_current(args.get(0) as i32, None),
+        nr::GETPID => Ok(proc::ids()?.1.pid as usize),
+        nr::GETTID => Ok(proc::ids()?.0.tid as usize),
+        nr::GETPPID => Ok(proc::ids()?.1.ppid() as usize),
+        nr::GETPGRP => Ok(proc::ids()?
+            .1
+            .pgid
+            .load(core::sync::atomic::Ordering::Relaxed) as usize),
+        nr::EXIT => crate::task::process::sys_exit(args.get(0) as i32),
+        nr::EXIT_GROUP => crate::task::process::sys_exit_group(args.get(0) as i32),
+        nr::WAIT4 => proc::wait4(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2) as u32,
+            args.get(3),
+        ),
+        nr::SET_TID_ADDRESS => proc::set_tid_address(args.get(0)),
+        nr::ARCH_PRCTL => proc::arch_prctl(args.get(0), args.get(1)),
+        nr::SCHED_YIELD => {
+            crate::task::sched::yield_now();
+            Ok(0)
+        }
+        nr::NANOSLEEP => proc::nanosleep(args.get(0), args.get(1)),
         nr::REBOOT => sys_reboot(args.get(0) as u32, args.get(1) as u32, args.get(2) as u32),
         _ => {
             not_implemented(number);

@@ -145,6 +145,11 @@ pub fn send_startup(dest: u32, page: u8) {
     send_icr(dest, 0x0000_4600 | page as u32);
 }
 
+/// A fixed-vector IPI to the CPU with APIC id `dest`.
+pub fn send_fixed_ipi(dest: u32, vector: u8) {
+    send_icr(dest, 0x0000_4000 | vector as u32);
+}
+
 /// NMI to every CPU but this one (used to stop them on panic; works even where interrupts are disabled).
 pub fn send_nmi_all_but_self() {
     if BASE.load(Ordering::Relaxed) != 0 {

@@ -125,16 +125,6 @@ pub fn halt_forever() -> ! {
     }
 }
 
-/// Reset the x87/SSE state to Linux's initial values (FCW 0x37f, MXCSR 0x1f80) before the first user program.
-pub fn init_fpu() {
-    let mxcsr: u32 = 0x1f80;
-    // SAFETY: CR0.EM is clear and CR4.OSFXSR set (enable_protections), so x87 and SSE instructions are allowed;
-    // the kernel itself is built without SSE, so only user state is affected.
-    unsafe {
-        core::arch::asm!("fninit", "ldmxcsr [{}]", in(reg) &mxcsr, options(nostack, preserves_flags));
-    }
-}
-
 /// 16 random bytes from RDRAND when the CPU has it, mixed with the TSC (for AT_RANDOM).
 pub fn random_bytes() -> [u8; 16] {
     let (_, _, ecx, _) = cpuid(1, 0);

@@ -15,6 +15,7 @@ pub mod rtc;
 pub mod serial;
 pub mod smp;
 pub mod stackwalk;
+pub mod switch;
 pub mod syscall;
 pub mod traps;
 pub mod usercopy;

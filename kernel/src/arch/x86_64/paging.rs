@@ -356,8 +356,15 @@ pub fn new_user_pml4() -> Result<u64, OutOfMemory> {
     Ok(pml4)
 }
 
-/// Free every user page and page table of an address space, then its top-level table.
+/// Marks a user page that is shared copy-on-write (a bit the CPU ignores).
+const COW: F = F::BIT_9;
+
+/// Free every user page and page table of an address space, then its top-level table. Shared (copy-on-write)
+/// pages are only released, not freed, while another address space maps them.
 pub fn destroy_user_space(pml4: u64) {
+    if current_pml4() == pml4 {
+        activate(kernel_pml4());
+    }
     free_level(pml4, 4, 0..256);
 }
 
@@ -370,9 +377,99 @@ fn free_level(table_phys: u64, level: u32, range: core::ops::Range<usize>) {
         let child = entry.addr().as_u64();
         if level > 1 && !entry.flags().contains(F::HUGE_PAGE) {
             free_level(child, level - 1, 0..512);
-        } else {
+        } else if crate::mm::pageref::unshare(child) {
             frames::free(child);
         }
     }
     frames::free(table_phys);
+}
+
+/// Duplicate the user half of `parent` for fork: page tables are copied, pages are shared, and every writable page
+/// becomes read-only + copy-on-write in both. Returns the child's top-level table.
+pub fn fork_user_space(parent: u64) -> Result<u64, OutOfMemory> {
+    let child = new_user_pml4()?;
+    let result = copy_level(parent, child, 4, 0..256);
+    // Writable entries of the parent were downgraded: drop stale TLB entries (full flush of the user half).
+    if current_pml4() == parent {
+        activate(parent);
+    }
+    match result {
+        Ok(()) => Ok(child),
+        Err(e) => {
+            destroy_user_space(child);
+            Err(e)
+        }
+    }
+}
+
+fn copy_level(
+    src: u64,
+    dst: u64,
+    level: u32,
+    range: core::ops::Range<usize>,
+) -> Result<(), OutOfMemory> {
+    for i in range {
+        let entry = table(src)[i].clone();
+        if !entry.flags().contains(F::PRESENT) {
+            continue;
+        }
+        if level > 1 {
+            let child = frames::alloc_zeroed()?;
+            table(dst)[i].set_addr(PhysAddr::new(child), entry.flags());
+            copy_level(entry.addr().as_u64(), child, level - 1, 0..512)?;
+        } else {
+            let mut flags = entry.flags();
+            if flags.contains(F::WRITABLE) {
+                flags.remove(F::WRITABLE);
+                flags.insert(COW);
+                table(src)[i].set_flags(flags);
+            }
+            crate::mm::pageref::share(entry.addr().as_u64());
+            table(dst)[i].set_addr(entry.addr(), flags);
+        }
+    }
+    Ok(())
+}
+
+/// What a write fault on a present user page found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CowOutcome {
+    /// The page was copy-on-write and is now privately writable.
+    Resolved,
+    /// Not a copy-on-write page: a real protection fault.
+    NotCow,
+}
+
+/// Resolve a write to a copy-on-write page at `virt` in `pml4`.
+pub fn resolve_cow(pml4: u64, virt: u64) -> Result<CowOutcome, OutOfMemory> {
+    let page = virt & !(PAGE_SIZE - 1);
+    let mut table_phys = pml4;
+    for level in [4u32, 3, 2] {
+        let entry = &table(table_phys)[index(page, level)];
+        if !entry.flags().contains(F::PRESENT) || entry.flags().contains(F::HUGE_PAGE) {
+            return Ok(CowOutcome::NotCow);
+        }
+        table_phys = entry.addr().as_u64();
+    }
+    let entry = &mut table(table_phys)[index(page, 1)];
+    let flags = entry.flags();
+    if !flags.contains(F::PRESENT) || !flags.contains(COW) {
+        return Ok(CowOutcome::NotCow);
+    }
+    let old = entry.addr().as_u64();
+    let mut new_flags = flags;
+    new_flags.remove(COW);
+    new_flags.insert(F::WRITABLE);
+    if crate::mm::pageref::is_shared(old) {
+        let copy = frames::alloc_pages(0)?;
+        super::physmem::copy_page(old, copy);
+        entry.set_addr(PhysAddr::new(copy), new_flags);
+        if crate::mm::pageref::unshare(old) {
+            frames::free(old);
+        }
+    } else {
+        entry.set_flags(new_flags);
+    }
+    invalidate(page);
+    Ok(CowOutcome::Resolved)
 }

@@ -42,6 +42,8 @@ pub struct PerCpu {
     pub apic_id: u32,
     /// Timer interrupts taken on this CPU.
     pub timer_ticks: AtomicU64,
+    /// Opaque to this module: the scheduler's per-CPU state (an index into its table).
+    pub sched_slot: usize,
     gdt: GlobalDescriptorTable<10>,
     tss: TaskStateSegment,
 }
@@ -76,6 +78,7 @@ pub fn init_this_cpu(index: usize, apic_id: u32, kernel_stack_top: u64) -> &'sta
         index,
         apic_id,
         timer_ticks: AtomicU64::new(0),
+        sched_slot: index,
         gdt: GlobalDescriptorTable::empty(),
         tss,
     }));
@@ -138,4 +141,19 @@ pub fn cpu(index: usize) -> Option<&'static PerCpu> {
 /// Number of CPUs that have finished their per-CPU set-up.
 pub fn online_count() -> usize {
     ONLINE.load(Ordering::Acquire)
+}
+
+/// Set the stack used for the next entry from user mode on this CPU (TSS.RSP0 and the syscall stack).
+/// Called by the scheduler when it switches threads, with interrupts disabled.
+pub fn set_kernel_stack(top: u64) {
+    let cpu = this_cpu() as *const PerCpu as *mut PerCpu;
+    // SAFETY: only this CPU writes its own block's kernel_rsp and TSS, with interrupts disabled; the CPU reads RSP0
+    // only on the next privilege change, and the syscall entry reads kernel_rsp only on the next syscall.
+    unsafe {
+        core::ptr::write_volatile(core::ptr::addr_of_mut!((*cpu).kernel_rsp), top);
+        core::ptr::write_volatile(
+            core::ptr::addr_of_mut!((*cpu).tss.privilege_stack_table[0]),
+            VirtAddr::new(top),
+        );
+    }
 }

@@ -82,3 +82,15 @@ pub fn write_word(addr: usize, value: usize) {
     // SAFETY: as in read_word; the word is free (a free-list link or slab header), not a live object.
     unsafe { core::ptr::write(addr as *mut usize, value) }
 }
+
+/// Copy one page of physical memory.
+pub fn copy_page(from: u64, to: u64) {
+    // SAFETY: both frames are owned by the caller (one shared read-only, one fresh); the direct map covers them.
+    unsafe {
+        core::ptr::copy_nonoverlapping(
+            phys_to_virt(from) as *const u8,
+            phys_to_virt(to) as *mut u8,
+            PAGE_SIZE as usize,
+        )
+    }
+}

@@ -195,7 +195,5 @@ extern "C" fn ap_entry(index: u32, stack_top: u64) -> ! {
     super::syscall::init_this_cpu();
     apic::enable_this_cpu();
     apic::start_periodic_timer();
-    loop {
-        cpu::idle_halt();
-    }
+    crate::task::sched::run_idle()
 }

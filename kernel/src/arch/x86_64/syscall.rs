@@ -151,6 +151,7 @@ pub fn init_this_cpu() {
 /// mode must use IRET (a non-canonical return address would make SYSRET fault in kernel mode).
 extern "C" fn syscall_dispatch(frame: &mut TrapFrame) -> u64 {
     crate::syscall::handle(frame);
+    super::traps::returning_to_user(frame);
     (frame.rip >= USER_END) as u64
 }
 

@@ -10,6 +10,8 @@ pub const TIMER_VECTOR: u8 = 0x20;
 pub const IRQ_BASE: u8 = 0x30;
 /// Tells a CPU to stop (sent by a panicking CPU).
 pub const STOP_VECTOR: u8 = 0xf0;
+/// Wakes an idle CPU to look at its run queue.
+pub const RESCHEDULE_VECTOR: u8 = 0xf1;
 /// The local APIC's spurious vector.
 pub const SPURIOUS_VECTOR: u8 = 0xff;
 
@@ -72,6 +74,13 @@ pub fn exception_name(vector: u64) -> &'static str {
 
 /// Entry from `isr_common` for every vector.
 pub extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
+    dispatch(frame);
+    if frame.is_user_mode() {
+        returning_to_user(frame);
+    }
+}
+
+fn dispatch(frame: &mut TrapFrame) {
     let vector = frame.vector;
     match vector {
         3 => {
@@ -83,14 +92,16 @@ pub extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
             }
             log::warn!("NMI on CPU {}", percpu::this_cpu().index);
         }
-        14 if !frame.is_user_mode() && usercopy::fixup(frame) => {}
+        14 if !frame.is_user_mode() && kernel_fault_on_user_memory(frame) => {}
         0..=31 => exception(frame),
         v if v == TIMER_VECTOR as u64 => {
             percpu::this_cpu()
                 .timer_ticks
                 .fetch_add(1, Ordering::Relaxed);
             apic::eoi();
+            crate::task::sched::timer_tick(frame.is_user_mode());
         }
+        v if v == RESCHEDULE_VECTOR as u64 => apic::eoi(),
         v if v == STOP_VECTOR as u64 => super::cpu::halt_forever(),
         v if v == SPURIOUS_VECTOR as u64 => {}
         v if (IRQ_BASE as u64..IRQ_BASE as u64 + 16).contains(&v) => {
@@ -112,10 +123,31 @@ pub extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
 fn exception(frame: &mut TrapFrame) {
     let cr2 = x86_64::registers::control::Cr2::read_raw();
     if frame.is_user_mode() {
-        crate::process::user_exception(frame, cr2);
+        crate::task::exec::user_exception(frame, cr2);
         return;
     }
     crate::panic::oops(frame, cr2);
+}
+
+/// A kernel-mode page fault inside the user-copy routine: first give copy-on-write a chance (the kernel writing to
+/// a user page shared after fork), else make the copy fail with EFAULT.
+fn kernel_fault_on_user_memory(frame: &mut TrapFrame) -> bool {
+    if !usercopy::in_copy_routine(frame) {
+        return false;
+    }
+    let cr2 = x86_64::registers::control::Cr2::read_raw();
+    if cr2 < super::paging::USER_END && frame.error_code & 0b11 == 0b11 {
+        let pml4 = super::paging::current_pml4();
+        if let Ok(super::paging::CowOutcome::Resolved) = super::paging::resolve_cow(pml4, cr2) {
+            return true;
+        }
+    }
+    usercopy::fixup(frame)
+}
+
+/// Before an interrupt, exception or system call returns to user mode: let the process model act (exit, signals).
+pub fn returning_to_user(frame: &mut TrapFrame) {
+    crate::task::process::on_return_to_user(frame);
 }
 
 /// Read from an address that is never mapped, to check that a kernel page fault is reported (test mode only).

@@ -49,6 +49,12 @@ pub fn init(smap: bool) {
     USERCOPY_SMAP.store(smap as u8, Ordering::Relaxed);
 }
 
+/// Whether a kernel-mode fault happened in the copy loop.
+pub fn in_copy_routine(frame: &TrapFrame) -> bool {
+    // SAFETY: only the address of the label is taken.
+    frame.rip == unsafe { &usercopy_insn as *const u8 as u64 }
+}
+
 /// Called by the page-fault handler for kernel-mode faults: if the fault is in the copy loop, resume at the fixup.
 pub fn fixup(frame: &mut TrapFrame) -> bool {
     // SAFETY: only the addresses of the labels are taken.

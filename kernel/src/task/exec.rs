@@ -1,15 +1,13 @@
-//! The first user program: load a static ELF from the initramfs into a fresh address space and run it in ring 3.
-//! (Processes in general — fork, exec, scheduling — come with the process model; today there is exactly one.)
+//! Loading a program: a static ELF from the initramfs into a fresh address space, with the initial stack Linux
+//! programs expect (argv, envp, auxiliary vector).
 #![forbid(unsafe_code)]
 
-use crate::arch::{
-    cpu, idt::TrapFrame, paging, paging::MapFlags, paging::PAGE_SIZE, physmem, syscall,
-};
+use crate::arch::{cpu, idt::TrapFrame, paging, paging::MapFlags, paging::PAGE_SIZE, physmem};
 use crate::mm::frames;
+use crate::mm::uspace::AddressSpace;
 use alloc::collections::BTreeMap;
 use basalt_elf_load::{self as elf, auxv::*, LoadPlan, StackArgs};
 use core::fmt;
-use spin::Mutex;
 
 /// Top of the initial stack (as on Linux without ASLR: just below the end of user space).
 const STACK_TOP: u64 = 0x7fff_ffff_f000;
@@ -18,25 +16,27 @@ const STACK_SIZE: u64 = 256 * 1024;
 /// Where a position-independent program (ET_DYN) is placed (Linux's ELF_ET_DYN_BASE without randomisation).
 const PIE_BASE: u64 = 0x5555_5555_4000;
 
-/// The running user program.
-struct Process {
-    pid: u32,
-    name: [u8; 16],
-    name_len: usize,
-    pml4: u64,
-}
-
-static CURRENT: Mutex<Option<Process>> = Mutex::new(None);
-
 /// Why a program could not be started.
 #[derive(Debug)]
 pub enum ExecError {
     Elf(elf::ElfError),
     Stack(elf::StackError),
-    /// Dynamically linked programs need the process model's mmap and file-backed mappings.
+    /// Dynamically linked programs need file-backed mmap, which comes with the memory-mapping work.
     NeedsInterpreter,
     OutOfMemory,
     Map(paging::MapError),
+}
+
+impl ExecError {
+    /// The errno execve reports for this error.
+    pub fn errno(&self) -> basalt_linux_abi::Errno {
+        use basalt_linux_abi::Errno;
+        match self {
+            ExecError::Elf(_) | ExecError::NeedsInterpreter => Errno::ENOEXEC,
+            ExecError::Stack(_) => Errno::E2BIG,
+            ExecError::OutOfMemory | ExecError::Map(_) => Errno::ENOMEM,
+        }
+    }
 }
 
 impl fmt::Display for ExecError {
@@ -145,126 +145,71 @@ fn auxv(plan: &LoadPlan) -> [(u64, u64); 13] {
     ]
 }
 
-/// Load `image` as PID 1 and enter it. Returns only on failure (the address space is then freed).
-pub fn exec_init(path: &str, image: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> ExecError {
-    match prepare(path, image, argv, envp) {
-        Ok(frame) => {
-            log::info!("Run {path} as init process");
-            crate::boot_time::report_init_start(path);
-            syscall::enter_user(frame)
-        }
-        Err(e) => e,
-    }
+/// A loaded program: its address space and the registers to start it with.
+pub struct Loaded {
+    pub mm: AddressSpace,
+    pub frame: TrapFrame,
 }
 
-fn prepare(
-    path: &str,
-    image: &[u8],
-    argv: &[&[u8]],
-    envp: &[&[u8]],
-) -> Result<TrapFrame, ExecError> {
+/// Build a new address space holding `image` and its initial stack.
+pub fn load(path: &str, image: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> Result<Loaded, ExecError> {
     let plan = elf::plan(image, PIE_BASE, paging::USER_END - PAGE_SIZE).map_err(ExecError::Elf)?;
     if plan.interpreter.is_some() {
         return Err(ExecError::NeedsInterpreter);
     }
-    let pml4 = paging::new_user_pml4()?;
-    let result = (|| {
-        load_segments(pml4, image, &plan)?;
-        let aux = auxv(&plan);
-        let args = StackArgs {
-            argv,
-            envp,
-            auxv: &aux,
-            random: cpu::random_bytes(),
-            execfn: path.as_bytes(),
-            platform: b"x86_64",
-        };
-        let stack = elf::build_stack(STACK_TOP, &args, (STACK_SIZE / 2) as usize)
-            .map_err(ExecError::Stack)?;
-        let stack_flags = MapFlags {
-            writable: true,
-            executable: plan.executable_stack,
-            user: true,
-            uncached: false,
-        };
-        map_zeroed(pml4, STACK_TOP - STACK_SIZE, STACK_TOP, stack_flags)?;
-        fill(pml4, stack.sp, &stack.bytes)?;
-        Ok::<_, ExecError>((plan.entry, stack.sp))
-    })();
-    let (entry, sp) = match result {
-        Ok(v) => v,
-        Err(e) => {
-            paging::destroy_user_space(pml4);
-            return Err(e);
-        }
+    let mm = AddressSpace::new()?;
+    let pml4 = mm.pml4();
+    load_segments(pml4, image, &plan)?;
+    let aux = auxv(&plan);
+    let args = StackArgs {
+        argv,
+        envp,
+        auxv: &aux,
+        random: cpu::random_bytes(),
+        execfn: path.as_bytes(),
+        platform: b"x86_64",
     };
-
-    let mut name = [0u8; 16];
-    let base = path.rsplit('/').next().unwrap_or(path).as_bytes();
-    let name_len = base.len().min(15);
-    name[..name_len].copy_from_slice(&base[..name_len]);
-    *CURRENT.lock() = Some(Process {
-        pid: 1,
-        name,
-        name_len,
-        pml4,
-    });
-
-    paging::activate(pml4);
-    cpu::init_fpu();
-    Ok(TrapFrame {
-        rip: entry,
-        rsp: sp,
-        rflags: 0x202,
-        ..TrapFrame::default()
+    let stack =
+        elf::build_stack(STACK_TOP, &args, (STACK_SIZE / 2) as usize).map_err(ExecError::Stack)?;
+    let stack_flags = MapFlags {
+        writable: true,
+        executable: plan.executable_stack,
+        user: true,
+        uncached: false,
+    };
+    map_zeroed(pml4, STACK_TOP - STACK_SIZE, STACK_TOP, stack_flags)?;
+    fill(pml4, stack.sp, &stack.bytes)?;
+    Ok(Loaded {
+        mm,
+        frame: TrapFrame {
+            rip: plan.entry,
+            rsp: stack.sp,
+            rflags: 0x202,
+            ..TrapFrame::default()
+        },
     })
 }
 
-/// PID of the running program.
-pub fn current_pid() -> u32 {
-    CURRENT.lock().as_ref().map(|p| p.pid).unwrap_or(0)
-}
-
-fn current_name() -> ([u8; 16], usize) {
-    CURRENT
-        .lock()
-        .as_ref()
-        .map(|p| (p.name, p.name_len))
-        .unwrap_or(([0; 16], 0))
-}
-
-/// Linux's `si_signo` numbers for the signals exceptions raise.
-const SIGILL: i32 = 4;
-const SIGTRAP: i32 = 5;
-const SIGBUS: i32 = 7;
-const SIGFPE: i32 = 8;
-const SIGSEGV: i32 = 11;
-
-/// The program ended (exit_group, or killed by `signal`). With only init running this is fatal, as on Linux.
-pub fn exit_current(status: i32, signal: Option<i32>) -> ! {
-    let pid = current_pid();
-    let code = match signal {
-        Some(sig) => sig,
-        None => (status & 0xff) << 8,
-    };
-    if let Some(p) = CURRENT.lock().as_ref() {
-        log::debug!(
-            "process {} exits; address space at {:#x} stays until the process model frees it",
-            p.pid,
-            p.pml4
-        );
-    }
-    if pid == 1 {
-        panic!("Attempted to kill init! exitcode={code:#010x}");
-    }
-    panic!("process {pid} exited with {code:#x} and nothing else can run yet");
-}
-
-/// An exception in user mode: log it like Linux and end the program with the matching signal.
+/// An exception in user mode that nothing could resolve: log it like Linux and end the process with the matching
+/// signal (delivered to a handler once signals exist).
 pub fn user_exception(frame: &TrapFrame, cr2: u64) {
-    let (name, len) = current_name();
-    let comm = core::str::from_utf8(&name[..len]).unwrap_or("?");
-    let pid = current_pid();
+    if frame.vector == 14 && frame.error_code & 0b11 == 0b11 {
+        // Write to a present page: maybe copy-on-write.
+        if let Some(task) = super::sched::current() {
+            match paging::resolve_cow(task.process.address_space().pml4(), cr2) {
+                Ok(paging::CowOutcome::Resolved) => return,
+                Ok(paging::CowOutcome::NotCow) => {}
+                Err(_) => {
+                    log::warn!("out of memory copying a page for pid {}", task.process.pid);
+                    super::process::kill_current(SIGKILL, false);
+                }
+            }
+        }
+    }
+    let (comm, pid) = match super::process::current() {
+        Some(p) => (p.name_string(), p.pid),
+        None => (alloc::string::String::from("?"), 0),
+    };
     let signal = match frame.vector {
         0 | 16 | 19 => SIGFPE,
         1 | 3 | 4 => SIGTRAP,
@@ -288,5 +233,14 @@ pub fn user_exception(frame: &TrapFrame, cr2: u64) {
             frame.error_code
         );
     }
-    exit_current(0, Some(signal));
+    let core = matches!(signal, SIGFPE | SIGTRAP | SIGILL | SIGBUS | SIGSEGV);
+    super::process::kill_current(signal, core);
 }
+
+/// Linux's numbers for the signals exceptions raise.
+const SIGILL: i32 = 4;
+const SIGTRAP: i32 = 5;
+const SIGBUS: i32 = 7;
+const SIGFPE: i32 = 8;
+const SIGKILL: i32 = 9;
+const SIGSEGV: i32 = 11;

@@ -1,0 +1,254 @@
+//! Process and thread system calls: fork/clone, execve, exit, wait4, ids, sleeping, TLS.
+#![forbid(unsafe_code)]
+
+use super::user;
+use crate::arch::{idt::TrapFrame, switch, usercopy};
+use crate::task::{exec, process, sched, Task};
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use basalt_linux_abi::Errno;
+use core::sync::atomic::Ordering;
+
+const CLONE_VM: u64 = 0x100;
+const CLONE_FS: u64 = 0x200;
+const CLONE_FILES: u64 = 0x400;
+const CLONE_SIGHAND: u64 = 0x800;
+const CLONE_VFORK: u64 = 0x4000;
+const CLONE_PARENT: u64 = 0x8000;
+const CLONE_THREAD: u64 = 0x10000;
+const CLONE_SYSVSEM: u64 = 0x40000;
+const CLONE_SETTLS: u64 = 0x80000;
+const CLONE_PARENT_SETTID: u64 = 0x100000;
+const CLONE_CHILD_CLEARTID: u64 = 0x200000;
+const CLONE_CHILD_SETTID: u64 = 0x1000000;
+const CSIGNAL: u64 = 0xff;
+
+/// The flags this kernel implements; others get EINVAL rather than silently different behaviour.
+const SUPPORTED: u64 = CSIGNAL
+    | CLONE_VM
+    | CLONE_FS
+    | CLONE_FILES
+    | CLONE_SIGHAND
+    | CLONE_VFORK
+    | CLONE_PARENT
+    | CLONE_THREAD
+    | CLONE_SYSVSEM
+    | CLONE_SETTLS
+    | CLONE_PARENT_SETTID
+    | CLONE_CHILD_CLEARTID
+    | CLONE_CHILD_SETTID;
+
+/// clone(2) with Linux's x86_64 argument order: flags, stack, parent_tid, child_tid, tls.
+pub fn clone(
+    frame: &TrapFrame,
+    flags: u64,
+    stack: u64,
+    parent_tid: u64,
+    child_tid: u64,
+    tls: u64,
+) -> Result<usize, Errno> {
+    if flags & !SUPPORTED != 0 {
+        return Err(Errno::EINVAL);
+    }
+    // Linux's consistency rules.
+    if flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let me = sched::current().ok_or(Errno::ESRCH)?;
+    let parent_process = me.process.clone();
+    let id = process::alloc_id()?;
+
+    let (child_process, tid) = if flags & CLONE_THREAD != 0 {
+        (parent_process.clone(), id)
+    } else {
+        let mm = if flags & CLONE_VM != 0 {
+            // A process sharing memory without being a thread (vfork-style): not supported yet.
+            return Err(Errno::EINVAL);
+        } else {
+            parent_process
+                .address_space()
+                .fork()
+                .map_err(|_| Errno::ENOMEM)?
+        };
+        let child = process::Process::new(id, Some(&parent_process), mm);
+        child.set_name(&parent_process.name_string());
+        (child, id)
+    };
+
+    let mut child_frame = frame.clone();
+    child_frame.rax = 0;
+    if stack != 0 {
+        child_frame.rsp = stack;
+    }
+    let task = Task::new(
+        tid,
+        child_process.clone(),
+        crate::task::user_thread_entry,
+        0,
+    )
+    .map_err(|_| Errno::ENOMEM)?;
+    *task.initial_frame.lock() = Some(child_frame);
+    me.fpu.lock().save();
+    *task.fpu.lock() = me.fpu.lock().clone();
+    task.fs_base.store(
+        if flags & CLONE_SETTLS != 0 {
+            tls
+        } else {
+            switch::fs_base()
+        },
+        Ordering::Relaxed,
+    );
+    if flags & CLONE_SETTLS != 0 && tls >= crate::arch::paging::USER_END {
+        return Err(Errno::EPERM);
+    }
+    if flags & CLONE_PARENT_SETTID != 0 {
+        user::write_i32(parent_tid, tid as i32)?;
+    }
+    if flags & CLONE_CHILD_CLEARTID != 0 {
+        task.clear_child_tid.store(child_tid, Ordering::Relaxed);
+    }
+    if flags & CLONE_CHILD_SETTID != 0 {
+        // The child's memory is a copy (or shared); write through the child's view once it runs — for a shared VM
+        // the parent's view is the same memory.
+        if flags & CLONE_VM != 0 {
+            user::write_i32(child_tid, tid as i32)?;
+        }
+    }
+    child_process.add_thread(&task);
+    sched::spawn(task);
+    Ok(tid as usize)
+}
+
+/// fork(2).
+pub fn fork(frame: &TrapFrame) -> Result<usize, Errno> {
+    clone(frame, 17 /* SIGCHLD */, 0, 0, 0, 0)
+}
+
+/// execve(2): replace the program. Today programs come from the initramfs.
+pub fn execve(
+    frame: &mut TrapFrame,
+    path_ptr: u64,
+    argv_ptr: u64,
+    envp_ptr: u64,
+) -> Result<usize, Errno> {
+    let path = user::read_cstring(path_ptr, user::PATH_MAX - 1, Errno::ENAMETOOLONG)?;
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    let path = String::from_utf8(path).map_err(|_| Errno::ENOENT)?;
+    let mut total = 0;
+    let argv = user::read_string_array(argv_ptr, &mut total)?;
+    let envp = user::read_string_array(envp_ptr, &mut total)?;
+    let absolute = if path.starts_with('/') {
+        path.clone()
+    } else {
+        alloc::format!("/{path}")
+    };
+    let entry = crate::initramfs::find_following_links(&absolute)
+        .map_err(|_| Errno::EIO)?
+        .ok_or(Errno::ENOENT)?;
+    if entry.is_dir() {
+        return Err(Errno::EACCES);
+    }
+    if !entry.is_file() || entry.mode & 0o111 == 0 {
+        return Err(Errno::EACCES);
+    }
+    let argv_refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+    let envp_refs: Vec<&[u8]> = envp.iter().map(|e| e.as_slice()).collect();
+    let loaded = exec::load(&path, entry.data, &argv_refs, &envp_refs).map_err(|e| e.errno())?;
+    let me = sched::current().ok_or(Errno::ESRCH)?;
+    me.process.replace_address_space(loaded.mm);
+    me.process.set_name(&path);
+    sched::activate_current_mm();
+    *me.fpu.lock() = switch::FpuState::initial();
+    me.fpu.lock().restore();
+    me.fs_base.store(0, Ordering::Relaxed);
+    switch::set_fs_base(0);
+    *frame = loaded.frame;
+    frame.cs = 0x33;
+    frame.ss = 0x2b;
+    Ok(0)
+}
+
+/// wait4(pid, wstatus, options, rusage).
+pub fn wait4(pid: i32, status_ptr: u64, options: u32, rusage: u64) -> Result<usize, Errno> {
+    let (child, status) = process::wait_child(pid, options)?;
+    if child != 0 && status_ptr != 0 {
+        user::write_i32(status_ptr, status)?;
+    }
+    if rusage != 0 {
+        // struct rusage (144 bytes): resource accounting is not kept yet; report zeros as Linux would for a child
+        // that used nothing measurable.
+        usercopy::copy_to_user(rusage, &[0u8; 144])?;
+    }
+    Ok(child as usize)
+}
+
+/// set_tid_address(2).
+pub fn set_tid_address(addr: u64) -> Result<usize, Errno> {
+    let me = sched::current().ok_or(Errno::ESRCH)?;
+    me.clear_child_tid.store(addr, Ordering::Relaxed);
+    Ok(me.tid as usize)
+}
+
+const ARCH_SET_GS: u64 = 0x1001;
+const ARCH_SET_FS: u64 = 0x1002;
+const ARCH_GET_FS: u64 = 0x1003;
+const ARCH_GET_GS: u64 = 0x1004;
+
+/// arch_prctl(2): the FS base (TLS). GS for user space is not supported.
+pub fn arch_prctl(code: u64, addr: u64) -> Result<usize, Errno> {
+    let me = sched::current().ok_or(Errno::ESRCH)?;
+    match code {
+        ARCH_SET_FS => {
+            if !switch::set_fs_base(addr) {
+                return Err(Errno::EPERM);
+            }
+            me.fs_base.store(addr, Ordering::Relaxed);
+            Ok(0)
+        }
+        ARCH_GET_FS => {
+            usercopy::copy_to_user(addr, &switch::fs_base().to_le_bytes())?;
+            Ok(0)
+        }
+        ARCH_SET_GS | ARCH_GET_GS => Err(Errno::EINVAL),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// nanosleep / clock_nanosleep (relative): sleep, EINTR with the remaining time when interrupted.
+pub fn nanosleep(req: u64, rem: u64) -> Result<usize, Errno> {
+    let mut ts = [0u8; 16];
+    usercopy::copy_from_user(&mut ts, req)?;
+    let sec = i64::from_le_bytes(ts[..8].try_into().map_err(|_| Errno::EFAULT)?);
+    let nsec = i64::from_le_bytes(ts[8..].try_into().map_err(|_| Errno::EFAULT)?);
+    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+        return Err(Errno::EINVAL);
+    }
+    let ns = (sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(nsec as u64);
+    let deadline = crate::time::monotonic_ns().saturating_add(ns);
+    if sched::sleep_until(deadline) {
+        return Ok(0);
+    }
+    if rem != 0 {
+        let left = deadline.saturating_sub(crate::time::monotonic_ns());
+        let mut out = [0u8; 16];
+        out[..8].copy_from_slice(&((left / 1_000_000_000) as i64).to_le_bytes());
+        out[8..].copy_from_slice(&((left % 1_000_000_000) as i64).to_le_bytes());
+        usercopy::copy_to_user(rem, &out)?;
+    }
+    Err(Errno::EINTR)
+}
+
+/// The current thread's ids.
+pub fn ids() -> Result<(Arc<Task>, Arc<process::Process>), Errno> {
+    let t = sched::current().ok_or(Errno::ESRCH)?;
+    let p = t.process.clone();
+    Ok((t, p))
+}

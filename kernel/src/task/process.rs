@@ -1,0 +1,284 @@
+//! Processes: pids, parents and children, the address space and thread group, exit and wait.
+#![forbid(unsafe_code)]
+
+use super::wait::WaitQueue;
+use super::{sched, Task};
+use crate::arch::idt::TrapFrame;
+use crate::mm::uspace::AddressSpace;
+use alloc::collections::BTreeMap;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use basalt_linux_abi::Errno;
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
+use spin::Mutex;
+
+/// Largest pid handed out before wrapping (Linux's default pid_max).
+const PID_MAX: u32 = 32768;
+
+/// A process: one address space, one or more threads.
+pub struct Process {
+    pub pid: u32,
+    parent: Mutex<Weak<Process>>,
+    pub pgid: AtomicU32,
+    pub sid: AtomicU32,
+    mm: Mutex<Arc<AddressSpace>>,
+    threads: Mutex<Vec<Weak<Task>>>,
+    children: Mutex<Vec<Arc<Process>>>,
+    /// Set by exit_group (or a fatal signal): every thread leaves at its next chance.
+    exiting: AtomicBool,
+    /// The wait status (Linux encoding) once the whole process has ended.
+    exit_status: AtomicI32,
+    zombie: AtomicBool,
+    /// Woken when a child changes state (wait4).
+    pub child_events: WaitQueue,
+    pub name: Mutex<[u8; 16]>,
+}
+
+static PROCESSES: Mutex<BTreeMap<u32, Weak<Process>>> = Mutex::new(BTreeMap::new());
+static NEXT_PID: AtomicU32 = AtomicU32::new(1);
+
+/// A free id for a process or thread (they share one number space, as on Linux).
+pub fn alloc_id() -> Result<u32, Errno> {
+    let table = PROCESSES.lock();
+    for _ in 0..PID_MAX {
+        let mut id = NEXT_PID.fetch_add(1, Ordering::Relaxed);
+        if id >= PID_MAX {
+            NEXT_PID.store(2, Ordering::Relaxed);
+            id = 2;
+        }
+        if !table.contains_key(&id) {
+            return Ok(id);
+        }
+    }
+    Err(Errno::EAGAIN)
+}
+
+impl Process {
+    /// A new process (not yet in the table) with `mm` as its address space.
+    pub fn new(pid: u32, parent: Option<&Arc<Process>>, mm: AddressSpace) -> Arc<Process> {
+        let (pgid, sid) = parent
+            .map(|p| {
+                (
+                    p.pgid.load(Ordering::Relaxed),
+                    p.sid.load(Ordering::Relaxed),
+                )
+            })
+            .unwrap_or((pid, pid));
+        let p = Arc::new(Process {
+            pid,
+            parent: Mutex::new(parent.map(Arc::downgrade).unwrap_or_default()),
+            pgid: AtomicU32::new(pgid),
+            sid: AtomicU32::new(sid),
+            mm: Mutex::new(Arc::new(mm)),
+            threads: Mutex::new(Vec::new()),
+            children: Mutex::new(Vec::new()),
+            exiting: AtomicBool::new(false),
+            exit_status: AtomicI32::new(0),
+            zombie: AtomicBool::new(false),
+            child_events: WaitQueue::new(),
+            name: Mutex::new(parent.map(|p| *p.name.lock()).unwrap_or([0; 16])),
+        });
+        PROCESSES.lock().insert(pid, Arc::downgrade(&p));
+        if let Some(parent) = parent {
+            parent.children.lock().push(p.clone());
+        }
+        p
+    }
+
+    /// The address space threads of this process run in.
+    pub fn address_space(&self) -> Arc<AddressSpace> {
+        self.mm.lock().clone()
+    }
+
+    /// Replace the address space (exec). The old one is freed once no CPU has it loaded.
+    pub fn replace_address_space(&self, mm: AddressSpace) {
+        *self.mm.lock() = Arc::new(mm);
+    }
+
+    /// Register a thread; its id also finds this process (as on Linux, where every tid names its thread group).
+    pub fn add_thread(self: &Arc<Self>, t: &Arc<Task>) {
+        self.threads.lock().push(Arc::downgrade(t));
+        if t.tid != self.pid {
+            PROCESSES.lock().insert(t.tid, Arc::downgrade(self));
+        }
+    }
+
+    pub fn ppid(&self) -> u32 {
+        self.parent.lock().upgrade().map(|p| p.pid).unwrap_or(0)
+    }
+
+    pub fn is_exiting(&self) -> bool {
+        self.exiting.load(Ordering::Acquire)
+    }
+
+    /// The process name (`comm`): the executable's file name, at most 15 bytes.
+    pub fn set_name(&self, path: &str) {
+        let base = path.rsplit('/').next().unwrap_or(path).as_bytes();
+        let mut name = [0u8; 16];
+        let n = base.len().min(15);
+        name[..n].copy_from_slice(&base[..n]);
+        *self.name.lock() = name;
+    }
+
+    pub fn name_string(&self) -> alloc::string::String {
+        let name = *self.name.lock();
+        let len = name.iter().position(|&b| b == 0).unwrap_or(16);
+        alloc::string::String::from_utf8_lossy(&name[..len]).into_owned()
+    }
+
+    fn live_threads(&self) -> usize {
+        let mut threads = self.threads.lock();
+        threads.retain(|t| t.upgrade().is_some_and(|t| t.state() != super::State::Dead));
+        threads.len()
+    }
+}
+
+/// Look a process up by pid.
+pub fn find(pid: u32) -> Option<Arc<Process>> {
+    PROCESSES.lock().get(&pid)?.upgrade()
+}
+
+/// The current thread's process.
+pub fn current() -> Option<Arc<Process>> {
+    sched::current().map(|t| t.process.clone())
+}
+
+/// Start the whole process ending with wait status `status`: other threads stop at their next chance.
+pub fn begin_exit(p: &Process, status: i32) {
+    if !p.exiting.swap(true, Ordering::AcqRel) {
+        p.exit_status.store(status, Ordering::Release);
+    }
+}
+
+/// The current thread ends. When it is the process's last thread, the process becomes a zombie for its parent.
+pub fn exit_thread() -> ! {
+    let me = sched::current().expect("exit_thread outside a thread");
+    let process = me.process.clone();
+    let tid = me.tid;
+    drop(me);
+    // The thread is the caller itself, still counted live until it is marked dead by the scheduler.
+    let others = process.live_threads().saturating_sub(1);
+    if tid != process.pid {
+        PROCESSES.lock().remove(&tid);
+    }
+    if others == 0 {
+        finish_process(&process);
+    }
+    drop(process);
+    sched::exit_current()
+}
+
+fn finish_process(p: &Arc<Process>) {
+    if p.pid == 1 {
+        panic!(
+            "Attempted to kill init! exitcode={:#010x}",
+            p.exit_status.load(Ordering::Acquire)
+        );
+    }
+    // Children go to init, as on Linux without subreapers.
+    let orphans: Vec<Arc<Process>> = core::mem::take(&mut *p.children.lock());
+    if !orphans.is_empty() {
+        if let Some(init) = find(1) {
+            for child in orphans {
+                *child.parent.lock() = Arc::downgrade(&init);
+                init.children.lock().push(child);
+            }
+            init.child_events.wake_all();
+        }
+    }
+    // Release the memory now; the zombie keeps only its status.
+    if let Ok(empty) = AddressSpace::new() {
+        p.replace_address_space(empty);
+    }
+    p.zombie.store(true, Ordering::Release);
+    if let Some(parent) = p.parent.lock().upgrade() {
+        parent.child_events.wake_all();
+    }
+}
+
+/// exit(2): this thread only (the process ends with it when it is the last).
+pub fn sys_exit(code: i32) -> ! {
+    if let Some(p) = current() {
+        if p.live_threads() <= 1 {
+            begin_exit(&p, (code & 0xff) << 8);
+        }
+    }
+    exit_thread()
+}
+
+/// exit_group(2): the whole process.
+pub fn sys_exit_group(code: i32) -> ! {
+    if let Some(p) = current() {
+        begin_exit(&p, (code & 0xff) << 8);
+    }
+    exit_thread()
+}
+
+/// Kill the current process with `signal` (wait status: terminated by that signal, with "core dumped" if `core`).
+pub fn kill_current(signal: i32, core: bool) -> ! {
+    if let Some(p) = current() {
+        begin_exit(&p, signal | if core { 0x80 } else { 0 });
+    }
+    exit_thread()
+}
+
+/// Options of wait4.
+const WNOHANG: u32 = 1;
+const WUNTRACED: u32 = 2;
+const WCONTINUED: u32 = 8;
+const WNOTHREAD: u32 = 0x2000_0000;
+const WALL: u32 = 0x4000_0000;
+const WCLONE: u32 = 0x8000_0000;
+
+/// wait4: returns (pid, status) of a reaped child, or 0 with WNOHANG.
+pub fn wait_child(pid: i32, options: u32) -> Result<(u32, i32), Errno> {
+    if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let me = current().ok_or(Errno::ECHILD)?;
+    let matches = |c: &Arc<Process>| match pid {
+        -1 => true,
+        0 => c.pgid.load(Ordering::Relaxed) == me.pgid.load(Ordering::Relaxed),
+        p if p > 0 => c.pid == p as u32,
+        p => c.pgid.load(Ordering::Relaxed) == p.unsigned_abs(),
+    };
+    let result = me.child_events.wait_until(|| {
+        let mut children = me.children.lock();
+        if !children.iter().any(matches) {
+            return Some(Err(Errno::ECHILD));
+        }
+        if let Some(i) = children
+            .iter()
+            .position(|c| matches(c) && c.zombie.load(Ordering::Acquire))
+        {
+            let child = children.remove(i);
+            PROCESSES.lock().remove(&child.pid);
+            return Some(Ok((child.pid, child.exit_status.load(Ordering::Acquire))));
+        }
+        if options & WNOHANG != 0 {
+            return Some(Ok((0, 0)));
+        }
+        None
+    });
+    match result {
+        Ok(r) => r,
+        Err(_) => Err(Errno::EINTR),
+    }
+}
+
+/// Signals are delivered by the process model's signal code; until then nothing is ever pending.
+pub fn signal_pending(_task: &Arc<Task>) -> bool {
+    false
+}
+
+/// Per-tick process work (interval timers) — runs on CPU 0.
+pub fn timer_tick(_now_ns: u64) {}
+
+/// Called on every return to user mode: leave if the process is exiting.
+pub fn on_return_to_user(_frame: &mut TrapFrame) {
+    if let Some(p) = current() {
+        if p.is_exiting() {
+            exit_thread();
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! The scheduler: a run queue per CPU, round robin, preemption on the timer when a thread is in user mode, idle
+//! CPUs halt. Wake-ups go back to the thread's last CPU (an IPI wakes it if idle); an idle CPU steals from the
+//! busiest queue.
+//!
+//! This module holds the one call into the context switch (`arch::switch::switch`), hence its `unsafe`.
+
+use super::{State, Task};
+use crate::arch::{apic, paging, percpu, switch, traps};
+use crate::mm::uspace::AddressSpace;
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use spin::Mutex;
+use x86_64::instructions::interrupts::without_interrupts;
+
+/// Time slice, in timer ticks.
+const SLICE_TICKS: u64 = 2;
+
+struct CpuSched {
+    queue: Mutex<VecDeque<Arc<Task>>>,
+    current: Mutex<Option<Arc<Task>>>,
+    /// Saved stack pointer of this CPU's idle context.
+    idle_rsp: AtomicU64,
+    /// The thread this CPU just switched away from; `finish_switch` lets other CPUs run it again.
+    prev: Mutex<Option<Arc<Task>>>,
+    /// The user address space loaded in CR3 (kept alive while loaded).
+    active_mm: Mutex<Option<Arc<AddressSpace>>>,
+    idle: AtomicBool,
+    slice_start: AtomicU64,
+}
+
+impl CpuSched {
+    const fn new() -> Self {
+        CpuSched {
+            queue: Mutex::new(VecDeque::new()),
+            current: Mutex::new(None),
+            idle_rsp: AtomicU64::new(0),
+            prev: Mutex::new(None),
+            active_mm: Mutex::new(None),
+            idle: AtomicBool::new(false),
+            slice_start: AtomicU64::new(0),
+        }
+    }
+}
+
+static CPUS: [CpuSched; percpu::MAX_CPUS] = [const { CpuSched::new() }; percpu::MAX_CPUS];
+
+/// Sleeping threads by deadline (ns since boot).
+static SLEEPERS: Mutex<BTreeMap<(u64, u32), Arc<Task>>> = Mutex::new(BTreeMap::new());
+
+fn this() -> (usize, &'static CpuSched) {
+    let i = percpu::this_cpu().sched_slot;
+    (i, &CPUS[i])
+}
+
+/// The thread running on this CPU (None in the idle context or early boot).
+pub fn current() -> Option<Arc<Task>> {
+    if !percpu::this_cpu_ready() {
+        return None;
+    }
+    without_interrupts(|| this().1.current.lock().clone())
+}
+
+/// Make a new or woken thread runnable on the least loaded online CPU.
+pub fn spawn(task: Arc<Task>) {
+    let online = percpu::online_count().max(1);
+    let target = (0..online)
+        .min_by_key(|&i| CPUS[i].queue.lock().len())
+        .unwrap_or(0);
+    enqueue(target, task);
+}
+
+fn enqueue(cpu: usize, task: Arc<Task>) {
+    without_interrupts(|| CPUS[cpu].queue.lock().push_back(task));
+    if CPUS[cpu].idle.load(Ordering::Acquire) && cpu != this().0 {
+        if let Some(c) = percpu::cpu(cpu) {
+            apic::send_fixed_ipi(c.apic_id, traps::RESCHEDULE_VECTOR);
+        }
+    }
+}
+
+/// Mark the current thread as about to block (call before queueing it anywhere a waker can find it).
+pub fn prepare_to_block(me: &Arc<Task>) {
+    me.set_state(State::Blocked);
+}
+
+/// The condition came true before blocking: stay runnable.
+pub fn cancel_block(me: &Arc<Task>) {
+    me.set_state(State::Runnable);
+}
+
+/// Give up the CPU until woken (after `prepare_to_block`).
+pub fn block() {
+    without_interrupts(|| schedule(false));
+}
+
+/// Wake a blocked thread; does nothing if it is not blocked.
+pub fn wake(task: &Arc<Task>) {
+    if task
+        .state
+        .compare_exchange(
+            State::Blocked as u8,
+            State::Runnable as u8,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        )
+        .is_ok()
+    {
+        let cpu =
+            (task.last_cpu.load(Ordering::Relaxed) as usize).min(percpu::online_count().max(1) - 1);
+        enqueue(cpu, task.clone());
+    }
+}
+
+/// Let others run.
+pub fn yield_now() {
+    without_interrupts(|| schedule(true));
+}
+
+/// Whether a sleeping thread should give up waiting (the process is being killed, or a signal is pending).
+pub fn interrupt_pending(me: &Arc<Task>) -> bool {
+    me.process.is_exiting() || crate::task::process::signal_pending(me)
+}
+
+/// The current thread ends: switch away for good (its stack is freed when it is off the CPU).
+pub fn exit_current() -> ! {
+    without_interrupts(|| {
+        if let Some(me) = current() {
+            me.set_state(State::Dead);
+        }
+        schedule(false);
+    });
+    unreachable!("a dead thread was scheduled again");
+}
+
+/// Sleep until the monotonic clock reaches `deadline_ns`, or an interruption. Returns false when interrupted.
+pub fn sleep_until(deadline_ns: u64) -> bool {
+    let Some(me) = current() else { return true };
+    while crate::time::monotonic_ns() < deadline_ns {
+        if interrupt_pending(&me) {
+            return false;
+        }
+        prepare_to_block(&me);
+        without_interrupts(|| SLEEPERS.lock().insert((deadline_ns, me.tid), me.clone()));
+        if crate::time::monotonic_ns() >= deadline_ns {
+            cancel_block(&me);
+        } else {
+            block();
+        }
+        without_interrupts(|| SLEEPERS.lock().remove(&(deadline_ns, me.tid)));
+    }
+    true
+}
+
+/// Called from the timer interrupt. `user` says whether the CPU was in user mode (only then is the thread
+/// preempted: the kernel itself is not preemptible).
+pub fn timer_tick(user: bool) {
+    let now = crate::time::monotonic_ns();
+    if this().0 == 0 {
+        let expired: alloc::vec::Vec<Arc<Task>> = {
+            let mut sleepers = SLEEPERS.lock();
+            let mut out = alloc::vec::Vec::new();
+            while let Some(entry) = sleepers.first_entry() {
+                if entry.key().0 > now {
+                    break;
+                }
+                out.push(entry.remove());
+            }
+            out
+        };
+        for t in expired {
+            wake(&t);
+        }
+        crate::task::process::timer_tick(now);
+    }
+    let (_, cpu) = this();
+    let ticks = percpu::this_cpu().timer_ticks.load(Ordering::Relaxed);
+    if user && ticks.wrapping_sub(cpu.slice_start.load(Ordering::Relaxed)) >= SLICE_TICKS {
+        let others_waiting = !cpu.queue.lock().is_empty();
+        if others_waiting {
+            schedule(true);
+        }
+    }
+}
+
+fn pick(cpu_index: usize) -> Option<Arc<Task>> {
+    if let Some(t) = CPUS[cpu_index].queue.lock().pop_front() {
+        return Some(t);
+    }
+    // Steal from the busiest other CPU.
+    let online = percpu::online_count().max(1);
+    let victim = (0..online)
+        .filter(|&i| i != cpu_index)
+        .max_by_key(|&i| CPUS[i].queue.lock().len())?;
+    let mut q = CPUS[victim].queue.lock();
+    if q.len() > 1 {
+        q.pop_back()
+    } else {
+        None
+    }
+}
+
+/// Switch to the next runnable thread (or the idle context). Interrupts must be disabled.
+/// `requeue`: put the current thread back on the run queue (preemption, yield) instead of leaving it blocked/dead.
+fn schedule(requeue: bool) {
+    let (index, cpu) = this();
+    let prev = cpu.current.lock().take();
+    if let Some(p) = &prev {
+        if requeue && p.state() == State::Runnable {
+            cpu.queue.lock().push_back(p.clone());
+        }
+    }
+    let next = pick(index);
+    if let (Some(p), Some(n)) = (&prev, &next) {
+        if Arc::ptr_eq(p, n) {
+            *cpu.current.lock() = next;
+            cpu.slice_start.store(
+                percpu::this_cpu().timer_ticks.load(Ordering::Relaxed),
+                Ordering::Relaxed,
+            );
+            return;
+        }
+    }
+    if prev.is_none() && next.is_none() {
+        return;
+    }
+
+    let save_ptr: *mut u64 = match &prev {
+        Some(p) => {
+            p.fpu.lock().save();
+            p.fs_base.store(switch::fs_base(), Ordering::Relaxed);
+            p.saved_rsp.as_ptr()
+        }
+        None => cpu.idle_rsp.as_ptr(),
+    };
+    let next_rsp = match &next {
+        Some(n) => {
+            while n.on_cpu.load(Ordering::Acquire) {
+                core::hint::spin_loop();
+            }
+            n.on_cpu.store(true, Ordering::Release);
+            n.last_cpu.store(index as u32, Ordering::Relaxed);
+            percpu::set_kernel_stack(n.kstack_top());
+            let mm = n.process.address_space();
+            let mut active = cpu.active_mm.lock();
+            if active.as_ref().map(|a| a.pml4()) != Some(mm.pml4()) {
+                paging::activate(mm.pml4());
+                *active = Some(mm);
+            }
+            drop(active);
+            n.fpu.lock().restore();
+            switch::set_fs_base(n.fs_base.load(Ordering::Relaxed));
+            n.saved_rsp.load(Ordering::Acquire)
+        }
+        None => {
+            // Idle: drop any user address space so it can be freed.
+            paging::activate(paging::kernel_pml4());
+            *cpu.active_mm.lock() = None;
+            cpu.idle_rsp.load(Ordering::Acquire)
+        }
+    };
+    *cpu.current.lock() = next;
+    *cpu.prev.lock() = prev;
+    cpu.slice_start.store(
+        percpu::this_cpu().timer_ticks.load(Ordering::Relaxed),
+        Ordering::Relaxed,
+    );
+    // SAFETY: interrupts are off; `save_ptr` points into the previous thread (kept alive in `cpu.prev` until
+    // finish_switch) or this CPU's static idle slot; `next_rsp` was saved by a switch away from `next` (not running:
+    // on_cpu was false) or prepared for a new thread, or is this CPU's idle context.
+    unsafe { switch::switch(save_ptr, next_rsp) };
+    finish_switch();
+}
+
+/// After a switch, on the new stack: let the thread we left be run elsewhere (or be freed if it died).
+pub fn finish_switch() {
+    let (_, cpu) = this();
+    if let Some(p) = cpu.prev.lock().take() {
+        p.on_cpu.store(false, Ordering::Release);
+    }
+}
+
+/// Load the current process's address space on this CPU (after exec replaced it).
+pub fn activate_current_mm() {
+    without_interrupts(|| {
+        let (_, cpu) = this();
+        if let Some(task) = cpu.current.lock().clone() {
+            let mm = task.process.address_space();
+            paging::activate(mm.pml4());
+            *cpu.active_mm.lock() = Some(mm);
+        }
+    });
+}
+
+/// This CPU becomes an idle context: run threads when there are any, halt otherwise. Never returns.
+pub fn run_idle() -> ! {
+    let (_, cpu) = this();
+    loop {
+        x86_64::instructions::interrupts::disable();
+        let has_work = !cpu.queue.lock().is_empty() || percpu::online_count() > 1;
+        if has_work {
+            schedule(false);
+        }
+        cpu.idle.store(true, Ordering::Release);
+        if cpu.queue.lock().is_empty() {
+            crate::arch::cpu::idle_halt();
+        } else {
+            x86_64::instructions::interrupts::enable();
+        }
+        cpu.idle.store(false, Ordering::Release);
+    }
+}

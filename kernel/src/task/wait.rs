@@ -1,0 +1,65 @@
+//! Wait queues: threads sleep on one until a condition they check holds.
+#![forbid(unsafe_code)]
+
+use super::{sched, Task};
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use spin::Mutex;
+
+/// Threads waiting for something.
+pub struct WaitQueue {
+    waiters: Mutex<VecDeque<Arc<Task>>>,
+}
+
+impl WaitQueue {
+    pub const fn new() -> Self {
+        WaitQueue {
+            waiters: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// Sleep until `ready()` returns Some; returns its value. `ready` is checked after queueing, so a wake-up between
+    /// the check and the sleep is not lost. Returns Err(()) when the thread is interrupted (a signal is pending).
+    pub fn wait_until<T>(&self, mut ready: impl FnMut() -> Option<T>) -> Result<T, Interrupted> {
+        loop {
+            if let Some(v) = ready() {
+                return Ok(v);
+            }
+            let me = sched::current().expect("wait_until outside a thread");
+            if sched::interrupt_pending(&me) {
+                return Err(Interrupted);
+            }
+            sched::prepare_to_block(&me);
+            self.waiters.lock().push_back(me.clone());
+            if let Some(v) = ready() {
+                self.remove(&me);
+                sched::cancel_block(&me);
+                return Ok(v);
+            }
+            sched::block();
+            self.remove(&me);
+        }
+    }
+
+    fn remove(&self, task: &Arc<Task>) {
+        self.waiters.lock().retain(|t| !Arc::ptr_eq(t, task));
+    }
+
+    /// Wake every waiter (each rechecks its condition).
+    pub fn wake_all(&self) {
+        let waiters: VecDeque<Arc<Task>> = core::mem::take(&mut *self.waiters.lock());
+        for t in waiters {
+            sched::wake(&t);
+        }
+    }
+}
+
+impl Default for WaitQueue {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A sleep ended early because a signal needs handling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted;
