@@ -277,6 +277,17 @@ fn run_init(cmdline: &Cmdline<'static>) -> ! {
         Err(_) => panic!("out of memory creating init's thread"),
     };
     init.add_thread(&thread);
+    // fds 0, 1, 2: the console, opened once read-write (as Linux's console_on_rootfs does).
+    let console = crate::fs::OpenFile::new(
+        alloc::sync::Arc::new(crate::fs::console_file::Console),
+        crate::fs::O_RDWR,
+    );
+    for _ in 0..3 {
+        if init.files().lock().install(console.clone(), false).is_err() {
+            panic!("cannot open the console for init");
+        }
+    }
+    console::enable_input();
     sched::spawn(thread);
     sched::run_idle()
 }

@@ -44,3 +44,27 @@ pub fn set_tx_interrupt(on: bool) {
 pub fn interrupt_id() -> u8 {
     with(|u| u.interrupt_id())
 }
+
+/// Take console input from the serial port's receive interrupt (IRQ 4) from now on.
+pub fn enable_input() {
+    crate::arch::traps::set_irq_handler(4, serial_interrupt);
+    let bsp = crate::arch::apic::id();
+    if crate::arch::ioapic::route_isa_irq(4, crate::arch::traps::IRQ_BASE + 4, bsp, true) {
+        with(|u| u.enable_rx_interrupt());
+    } else {
+        log::warn!("console: no interrupt line for COM1; input disabled");
+    }
+}
+
+fn serial_interrupt() {
+    loop {
+        let byte = with(|u| {
+            let _ = u.interrupt_id();
+            u.read_byte()
+        });
+        match byte {
+            Some(b) => crate::fs::console_file::push_input(b),
+            None => break,
+        }
+    }
+}

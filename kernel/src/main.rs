@@ -11,6 +11,7 @@ mod arch;
 mod boot;
 mod boot_time;
 mod console;
+mod fs;
 mod initramfs;
 mod klog;
 mod ktest;

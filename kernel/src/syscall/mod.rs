@@ -2,10 +2,11 @@
 //! Unimplemented calls return `ENOSYS` and are logged once by name.
 #![forbid(unsafe_code)]
 
+mod fs;
 mod proc;
 mod user;
 
-use crate::arch::{idt::TrapFrame, power, usercopy};
+use crate::arch::{idt::TrapFrame, power};
 use basalt_linux_abi::{nr, reboot, syscall_name, Errno};
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -53,7 +54,25 @@ pub fn handle(frame: &mut TrapFrame) {
 /// Run system call `number` (also used directly by the in-kernel tests).
 pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
     match number {
-        nr::WRITE => sys_write(args.get(0), args.get(1), args.get(2)),
+        nr::READ => fs::read(args.get(0) as i32, args.get(1), args.get(2)),
+        nr::WRITE => fs::write(args.get(0) as i32, args.get(1), args.get(2)),
+        nr::READV => fs::readv(args.get(0) as i32, args.get(1), args.get(2)),
+        nr::WRITEV => fs::writev(args.get(0) as i32, args.get(1), args.get(2)),
+        nr::CLOSE => fs::close(args.get(0) as i32),
+        nr::DUP => fs::dup(args.get(0) as i32),
+        nr::DUP2 => fs::dup3(args.get(0) as i32, args.get(1) as i32, 0, true),
+        nr::DUP3 => fs::dup3(
+            args.get(0) as i32,
+            args.get(1) as i32,
+            args.get(2) as u32,
+            false,
+        ),
+        nr::PIPE => fs::pipe2(args.get(0), 0),
+        nr::PIPE2 => fs::pipe2(args.get(0), args.get(1) as u32),
+        nr::LSEEK => fs::lseek(args.get(0) as i32, args.get(1) as i64, args.get(2) as u32),
+        nr::FSTAT => fs::fstat(args.get(0) as i32, args.get(1)),
+        nr::FCNTL => fs::fcntl(args.get(0) as i32, args.get(1) as u32, args.get(2)),
+        nr::IOCTL => fs::ioctl(args.get(0) as i32, args.get(1), args.get(2)),
         nr::GETPID => Ok(proc::ids()?.1.pid as usize),
         nr::GETTID => Ok(proc::ids()?.0.tid as usize),
         nr::GETPPID => Ok(proc::ids()?.1.ppid() as usize),
@@ -99,29 +118,6 @@ fn not_implemented(number: usize) {
             None => log::warn!("unknown syscall {number}: ENOSYS"),
         }
     }
-}
-
-/// Largest chunk copied from user memory at a time.
-const WRITE_CHUNK: usize = 512;
-
-fn sys_write(fd: u64, buf: u64, count: u64) -> Result<usize, Errno> {
-    // fds 0, 1 and 2 are the console, opened read-write for init as on Linux.
-    if fd > 2 {
-        return Err(Errno::EBADF);
-    }
-    let count = count.min(isize::MAX as u64) as usize;
-    let mut done = 0usize;
-    let mut chunk = [0u8; WRITE_CHUNK];
-    while done < count {
-        let n = (count - done).min(WRITE_CHUNK);
-        if let Err(e) = usercopy::copy_from_user(&mut chunk[..n], buf.wrapping_add(done as u64)) {
-            // Like Linux: a fault after some bytes were written is a short write.
-            return if done > 0 { Ok(done) } else { Err(e) };
-        }
-        crate::console::write(&chunk[..n]);
-        done += n;
-    }
-    Ok(done)
 }
 
 fn sys_reboot(magic1: u32, magic2: u32, cmd: u32) -> Result<usize, Errno> {

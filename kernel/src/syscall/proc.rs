@@ -76,6 +76,9 @@ pub fn clone(
         };
         let child = process::Process::new(id, Some(&parent_process), mm);
         child.set_name(&parent_process.name_string());
+        if flags & CLONE_FILES != 0 {
+            child.share_files(parent_process.files());
+        }
         (child, id)
     };
 
@@ -161,6 +164,8 @@ pub fn execve(
     let envp_refs: Vec<&[u8]> = envp.iter().map(|e| e.as_slice()).collect();
     let loaded = exec::load(&path, entry.data, &argv_refs, &envp_refs).map_err(|e| e.errno())?;
     let me = sched::current().ok_or(Errno::ESRCH)?;
+    let closed = me.process.files().lock().close_on_exec();
+    drop(closed);
     me.process.replace_address_space(loaded.mm);
     me.process.set_name(&path);
     sched::activate_current_mm();

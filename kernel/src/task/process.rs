@@ -4,6 +4,7 @@
 use super::wait::WaitQueue;
 use super::{sched, Task};
 use crate::arch::idt::TrapFrame;
+use crate::fs::fdtable::FdTable;
 use crate::mm::uspace::AddressSpace;
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
@@ -31,6 +32,8 @@ pub struct Process {
     zombie: AtomicBool,
     /// Woken when a child changes state (wait4).
     pub child_events: WaitQueue,
+    /// Open files; threads share the table (and clone with CLONE_FILES shares it across processes).
+    files: Mutex<Arc<Mutex<FdTable>>>,
     pub name: Mutex<[u8; 16]>,
 }
 
@@ -76,6 +79,9 @@ impl Process {
             exit_status: AtomicI32::new(0),
             zombie: AtomicBool::new(false),
             child_events: WaitQueue::new(),
+            files: Mutex::new(Arc::new(Mutex::new(
+                parent.map(|p| p.files().lock().clone()).unwrap_or_default(),
+            ))),
             name: Mutex::new(parent.map(|p| *p.name.lock()).unwrap_or([0; 16])),
         });
         PROCESSES.lock().insert(pid, Arc::downgrade(&p));
@@ -83,6 +89,16 @@ impl Process {
             parent.children.lock().push(p.clone());
         }
         p
+    }
+
+    /// The descriptor table.
+    pub fn files(&self) -> Arc<Mutex<FdTable>> {
+        self.files.lock().clone()
+    }
+
+    /// Share another process's descriptor table (CLONE_FILES).
+    pub fn share_files(&self, table: Arc<Mutex<FdTable>>) {
+        *self.files.lock() = table;
     }
 
     /// The address space threads of this process run in.
@@ -186,7 +202,9 @@ fn finish_process(p: &Arc<Process>) {
             init.child_events.wake_all();
         }
     }
-    // Release the memory now; the zombie keeps only its status.
+    // Close files (pipes see their ends go) and release the memory now; the zombie keeps only its status.
+    let closed = p.files().lock().close_all();
+    drop(closed);
     if let Ok(empty) = AddressSpace::new() {
         p.replace_address_space(empty);
     }

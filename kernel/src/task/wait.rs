@@ -1,10 +1,12 @@
-//! Wait queues: threads sleep on one until a condition they check holds.
+//! Wait queues: threads sleep on one until a condition they check holds. Wake-ups may come from interrupt
+//! handlers, so the queue's lock is only taken with interrupts off.
 #![forbid(unsafe_code)]
 
 use super::{sched, Task};
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use spin::Mutex;
+use x86_64::instructions::interrupts::without_interrupts;
 
 /// Threads waiting for something.
 pub struct WaitQueue {
@@ -30,7 +32,7 @@ impl WaitQueue {
                 return Err(Interrupted);
             }
             sched::prepare_to_block(&me);
-            self.waiters.lock().push_back(me.clone());
+            without_interrupts(|| self.waiters.lock().push_back(me.clone()));
             if let Some(v) = ready() {
                 self.remove(&me);
                 sched::cancel_block(&me);
@@ -42,12 +44,13 @@ impl WaitQueue {
     }
 
     fn remove(&self, task: &Arc<Task>) {
-        self.waiters.lock().retain(|t| !Arc::ptr_eq(t, task));
+        without_interrupts(|| self.waiters.lock().retain(|t| !Arc::ptr_eq(t, task)));
     }
 
     /// Wake every waiter (each rechecks its condition).
     pub fn wake_all(&self) {
-        let waiters: VecDeque<Arc<Task>> = core::mem::take(&mut *self.waiters.lock());
+        let waiters: VecDeque<Arc<Task>> =
+            without_interrupts(|| core::mem::take(&mut *self.waiters.lock()));
         for t in waiters {
             sched::wake(&t);
         }

@@ -8,6 +8,8 @@ const COM1: u16 = 0x3f8;
 pub struct Uart {
     base: u16,
     present: bool,
+    /// Interrupt-enable bits currently set (bit 0 receive, bit 1 transmit-empty).
+    ier: u8,
 }
 
 impl Uart {
@@ -16,6 +18,7 @@ impl Uart {
         Uart {
             base: COM1,
             present: false,
+            ier: 0,
         }
     }
 
@@ -76,7 +79,27 @@ impl Uart {
 
     /// Enable or disable the "transmitter empty" interrupt (used to test IOAPIC routing of IRQ 4).
     pub fn set_tx_interrupt(&mut self, on: bool) {
-        self.write_reg(1, if on { 0x02 } else { 0x00 });
+        self.ier = if on {
+            self.ier | 0x02
+        } else {
+            self.ier & !0x02
+        };
+        self.write_reg(1, self.ier);
+    }
+
+    /// Enable the "data received" interrupt.
+    pub fn enable_rx_interrupt(&mut self) {
+        self.ier |= 0x01;
+        self.write_reg(1, self.ier);
+    }
+
+    /// A received byte, if one is waiting.
+    pub fn read_byte(&mut self) -> Option<u8> {
+        if self.present && self.read_reg(5) & 0x01 != 0 {
+            Some(self.read_reg(0))
+        } else {
+            None
+        }
     }
 
     /// Read the interrupt identification register (acknowledges a THRE interrupt).

@@ -1,0 +1,127 @@
+//! A process's file descriptor table.
+#![forbid(unsafe_code)]
+
+use super::OpenFile;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use basalt_linux_abi::Errno;
+
+/// Highest number of descriptors (RLIMIT_NOFILE's usual soft limit).
+pub const MAX_FDS: usize = 1024;
+
+#[derive(Clone)]
+struct Slot {
+    file: Arc<OpenFile>,
+    cloexec: bool,
+}
+
+/// Descriptor numbers to open files.
+#[derive(Clone, Default)]
+pub struct FdTable {
+    slots: Vec<Option<Slot>>,
+}
+
+impl FdTable {
+    /// The open file behind `fd`.
+    pub fn get(&self, fd: i32) -> Result<Arc<OpenFile>, Errno> {
+        usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.slots.get(i))
+            .and_then(|s| s.as_ref())
+            .map(|s| s.file.clone())
+            .ok_or(Errno::EBADF)
+    }
+
+    /// Install at the lowest free number >= `min`.
+    pub fn install_from(
+        &mut self,
+        min: usize,
+        file: Arc<OpenFile>,
+        cloexec: bool,
+    ) -> Result<i32, Errno> {
+        let free = (min..MAX_FDS)
+            .find(|&i| self.slots.get(i).is_none_or(|s| s.is_none()))
+            .ok_or(Errno::EMFILE)?;
+        if free >= self.slots.len() {
+            self.slots
+                .try_reserve(free + 1 - self.slots.len())
+                .map_err(|_| Errno::ENOMEM)?;
+            self.slots.resize(free + 1, None);
+        }
+        self.slots[free] = Some(Slot { file, cloexec });
+        Ok(free as i32)
+    }
+
+    /// Install at the lowest free number.
+    pub fn install(&mut self, file: Arc<OpenFile>, cloexec: bool) -> Result<i32, Errno> {
+        self.install_from(0, file, cloexec)
+    }
+
+    /// Put `file` at exactly `fd`, closing what was there (dup2/dup3). Returns the old file so the caller can drop
+    /// it outside any lock.
+    pub fn install_at(
+        &mut self,
+        fd: i32,
+        file: Arc<OpenFile>,
+        cloexec: bool,
+    ) -> Result<Option<Arc<OpenFile>>, Errno> {
+        let i = usize::try_from(fd)
+            .ok()
+            .filter(|&i| i < MAX_FDS)
+            .ok_or(Errno::EBADF)?;
+        if i >= self.slots.len() {
+            self.slots
+                .try_reserve(i + 1 - self.slots.len())
+                .map_err(|_| Errno::ENOMEM)?;
+            self.slots.resize(i + 1, None);
+        }
+        let old = self.slots[i].replace(Slot { file, cloexec });
+        Ok(old.map(|s| s.file))
+    }
+
+    /// Close `fd`; returns the file (dropped by the caller).
+    pub fn close(&mut self, fd: i32) -> Result<Arc<OpenFile>, Errno> {
+        let slot = usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.slots.get_mut(i))
+            .ok_or(Errno::EBADF)?;
+        slot.take().map(|s| s.file).ok_or(Errno::EBADF)
+    }
+
+    pub fn cloexec(&self, fd: i32) -> Result<bool, Errno> {
+        usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.slots.get(i))
+            .and_then(|s| s.as_ref())
+            .map(|s| s.cloexec)
+            .ok_or(Errno::EBADF)
+    }
+
+    pub fn set_cloexec(&mut self, fd: i32, on: bool) -> Result<(), Errno> {
+        let slot = usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.slots.get_mut(i))
+            .and_then(|s| s.as_mut())
+            .ok_or(Errno::EBADF)?;
+        slot.cloexec = on;
+        Ok(())
+    }
+
+    /// exec: close every close-on-exec descriptor.
+    pub fn close_on_exec(&mut self) -> Vec<Arc<OpenFile>> {
+        let mut closed = Vec::new();
+        for slot in self.slots.iter_mut() {
+            if slot.as_ref().is_some_and(|s| s.cloexec) {
+                if let Some(s) = slot.take() {
+                    closed.push(s.file);
+                }
+            }
+        }
+        closed
+    }
+
+    /// Close everything (process exit).
+    pub fn close_all(&mut self) -> Vec<Arc<OpenFile>> {
+        self.slots.drain(..).flatten().map(|s| s.file).collect()
+    }
+}

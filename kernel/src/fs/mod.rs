@@ -1,0 +1,123 @@
+//! Open files as processes see them: file descriptors, open-file state, and the kinds of file that exist so far
+//! (the console, pipes). Regular files and directories come with the in-memory root filesystem.
+#![forbid(unsafe_code)]
+
+pub mod console_file;
+pub mod fdtable;
+pub mod pipe;
+
+use alloc::sync::Arc;
+use basalt_linux_abi::Errno;
+use core::sync::atomic::{AtomicU32, Ordering};
+use spin::Mutex;
+
+pub const O_ACCMODE: u32 = 0o3;
+pub const O_RDONLY: u32 = 0;
+pub const O_WRONLY: u32 = 1;
+pub const O_RDWR: u32 = 2;
+pub const O_APPEND: u32 = 0o2000;
+pub const O_NONBLOCK: u32 = 0o4000;
+pub const O_CLOEXEC: u32 = 0o2000000;
+
+/// File type bits of `st_mode`.
+pub const S_IFIFO: u32 = 0o010000;
+pub const S_IFCHR: u32 = 0o020000;
+
+/// What `fstat` reports about a file (the fields a kind of file knows; the rest are zero).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stat {
+    pub dev: u64,
+    pub ino: u64,
+    pub mode: u32,
+    pub nlink: u64,
+    pub uid: u32,
+    pub gid: u32,
+    pub rdev: u64,
+    pub size: i64,
+    pub blksize: i64,
+    pub blocks: i64,
+}
+
+impl Stat {
+    /// Linux x86_64 `struct stat` (144 bytes).
+    pub fn to_bytes(&self) -> [u8; 144] {
+        let mut b = [0u8; 144];
+        b[0..8].copy_from_slice(&self.dev.to_le_bytes());
+        b[8..16].copy_from_slice(&self.ino.to_le_bytes());
+        b[16..24].copy_from_slice(&self.nlink.to_le_bytes());
+        b[24..28].copy_from_slice(&self.mode.to_le_bytes());
+        b[28..32].copy_from_slice(&self.uid.to_le_bytes());
+        b[32..36].copy_from_slice(&self.gid.to_le_bytes());
+        b[40..48].copy_from_slice(&self.rdev.to_le_bytes());
+        b[48..56].copy_from_slice(&self.size.to_le_bytes());
+        b[56..64].copy_from_slice(&self.blksize.to_le_bytes());
+        b[64..72].copy_from_slice(&self.blocks.to_le_bytes());
+        b
+    }
+}
+
+/// Operations of one kind of file. Buffers are kernel memory; the syscall layer copies to and from user space.
+pub trait FileOps: Send + Sync {
+    /// Read at `offset` (ignored by streams). `nonblock`: EAGAIN instead of sleeping.
+    fn read(&self, buf: &mut [u8], offset: u64, nonblock: bool) -> Result<usize, Errno>;
+    /// Write at `offset` (ignored by streams).
+    fn write(&self, buf: &[u8], offset: u64, nonblock: bool) -> Result<usize, Errno>;
+    /// Metadata.
+    fn stat(&self) -> Stat;
+    /// Whether the file has a position (lseek works).
+    fn seekable(&self) -> bool {
+        false
+    }
+    /// Size in bytes, for SEEK_END.
+    fn size(&self) -> u64 {
+        0
+    }
+    /// The last descriptor of an open file went away.
+    fn release(&self, _access: u32) {}
+}
+
+/// An open file description (shared by dup'ed descriptors and across fork): the file, its flags and position.
+pub struct OpenFile {
+    pub ops: Arc<dyn FileOps>,
+    flags: AtomicU32,
+    pub offset: Mutex<u64>,
+}
+
+impl OpenFile {
+    pub fn new(ops: Arc<dyn FileOps>, flags: u32) -> Arc<OpenFile> {
+        Arc::new(OpenFile {
+            ops,
+            flags: AtomicU32::new(flags & !O_CLOEXEC),
+            offset: Mutex::new(0),
+        })
+    }
+
+    pub fn flags(&self) -> u32 {
+        self.flags.load(Ordering::Relaxed)
+    }
+
+    /// F_SETFL: only O_APPEND and O_NONBLOCK may change (as on Linux, ignoring the others).
+    pub fn set_status_flags(&self, flags: u32) {
+        let keep = self.flags() & !(O_APPEND | O_NONBLOCK);
+        self.flags
+            .store(keep | (flags & (O_APPEND | O_NONBLOCK)), Ordering::Relaxed);
+    }
+
+    pub fn readable(&self) -> bool {
+        matches!(self.flags() & O_ACCMODE, O_RDONLY | O_RDWR)
+    }
+
+    pub fn writable(&self) -> bool {
+        matches!(self.flags() & O_ACCMODE, O_WRONLY | O_RDWR)
+    }
+
+    pub fn nonblocking(&self) -> bool {
+        self.flags() & O_NONBLOCK != 0
+    }
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        self.ops.release(self.flags() & O_ACCMODE);
+    }
+}

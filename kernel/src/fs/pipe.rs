@@ -1,0 +1,143 @@
+//! Pipes: a bounded byte queue between a read end and a write end, with blocking and EOF/EPIPE semantics.
+#![forbid(unsafe_code)]
+
+use super::{FileOps, Stat, O_RDONLY, O_WRONLY, S_IFIFO};
+use crate::task::wait::WaitQueue;
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use basalt_linux_abi::Errno;
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use spin::Mutex;
+
+/// Linux's default pipe capacity.
+pub const PIPE_CAPACITY: usize = 64 * 1024;
+/// Writes up to this size are atomic (not interleaved with other writers).
+const PIPE_BUF: usize = 4096;
+
+static NEXT_INO: AtomicU64 = AtomicU64::new(1);
+
+/// The shared state of both ends.
+pub struct Pipe {
+    data: Mutex<VecDeque<u8>>,
+    readers: AtomicUsize,
+    writers: AtomicUsize,
+    /// Readers wait here for data or the last writer; writers for room or the last reader.
+    changed: WaitQueue,
+    ino: u64,
+}
+
+/// One end of a pipe.
+pub struct PipeEnd {
+    pipe: Arc<Pipe>,
+}
+
+/// A new pipe: (read end, write end).
+pub fn new_pipe() -> (Arc<PipeEnd>, Arc<PipeEnd>) {
+    let pipe = Arc::new(Pipe {
+        data: Mutex::new(VecDeque::new()),
+        readers: AtomicUsize::new(1),
+        writers: AtomicUsize::new(1),
+        changed: WaitQueue::new(),
+        ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+    });
+    (
+        Arc::new(PipeEnd { pipe: pipe.clone() }),
+        Arc::new(PipeEnd { pipe }),
+    )
+}
+
+impl FileOps for PipeEnd {
+    fn read(&self, buf: &mut [u8], _offset: u64, nonblock: bool) -> Result<usize, Errno> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let p = &self.pipe;
+        let n = p
+            .changed
+            .wait_until(|| {
+                let mut data = p.data.lock();
+                if !data.is_empty() {
+                    let n = buf.len().min(data.len());
+                    for (dst, src) in buf.iter_mut().zip(data.drain(..n)) {
+                        *dst = src;
+                    }
+                    return Some(Ok(n));
+                }
+                if p.writers.load(Ordering::Acquire) == 0 {
+                    return Some(Ok(0));
+                }
+                nonblock.then_some(Err(Errno::EAGAIN))
+            })
+            .map_err(|_| Errno::EINTR)??;
+        p.changed.wake_all();
+        Ok(n)
+    }
+
+    fn write(&self, buf: &[u8], _offset: u64, nonblock: bool) -> Result<usize, Errno> {
+        let p = &self.pipe;
+        let mut written = 0;
+        while written < buf.len() {
+            let rest = &buf[written..];
+            let step = p.changed.wait_until(|| {
+                if p.readers.load(Ordering::Acquire) == 0 {
+                    return Some(Err(Errno::EPIPE));
+                }
+                let mut data = p.data.lock();
+                let room = PIPE_CAPACITY - data.len();
+                // Small writes go in whole or not at all.
+                let need = if rest.len() <= PIPE_BUF {
+                    rest.len()
+                } else {
+                    1
+                };
+                if room >= need {
+                    let n = room.min(rest.len());
+                    data.extend(&rest[..n]);
+                    return Some(Ok(n));
+                }
+                nonblock.then_some(Err(Errno::EAGAIN))
+            });
+            match step {
+                Ok(Ok(n)) => {
+                    written += n;
+                    p.changed.wake_all();
+                }
+                // A partial write counts; the error shows on the next call.
+                Ok(Err(e)) => return if written > 0 { Ok(written) } else { Err(e) },
+                Err(_) => {
+                    return if written > 0 {
+                        Ok(written)
+                    } else {
+                        Err(Errno::EINTR)
+                    }
+                }
+            }
+        }
+        Ok(written)
+    }
+
+    fn stat(&self) -> Stat {
+        Stat {
+            dev: 0xc,
+            ino: self.pipe.ino,
+            mode: S_IFIFO | 0o600,
+            nlink: 1,
+            blksize: 4096,
+            ..Stat::default()
+        }
+    }
+
+    fn release(&self, access: u32) {
+        let p = &self.pipe;
+        match access {
+            O_RDONLY => {
+                p.readers.fetch_sub(1, Ordering::AcqRel);
+            }
+            O_WRONLY => {
+                p.writers.fetch_sub(1, Ordering::AcqRel);
+            }
+            _ => {}
+        }
+        p.changed.wake_all();
+    }
+}

@@ -1,0 +1,283 @@
+//! File-descriptor system calls: read/write (and vectored), close, dup*, pipe*, lseek, fstat, fcntl, ioctl.
+#![forbid(unsafe_code)]
+
+use crate::arch::usercopy;
+use crate::fs::fdtable::FdTable;
+use crate::fs::{pipe, OpenFile, O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_WRONLY};
+use crate::task::process;
+use alloc::sync::Arc;
+use basalt_linux_abi::Errno;
+use spin::Mutex;
+
+/// Bytes moved per step between user memory and a file.
+const CHUNK: usize = 4096;
+/// Largest iovec count (Linux's UIO_MAXIOV).
+const IOV_MAX: u64 = 1024;
+
+fn table() -> Result<Arc<Mutex<FdTable>>, Errno> {
+    Ok(process::current().ok_or(Errno::ESRCH)?.files())
+}
+
+fn file(fd: i32) -> Result<Arc<OpenFile>, Errno> {
+    table()?.lock().get(fd)
+}
+
+fn read_into_user(f: &OpenFile, buf: u64, count: u64) -> Result<usize, Errno> {
+    if !f.readable() {
+        return Err(Errno::EBADF);
+    }
+    let count = count.min(0x7fff_f000) as usize;
+    let mut done = 0;
+    let mut chunk = [0u8; CHUNK];
+    while done < count {
+        let want = (count - done).min(CHUNK);
+        let offset = *f.offset.lock();
+        let n = match f
+            .ops
+            .read(&mut chunk[..want], offset, f.nonblocking() || done > 0)
+        {
+            Ok(n) => n,
+            Err(Errno::EAGAIN) if done > 0 => break,
+            Err(e) if done > 0 && e != Errno::EFAULT => break,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            break;
+        }
+        usercopy::copy_to_user(buf + done as u64, &chunk[..n])?;
+        if f.ops.seekable() {
+            *f.offset.lock() += n as u64;
+        }
+        done += n;
+        if n < want {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+fn write_from_user(f: &OpenFile, buf: u64, count: u64) -> Result<usize, Errno> {
+    if !f.writable() {
+        return Err(Errno::EBADF);
+    }
+    let count = count.min(0x7fff_f000) as usize;
+    let mut done = 0;
+    let mut chunk = [0u8; CHUNK];
+    while done < count {
+        let n = (count - done).min(CHUNK);
+        if let Err(e) = usercopy::copy_from_user(&mut chunk[..n], buf + done as u64) {
+            return if done > 0 { Ok(done) } else { Err(e) };
+        }
+        let offset = if f.flags() & crate::fs::O_APPEND != 0 {
+            f.ops.size()
+        } else {
+            *f.offset.lock()
+        };
+        let written = match f.ops.write(&chunk[..n], offset, f.nonblocking()) {
+            Ok(w) => w,
+            Err(e) => return if done > 0 { Ok(done) } else { Err(e) },
+        };
+        if f.ops.seekable() {
+            *f.offset.lock() = offset + written as u64;
+        }
+        done += written;
+        if written < n {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+pub fn read(fd: i32, buf: u64, count: u64) -> Result<usize, Errno> {
+    read_into_user(&*file(fd)?, buf, count)
+}
+
+pub fn write(fd: i32, buf: u64, count: u64) -> Result<usize, Errno> {
+    write_from_user(&*file(fd)?, buf, count)
+}
+
+fn iovecs(iov: u64, iovcnt: u64) -> Result<alloc::vec::Vec<(u64, u64)>, Errno> {
+    if iovcnt > IOV_MAX {
+        return Err(Errno::EINVAL);
+    }
+    let mut out = alloc::vec::Vec::new();
+    let mut total: u64 = 0;
+    for i in 0..iovcnt {
+        let mut b = [0u8; 16];
+        usercopy::copy_from_user(&mut b, iov + i * 16)?;
+        let base = u64::from_le_bytes(b[..8].try_into().map_err(|_| Errno::EFAULT)?);
+        let len = u64::from_le_bytes(b[8..].try_into().map_err(|_| Errno::EFAULT)?);
+        total = total
+            .checked_add(len)
+            .filter(|&t| t <= isize::MAX as u64)
+            .ok_or(Errno::EINVAL)?;
+        out.push((base, len));
+    }
+    Ok(out)
+}
+
+pub fn readv(fd: i32, iov: u64, iovcnt: u64) -> Result<usize, Errno> {
+    let f = file(fd)?;
+    let mut total = 0;
+    for (base, len) in iovecs(iov, iovcnt)? {
+        let n = read_into_user(&f, base, len)?;
+        total += n;
+        if (n as u64) < len {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+pub fn writev(fd: i32, iov: u64, iovcnt: u64) -> Result<usize, Errno> {
+    let f = file(fd)?;
+    let mut total = 0;
+    for (base, len) in iovecs(iov, iovcnt)? {
+        let n = match write_from_user(&f, base, len) {
+            Ok(n) => n,
+            Err(e) => return if total > 0 { Ok(total) } else { Err(e) },
+        };
+        total += n;
+        if (n as u64) < len {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+pub fn close(fd: i32) -> Result<usize, Errno> {
+    let f = table()?.lock().close(fd)?;
+    drop(f);
+    Ok(0)
+}
+
+pub fn dup(fd: i32) -> Result<usize, Errno> {
+    let t = table()?;
+    let mut t = t.lock();
+    let f = t.get(fd)?;
+    Ok(t.install(f, false)? as usize)
+}
+
+pub fn dup3(old: i32, new: i32, flags: u32, is_dup2: bool) -> Result<usize, Errno> {
+    if flags & !O_CLOEXEC != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let t = table()?;
+    let mut t = t.lock();
+    let f = t.get(old)?;
+    if old == new {
+        return if is_dup2 {
+            Ok(new as usize)
+        } else {
+            Err(Errno::EINVAL)
+        };
+    }
+    let previous = t.install_at(new, f, flags & O_CLOEXEC != 0)?;
+    drop(t);
+    drop(previous);
+    Ok(new as usize)
+}
+
+pub fn pipe2(fds_ptr: u64, flags: u32) -> Result<usize, Errno> {
+    if flags & !(O_CLOEXEC | O_NONBLOCK) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (r, w) = pipe::new_pipe();
+    let nb = flags & O_NONBLOCK;
+    let rf = OpenFile::new(r, O_RDONLY | nb);
+    let wf = OpenFile::new(w, O_WRONLY | nb);
+    let cloexec = flags & O_CLOEXEC != 0;
+    let t = table()?;
+    let mut t = t.lock();
+    let rfd = t.install(rf, cloexec)?;
+    let wfd = match t.install(wf, cloexec) {
+        Ok(fd) => fd,
+        Err(e) => {
+            let _ = t.close(rfd);
+            return Err(e);
+        }
+    };
+    let mut out = [0u8; 8];
+    out[..4].copy_from_slice(&rfd.to_le_bytes());
+    out[4..].copy_from_slice(&wfd.to_le_bytes());
+    if let Err(e) = usercopy::copy_to_user(fds_ptr, &out) {
+        let _ = t.close(rfd);
+        let _ = t.close(wfd);
+        return Err(e);
+    }
+    Ok(0)
+}
+
+const SEEK_SET: u32 = 0;
+const SEEK_CUR: u32 = 1;
+const SEEK_END: u32 = 2;
+
+pub fn lseek(fd: i32, offset: i64, whence: u32) -> Result<usize, Errno> {
+    let f = file(fd)?;
+    if !f.ops.seekable() {
+        return Err(Errno::ESPIPE);
+    }
+    let mut pos = f.offset.lock();
+    let base = match whence {
+        SEEK_SET => 0i64,
+        SEEK_CUR => *pos as i64,
+        SEEK_END => f.ops.size() as i64,
+        _ => return Err(Errno::EINVAL),
+    };
+    let new = base
+        .checked_add(offset)
+        .filter(|&n| n >= 0)
+        .ok_or(Errno::EINVAL)?;
+    *pos = new as u64;
+    Ok(new as usize)
+}
+
+pub fn fstat(fd: i32, statbuf: u64) -> Result<usize, Errno> {
+    let f = file(fd)?;
+    usercopy::copy_to_user(statbuf, &f.ops.stat().to_bytes())?;
+    Ok(0)
+}
+
+const F_DUPFD: u32 = 0;
+const F_GETFD: u32 = 1;
+const F_SETFD: u32 = 2;
+const F_GETFL: u32 = 3;
+const F_SETFL: u32 = 4;
+const F_DUPFD_CLOEXEC: u32 = 1030;
+const FD_CLOEXEC: u64 = 1;
+
+pub fn fcntl(fd: i32, cmd: u32, arg: u64) -> Result<usize, Errno> {
+    let t = table()?;
+    let mut t = t.lock();
+    let f = t.get(fd)?;
+    match cmd {
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            let min = usize::try_from(arg)
+                .ok()
+                .filter(|&m| m < crate::fs::fdtable::MAX_FDS)
+                .ok_or(Errno::EINVAL)?;
+            Ok(t.install_from(min, f, cmd == F_DUPFD_CLOEXEC)? as usize)
+        }
+        F_GETFD => Ok(if t.cloexec(fd)? {
+            FD_CLOEXEC as usize
+        } else {
+            0
+        }),
+        F_SETFD => {
+            t.set_cloexec(fd, arg & FD_CLOEXEC != 0)?;
+            Ok(0)
+        }
+        F_GETFL => Ok(f.flags() as usize),
+        F_SETFL => {
+            f.set_status_flags(arg as u32);
+            Ok(0)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn ioctl(fd: i32, _cmd: u64, _arg: u64) -> Result<usize, Errno> {
+    file(fd)?;
+    // No file is a terminal until the tty layer exists.
+    Err(Errno::ENOTTY)
+}
