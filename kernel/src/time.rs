@@ -81,6 +81,14 @@ pub fn init_wall_clock() -> rtc::DateTime {
     dt
 }
 
+/// Nanoseconds since the Unix epoch now (CLOCK_REALTIME).
+pub fn realtime_ns() -> u64 {
+    BOOT_UNIX_SECONDS
+        .load(Ordering::Relaxed)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(monotonic_ns())
+}
+
 /// Seconds since the Unix epoch at boot.
 pub fn boot_unix_seconds() -> u64 {
     BOOT_UNIX_SECONDS.load(Ordering::Relaxed)

@@ -99,6 +99,11 @@ pub fn free(phys: u64) {
     }
 }
 
+/// Frames under management.
+pub fn total_frames() -> u64 {
+    with(|b| b.total_frames()).unwrap_or(0)
+}
+
 /// Frames free right now.
 pub fn free_frames() -> u64 {
     with(|b| b.free_frames()).unwrap_or(0)

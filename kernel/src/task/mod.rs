@@ -1,6 +1,7 @@
 //! Threads ("tasks"), processes, and the scheduler that runs them on every CPU.
 
 pub mod exec;
+pub mod futex;
 pub mod process;
 pub mod sched;
 pub mod wait;

@@ -149,6 +149,11 @@ impl Process {
     }
 }
 
+/// Number of processes (and threads) in the table.
+pub fn count() -> usize {
+    PROCESSES.lock().len()
+}
+
 /// Look a process up by pid.
 pub fn find(pid: u32) -> Option<Arc<Process>> {
     PROCESSES.lock().get(&pid)?.upgrade()
@@ -169,6 +174,11 @@ pub fn begin_exit(p: &Process, status: i32) {
 /// The current thread ends. When it is the process's last thread, the process becomes a zombie for its parent.
 pub fn exit_thread() -> ! {
     let me = sched::current().expect("exit_thread outside a thread");
+    // CLONE_CHILD_CLEARTID / set_tid_address: tell a joining thread (pthread_join waits on this word).
+    let clear = me.clear_child_tid.swap(0, Ordering::AcqRel);
+    if clear != 0 && crate::arch::usercopy::copy_to_user(clear, &0u32.to_le_bytes()).is_ok() {
+        let _ = super::futex::wake(clear, 1, u32::MAX);
+    }
     let process = me.process.clone();
     let tid = me.tid;
     drop(me);
