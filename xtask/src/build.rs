@@ -34,13 +34,16 @@ pub fn build_kernel(paths: &Paths, profile: Profile) -> Result<()> {
     Ok(())
 }
 
-/// Builds /init and writes out/initramfs.cpio.gz.
+/// Builds /init (and the freestanding test programs under /bin) and writes out/initramfs.cpio.gz.
 pub fn build_initramfs(paths: &Paths, profile: Profile) -> Result<()> {
     let init = cargo::build_bare_metal_binary(paths.root(), "basalt-init", "init", profile)?;
     let init_bytes = fs::read(&init).with_context(|| format!("reading {}", init.display()))?;
+    let smoke = cargo::build_bare_metal_binary(paths.root(), "basalt-smoke", "smoke", profile)?;
+    let smoke_bytes = fs::read(&smoke).with_context(|| format!("reading {}", smoke.display()))?;
     let mut image = Initramfs::new();
     image.add_dir("dev", 0o755)?;
     image.add_file("init", 0o755, init_bytes)?;
+    image.add_file("bin/smoke", 0o755, smoke_bytes)?;
     let compressed = image.to_cpio_gz()?;
     let destination = paths.initramfs();
     write_artifact(paths, &destination, &compressed)?;

@@ -154,6 +154,18 @@ pub const SCENARIOS: &[Scenario] = &[
         ..DIRECT
     },
     Scenario {
+        name: "process-smoke",
+        boot: ScenarioBoot::Direct {
+            append: "console=ttyS0 rdinit=/bin/smoke",
+        },
+        expected: &[
+            Text("smoke: starting"),
+            Text("smoke: done, 0 failed"),
+        ],
+        forbidden: &[Text("FAILED"), Text("Kernel panic"), Text("smoke: panic")],
+        ..DIRECT
+    },
+    Scenario {
         name: "pagefault",
         boot: ScenarioBoot::Direct {
             append: "console=ttyS0 basalt.test=pagefault",
