@@ -48,7 +48,7 @@ impl FileOps for Console {
                 }
                 nonblock.then_some(Err(Errno::EAGAIN))
             })
-            .map_err(|_| Errno::EINTR)?
+            .map_err(|_| crate::task::process::ERESTARTSYS)?
     }
 
     fn write(&self, buf: &[u8], _offset: u64, _nonblock: bool) -> Result<usize, Errno> {

@@ -68,7 +68,7 @@ impl FileOps for PipeEnd {
                 }
                 nonblock.then_some(Err(Errno::EAGAIN))
             })
-            .map_err(|_| Errno::EINTR)??;
+            .map_err(|_| crate::task::process::ERESTARTSYS)??;
         p.changed.wake_all();
         Ok(n)
     }

@@ -5,9 +5,11 @@
 mod fs;
 mod info;
 mod proc;
+mod timers;
 mod user;
 
 use crate::arch::{idt::TrapFrame, power};
+use crate::task::signal;
 use basalt_linux_abi::{nr, reboot, syscall_name, Errno};
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -44,6 +46,8 @@ pub fn handle(frame: &mut TrapFrame) {
             args.get(4),
         ),
         nr::EXECVE => proc::execve(frame, args.get(0), args.get(1), args.get(2)),
+        nr::RT_SIGRETURN => crate::task::signal::sigreturn(frame),
+        nr::SIGALTSTACK => crate::task::signal::sigaltstack(frame, args.get(0), args.get(1)),
         _ => dispatch(number, args),
     };
     frame.rax = match result {
@@ -118,6 +122,24 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
                 Ok(0)
             }
         }
+        nr::RT_SIGACTION => {
+            signal::rt_sigaction(args.get(0), args.get(1), args.get(2), args.get(3))
+        }
+        nr::RT_SIGPROCMASK => {
+            signal::rt_sigprocmask(args.get(0), args.get(1), args.get(2), args.get(3))
+        }
+        nr::RT_SIGPENDING => signal::rt_sigpending(args.get(0), args.get(1)),
+        nr::RT_SIGSUSPEND => signal::rt_sigsuspend(args.get(0), args.get(1)),
+        nr::RT_SIGTIMEDWAIT => {
+            signal::rt_sigtimedwait(args.get(0), args.get(1), args.get(2), args.get(3))
+        }
+        nr::PAUSE => signal::pause(),
+        nr::KILL => signal::kill(args.get(0) as i32, args.get(1)),
+        nr::TKILL => signal::tgkill(-1, args.get(0) as i32, args.get(1)),
+        nr::TGKILL => signal::tgkill(args.get(0) as i32, args.get(1) as i32, args.get(2)),
+        nr::ALARM => timers::alarm(args.get(0) as u32),
+        nr::SETITIMER => timers::setitimer(args.get(0), args.get(1), args.get(2)),
+        nr::GETITIMER => timers::getitimer(args.get(0), args.get(1)),
         nr::UNAME => info::uname(args.get(0)),
         nr::SYSINFO => info::sysinfo(args.get(0)),
         nr::GETRANDOM => info::getrandom(args.get(0), args.get(1), args.get(2) as u32),

@@ -95,6 +95,16 @@ pub fn clone(
     )
     .map_err(|_| Errno::ENOMEM)?;
     *task.initial_frame.lock() = Some(child_frame);
+    {
+        // The mask is inherited; a new thread has no alternate stack, a forked child keeps its parent's.
+        let parent_sig = me.sig.lock();
+        let altstack = if flags & CLONE_THREAD != 0 {
+            basalt_signal::AltStack::RESET
+        } else {
+            parent_sig.altstack
+        };
+        *task.sig.lock() = crate::task::signal::ThreadSignals::new(parent_sig.blocked, altstack);
+    }
     me.fpu.lock().save();
     *task.fpu.lock() = me.fpu.lock().clone();
     task.fs_base.store(
@@ -166,6 +176,7 @@ pub fn execve(
     let me = sched::current().ok_or(Errno::ESRCH)?;
     let closed = me.process.files().lock().close_on_exec();
     drop(closed);
+    crate::task::signal::reset_for_exec(&me);
     me.process.replace_address_space(loaded.mm);
     me.process.set_name(&path);
     sched::activate_current_mm();

@@ -206,41 +206,52 @@ pub fn user_exception(frame: &TrapFrame, cr2: u64) {
             }
         }
     }
-    let (comm, pid) = match super::process::current() {
-        Some(p) => (p.name_string(), p.pid),
-        None => (alloc::string::String::from("?"), 0),
+    use basalt_signal::code;
+    let (signal, si_code, addr) = match frame.vector {
+        0 => (SIGFPE, code::FPE_INTDIV, frame.rip),
+        16 | 19 => (SIGFPE, code::SI_KERNEL, frame.rip),
+        1 | 3 | 4 => (SIGTRAP, code::SI_KERNEL, 0),
+        6 => (SIGILL, code::ILL_ILLOPN, frame.rip),
+        17 => (SIGBUS, code::BUS_ADRALN, cr2),
+        14 => (
+            SIGSEGV,
+            if frame.error_code & 1 == 0 {
+                code::SEGV_MAPERR
+            } else {
+                code::SEGV_ACCERR
+            },
+            cr2,
+        ),
+        _ => (SIGSEGV, code::SI_KERNEL, 0),
     };
-    let signal = match frame.vector {
-        0 | 16 | 19 => SIGFPE,
-        1 | 3 | 4 => SIGTRAP,
-        6 => SIGILL,
-        17 => SIGBUS,
-        _ => SIGSEGV,
+    let Some(task) = super::sched::current() else {
+        return;
     };
-    if frame.vector == 14 {
-        log::info!(
-            "{comm}[{pid}]: segfault at {cr2:x} ip {:016x} sp {:016x} error {:x}",
-            frame.rip,
-            frame.rsp,
-            frame.error_code
-        );
-    } else {
-        log::info!(
-            "traps: {comm}[{pid}] {} ip:{:x} sp:{:x} error:{:x}",
-            crate::arch::traps::exception_name(frame.vector),
-            frame.rip,
-            frame.rsp,
-            frame.error_code
-        );
+    let handled =
+        task.process.signals.lock().handlers.get(signal).handler != basalt_signal::Handler::Default;
+    if !handled {
+        // Logged like Linux's show_signal_msg for unhandled faults.
+        let comm = task.process.name_string();
+        let pid = task.process.pid;
+        if frame.vector == 14 {
+            log::info!(
+                "{comm}[{pid}]: segfault at {cr2:x} ip {:016x} sp {:016x} error {:x}",
+                frame.rip,
+                frame.rsp,
+                frame.error_code
+            );
+        } else {
+            log::info!(
+                "traps: {comm}[{pid}] {} ip:{:x} sp:{:x} error:{:x}",
+                crate::arch::traps::exception_name(frame.vector),
+                frame.rip,
+                frame.rsp,
+                frame.error_code
+            );
+        }
     }
-    let core = matches!(signal, SIGFPE | SIGTRAP | SIGILL | SIGBUS | SIGSEGV);
-    super::process::kill_current(signal, core);
+    super::signal::force_fault(&task, basalt_signal::SigInfo::fault(signal, si_code, addr));
 }
 
-/// Linux's numbers for the signals exceptions raise.
-const SIGILL: i32 = 4;
-const SIGTRAP: i32 = 5;
-const SIGBUS: i32 = 7;
-const SIGFPE: i32 = 8;
+use basalt_signal::{SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP};
 const SIGKILL: i32 = 9;
-const SIGSEGV: i32 = 11;

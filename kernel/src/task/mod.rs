@@ -4,6 +4,7 @@ pub mod exec;
 pub mod futex;
 pub mod process;
 pub mod sched;
+pub mod signal;
 pub mod wait;
 
 use crate::arch::idt::TrapFrame;
@@ -49,6 +50,8 @@ pub struct Task {
     pub last_cpu: AtomicU32,
     /// Registers a new user thread starts with (fork/clone child, or init).
     pub initial_frame: Mutex<Option<TrapFrame>>,
+    /// Pending signals, blocked mask and alternate stack of this thread.
+    pub sig: Mutex<signal::ThreadSignals>,
 }
 
 /// Out of memory creating a thread.
@@ -78,6 +81,10 @@ impl Task {
             clear_child_tid: AtomicU64::new(0),
             last_cpu: AtomicU32::new(0),
             initial_frame: Mutex::new(None),
+            sig: Mutex::new(signal::ThreadSignals::new(
+                basalt_signal::SigSet::EMPTY,
+                basalt_signal::AltStack::RESET,
+            )),
         }))
     }
 

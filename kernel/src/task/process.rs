@@ -34,6 +34,14 @@ pub struct Process {
     pub child_events: WaitQueue,
     /// Open files; threads share the table (and clone with CLONE_FILES shares it across processes).
     files: Mutex<Arc<Mutex<FdTable>>>,
+    /// Signal handlers and process-wide pending signals.
+    pub signals: Mutex<super::signal::ProcessSignals>,
+    /// ITIMER_REAL / alarm.
+    pub real_timer: Mutex<basalt_signal::RealTimer>,
+    /// Stopped by a stop signal (job control).
+    stopped: AtomicBool,
+    /// A stop or continue not yet reported to wait4 (WUNTRACED / WCONTINUED): the wait status to report.
+    unreported_stop: AtomicI32,
     pub name: Mutex<[u8; 16]>,
 }
 
@@ -79,6 +87,15 @@ impl Process {
             exit_status: AtomicI32::new(0),
             zombie: AtomicBool::new(false),
             child_events: WaitQueue::new(),
+            signals: Mutex::new(super::signal::ProcessSignals {
+                handlers: parent
+                    .map(|p| p.signals.lock().handlers.clone())
+                    .unwrap_or_default(),
+                pending: basalt_signal::Pending::new(),
+            }),
+            real_timer: Mutex::new(basalt_signal::RealTimer::DISARMED),
+            stopped: AtomicBool::new(false),
+            unreported_stop: AtomicI32::new(0),
             files: Mutex::new(Arc::new(Mutex::new(
                 parent.map(|p| p.files().lock().clone()).unwrap_or_default(),
             ))),
@@ -89,6 +106,54 @@ impl Process {
             parent.children.lock().push(p.clone());
         }
         p
+    }
+
+    /// Live threads of this process.
+    pub fn threads_snapshot(&self) -> Vec<Arc<Task>> {
+        self.threads
+            .lock()
+            .iter()
+            .filter_map(|t| t.upgrade())
+            .filter(|t| t.state() != super::State::Dead)
+            .collect()
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
+    /// Stop or continue; returns whether the state changed.
+    pub fn set_stopped(&self, stopped: bool) -> bool {
+        self.stopped.swap(stopped, Ordering::AcqRel) != stopped
+    }
+
+    /// Record a stop for wait4(WUNTRACED) and tell the parent.
+    pub fn note_stopped(&self, sig: i32) {
+        self.unreported_stop
+            .store(0x7f | (sig << 8), Ordering::Release);
+        if let Some(parent) = self.parent.lock().upgrade() {
+            super::signal::notify_parent_of_stop(
+                &parent,
+                self.pid,
+                basalt_signal::code::CLD_STOPPED,
+                sig,
+            );
+            parent.child_events.wake_all();
+        }
+    }
+
+    /// Record a continue for wait4(WCONTINUED) and tell the parent.
+    pub fn note_continued(&self) {
+        self.unreported_stop.store(0xffff, Ordering::Release);
+        if let Some(parent) = self.parent.lock().upgrade() {
+            super::signal::notify_parent_of_stop(
+                &parent,
+                self.pid,
+                basalt_signal::code::CLD_CONTINUED,
+                18,
+            );
+            parent.child_events.wake_all();
+        }
     }
 
     /// The descriptor table.
@@ -147,6 +212,29 @@ impl Process {
         threads.retain(|t| t.upgrade().is_some_and(|t| t.state() != super::State::Dead));
         threads.len()
     }
+}
+
+/// The thread with id `tid`.
+pub fn find_thread(tid: u32) -> Option<Arc<Task>> {
+    let p = find(tid)?;
+    p.threads_snapshot().into_iter().find(|t| t.tid == tid)
+}
+
+/// Every process (not threads).
+pub fn all() -> Vec<Arc<Process>> {
+    PROCESSES
+        .lock()
+        .iter()
+        .filter_map(|(&id, w)| w.upgrade().filter(|p| p.pid == id))
+        .collect()
+}
+
+/// Every process in process group `pgid`.
+pub fn in_group(pgid: u32) -> Vec<Arc<Process>> {
+    all()
+        .into_iter()
+        .filter(|p| p.pgid.load(Ordering::Relaxed) == pgid && !p.zombie.load(Ordering::Acquire))
+        .collect()
 }
 
 /// Number of processes (and threads) in the table.
@@ -220,6 +308,12 @@ fn finish_process(p: &Arc<Process>) {
     }
     p.zombie.store(true, Ordering::Release);
     if let Some(parent) = p.parent.lock().upgrade() {
+        let status = p.exit_status.load(Ordering::Acquire);
+        if super::signal::notify_parent_of_exit(&parent, p.pid, status) {
+            // The parent ignores SIGCHLD: nobody will wait, reap now.
+            parent.children.lock().retain(|c| c.pid != p.pid);
+            PROCESSES.lock().remove(&p.pid);
+        }
         parent.child_events.wake_all();
     }
 }
@@ -275,6 +369,24 @@ pub fn wait_child(pid: i32, options: u32) -> Result<(u32, i32), Errno> {
         if !children.iter().any(matches) {
             return Some(Err(Errno::ECHILD));
         }
+        if options & (WUNTRACED | WCONTINUED) != 0 {
+            let reportable = |c: &Arc<Process>| {
+                let s = c.unreported_stop.load(Ordering::Acquire);
+                let wanted = (s == 0xffff && options & WCONTINUED != 0)
+                    || (s != 0xffff && options & WUNTRACED != 0);
+                (s != 0 && wanted).then_some(s)
+            };
+            if let Some((pid, s)) = children
+                .iter()
+                .filter(|c| matches(c))
+                .find_map(|c| reportable(c).map(|s| (c.pid, s)))
+            {
+                if let Some(c) = children.iter().find(|c| c.pid == pid) {
+                    c.unreported_stop.store(0, Ordering::Release);
+                }
+                return Some(Ok((pid, s)));
+            }
+        }
         if let Some(i) = children
             .iter()
             .position(|c| matches(c) && c.zombie.load(Ordering::Acquire))
@@ -290,23 +402,34 @@ pub fn wait_child(pid: i32, options: u32) -> Result<(u32, i32), Errno> {
     });
     match result {
         Ok(r) => r,
-        Err(_) => Err(Errno::EINTR),
+        Err(_) => Err(ERESTARTSYS),
     }
 }
 
-/// Signals are delivered by the process model's signal code; until then nothing is ever pending.
-pub fn signal_pending(_task: &Arc<Task>) -> bool {
-    false
+/// "Interrupted; restart the call if the handler says so" (Linux's ERESTARTSYS, never seen by user space).
+pub const ERESTARTSYS: Errno = Errno(512);
+
+/// Whether a sleeping thread has a signal to act on.
+pub fn signal_pending(task: &Arc<Task>) -> bool {
+    super::signal::has_deliverable(task)
 }
 
-/// Per-tick process work (interval timers) — runs on CPU 0.
-pub fn timer_tick(_now_ns: u64) {}
-
-/// Called on every return to user mode: leave if the process is exiting.
-pub fn on_return_to_user(_frame: &mut TrapFrame) {
-    if let Some(p) = current() {
-        if p.is_exiting() {
-            exit_thread();
-        }
+/// Per-tick process work (ITIMER_REAL / alarm) — runs on CPU 0.
+pub fn timer_tick(now_ns: u64) {
+    let expired: Vec<Arc<Process>> = all()
+        .into_iter()
+        .filter(|p| p.real_timer.lock().expire(now_ns))
+        .collect();
+    for p in expired {
+        let _ = super::signal::send_to_process(
+            &p,
+            basalt_signal::SigInfo::kernel(basalt_signal::SIGALRM),
+        );
+        p.real_timer.lock().on_sigalrm_dequeued(now_ns);
     }
+}
+
+/// Called on every return to user mode: leave if the process is exiting, stop, or run signal handlers.
+pub fn on_return_to_user(frame: &mut TrapFrame) {
+    super::signal::deliver(frame);
 }

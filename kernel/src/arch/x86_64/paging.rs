@@ -473,3 +473,77 @@ pub fn resolve_cow(pml4: u64, virt: u64) -> Result<CowOutcome, OutOfMemory> {
     invalidate(page);
     Ok(CowOutcome::Resolved)
 }
+
+/// Remove the user mappings in `[start, end)` of `pml4`, releasing their frames (shared ones are only unshared).
+pub fn unmap_user_range(pml4: u64, start: u64, end: u64) {
+    let mut va = start & !(PAGE_SIZE - 1);
+    while va < end {
+        if let Some(phys) = unmap_page(pml4, va) {
+            if crate::mm::pageref::unshare(phys) {
+                frames::free(phys);
+            }
+        }
+        va += PAGE_SIZE;
+    }
+}
+
+/// Change the access rights of the present user pages in `[start, end)`. Copy-on-write pages stay read-only
+/// until written (the fault handler then makes a private writable copy when `writable` is set).
+pub fn protect_user_range(pml4: u64, start: u64, end: u64, flags: MapFlags) {
+    let mut va = start & !(PAGE_SIZE - 1);
+    while va < end {
+        if let Some(entry) = leaf_entry(pml4, va) {
+            let old = entry.flags();
+            if old.contains(F::PRESENT) {
+                let mut new = flags.to_entry_flags();
+                if old.contains(COW) {
+                    new.remove(F::WRITABLE);
+                    new.insert(COW);
+                }
+                entry.set_flags(new);
+                invalidate(va);
+            }
+        }
+        va += PAGE_SIZE;
+    }
+}
+
+/// The level-1 entry mapping `virt`, if the tables down to it exist.
+fn leaf_entry(
+    pml4: u64,
+    virt: u64,
+) -> Option<&'static mut x86_64::structures::paging::page_table::PageTableEntry> {
+    let mut table_phys = pml4;
+    for level in [4u32, 3, 2] {
+        let entry = &table(table_phys)[index(virt, level)];
+        if !entry.flags().contains(F::PRESENT) || entry.flags().contains(F::HUGE_PAGE) {
+            return None;
+        }
+        table_phys = entry.addr().as_u64();
+    }
+    Some(&mut table(table_phys)[index(virt, 1)])
+}
+
+/// Whether `virt` has a present mapping in `pml4`.
+pub fn is_mapped(pml4: u64, virt: u64) -> bool {
+    leaf_entry(pml4, virt).is_some_and(|e| e.flags().contains(F::PRESENT))
+}
+
+/// Move the mappings of `[old, old + len)` to `new` (mremap): page-table entries move, frames stay.
+pub fn move_user_range(pml4: u64, old: u64, new: u64, len: u64) -> Result<(), MapError> {
+    let mut off = 0;
+    while off < len {
+        if let Some(entry) = leaf_entry(pml4, old + off) {
+            if entry.flags().contains(F::PRESENT) {
+                let phys = entry.addr().as_u64();
+                let flags = entry.flags();
+                entry.set_unused();
+                invalidate(old + off);
+                let dst = walk_create(pml4, new + off, true)?;
+                dst.set_addr(PhysAddr::new(phys), flags);
+            }
+        }
+        off += PAGE_SIZE;
+    }
+    Ok(())
+}

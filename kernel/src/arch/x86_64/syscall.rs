@@ -25,7 +25,7 @@ syscall_entry:
     push r11
     push {user_cs}
     push rcx
-    push 0
+    push rax                       /* the syscall number, kept for restarts (orig_rax) */
     push {vector}
     push rax
     push rbx
@@ -152,7 +152,9 @@ pub fn init_this_cpu() {
 extern "C" fn syscall_dispatch(frame: &mut TrapFrame) -> u64 {
     crate::syscall::handle(frame);
     super::traps::returning_to_user(frame);
-    (frame.rip >= USER_END) as u64
+    // IRET when every register must come back exactly (after rt_sigreturn or entering a signal handler: SYSRET
+    // would clobber rcx and r11) or when the return address is not canonical.
+    (frame.vector != SYSCALL_VECTOR || frame.rip >= USER_END) as u64
 }
 
 /// Start user mode with the registers in `frame` (rip, rsp, rflags; selectors are forced to the user ones).

@@ -5,6 +5,11 @@ use core::arch::{asm, global_asm};
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 global_asm!(
+    ".globl smoke_restorer",
+    "smoke_restorer:",
+    "mov eax, 15",
+    "syscall",
+    "ud2",
     ".globl _start",
     "_start:",
     "xor ebp, ebp",
@@ -72,7 +77,10 @@ fn write_number(v: isize) {
 
 fn wait_for(pid: isize) -> (isize, i32) {
     let mut status: i32 = 0;
-    let r = syscall(nr::WAIT4, [pid as usize, &mut status as *mut i32 as usize, 0, 0, 0, 0]);
+    let r = syscall(
+        nr::WAIT4,
+        [pid as usize, &mut status as *mut i32 as usize, 0, 0, 0, 0],
+    );
     (r, status)
 }
 
@@ -95,15 +103,33 @@ fn check_fork_pipe_wait() {
     let mut buf = [0u8; 16];
     let mut got = 0;
     loop {
-        let n = syscall(nr::READ, [fds[0] as usize, buf[got..].as_mut_ptr() as usize, buf.len() - got, 0, 0, 0]);
+        let n = syscall(
+            nr::READ,
+            [
+                fds[0] as usize,
+                buf[got..].as_mut_ptr() as usize,
+                buf.len() - got,
+                0,
+                0,
+                0,
+            ],
+        );
         if n <= 0 {
             break;
         }
         got += n as usize;
     }
     let (w, status) = wait_for(pid);
-    report("fork+pipe: child's bytes arrive, then EOF", &buf[..got] == b"hello", got as isize);
-    report("wait4: child's pid and exit status 7", w == pid && status == 7 << 8, status as isize);
+    report(
+        "fork+pipe: child's bytes arrive, then EOF",
+        &buf[..got] == b"hello",
+        got as isize,
+    );
+    report(
+        "wait4: child's pid and exit status 7",
+        w == pid && status == 7 << 8,
+        status as isize,
+    );
     let (again, _) = wait_for(-1);
     report("wait4: ECHILD with no children left", again == -10, again);
 }
@@ -122,7 +148,11 @@ fn check_copy_on_write() {
     let (_, status) = wait_for(pid);
     // SAFETY: the parent reads its own copy; the child's write must not be visible.
     let mine = unsafe { *core::ptr::addr_of!(COW_PROBE) };
-    report("copy-on-write: child's write stays private", status == 0 && mine == 41, mine as isize);
+    report(
+        "copy-on-write: child's write stays private",
+        status == 0 && mine == 41,
+        mine as isize,
+    );
 }
 
 const STACK_SIZE: usize = 16 * 1024;
@@ -130,7 +160,9 @@ const STACK_SIZE: usize = 16 * 1024;
 struct Stack {
     _bytes: [u8; STACK_SIZE],
 }
-static mut THREAD_STACK: Stack = Stack { _bytes: [0; STACK_SIZE] };
+static mut THREAD_STACK: Stack = Stack {
+    _bytes: [0; STACK_SIZE],
+};
 static THREAD_COUNTER: AtomicU64 = AtomicU64::new(0);
 static CHILD_TID: AtomicU32 = AtomicU32::new(0);
 
@@ -174,7 +206,10 @@ fn check_thread_and_futex() {
         if v == 0 {
             break;
         }
-        syscall(nr::FUTEX, [CHILD_TID.as_ptr() as usize, 0, v as usize, 0, 0, 0]);
+        syscall(
+            nr::FUTEX,
+            [CHILD_TID.as_ptr() as usize, 0, v as usize, 0, 0, 0],
+        );
     }
     report(
         "clone thread: runs in our memory, join through the futex",
@@ -191,14 +226,38 @@ fn check_exec(self_path: *const u8) {
         let arg1 = b"--exec-child\0";
         let argv = [self_path as usize, arg1.as_ptr() as usize, 0];
         let envp = [0usize];
-        let r = syscall(nr::EXECVE, [self_path as usize, argv.as_ptr() as usize, envp.as_ptr() as usize, 0, 0, 0]);
+        let r = syscall(
+            nr::EXECVE,
+            [
+                self_path as usize,
+                argv.as_ptr() as usize,
+                envp.as_ptr() as usize,
+                0,
+                0,
+                0,
+            ],
+        );
         exit((-r) as usize & 0x7f);
     }
     let (_, status) = wait_for(pid);
-    report("execve: the new program runs and its exit status arrives", status == 3 << 8, status as isize);
+    report(
+        "execve: the new program runs and its exit status arrives",
+        status == 3 << 8,
+        status as isize,
+    );
     let missing = b"/no/such/program\0";
     let argv = [missing.as_ptr() as usize, 0];
-    let r = syscall(nr::EXECVE, [missing.as_ptr() as usize, argv.as_ptr() as usize, 0, 0, 0, 0]);
+    let r = syscall(
+        nr::EXECVE,
+        [
+            missing.as_ptr() as usize,
+            argv.as_ptr() as usize,
+            0,
+            0,
+            0,
+            0,
+        ],
+    );
     report("execve: ENOENT for a missing file", r == -2, r);
 }
 
@@ -210,7 +269,96 @@ fn check_sleep() {
     let r = syscall(nr::NANOSLEEP, [req.as_ptr() as usize, 0, 0, 0, 0, 0]);
     syscall(nr::CLOCK_GETTIME, [1, t1.as_mut_ptr() as usize, 0, 0, 0, 0]);
     let elapsed = (t1[0] - t0[0]) * 1_000_000_000 + (t1[1] - t0[1]);
-    report("nanosleep: 20 ms pass on CLOCK_MONOTONIC", r == 0 && elapsed >= 20_000_000, elapsed as isize);
+    report(
+        "nanosleep: 20 ms pass on CLOCK_MONOTONIC",
+        r == 0 && elapsed >= 20_000_000,
+        elapsed as isize,
+    );
+}
+
+extern "C" {
+    fn smoke_restorer();
+}
+
+static HANDLED: AtomicU32 = AtomicU32::new(0);
+
+extern "C" fn on_usr1(sig: i32) {
+    HANDLED.fetch_add(sig as u32, Ordering::SeqCst);
+}
+
+const SIGUSR1: usize = 10;
+
+fn sigaction(sig: usize, handler: usize) -> isize {
+    const SA_RESTORER: u64 = 0x0400_0000;
+    let act: [u64; 4] = [
+        handler as u64,
+        SA_RESTORER,
+        smoke_restorer as *const () as u64,
+        0,
+    ];
+    syscall(nr::RT_SIGACTION, [sig, act.as_ptr() as usize, 0, 8, 0, 0])
+}
+
+fn check_signals() {
+    let me = syscall(nr::GETPID, [0; 6]) as usize;
+    let r = sigaction(SIGUSR1, on_usr1 as *const () as usize);
+    syscall(nr::KILL, [me, SIGUSR1, 0, 0, 0, 0]);
+    report(
+        "signals: a handler runs and returns (rt_sigreturn)",
+        r == 0 && HANDLED.load(Ordering::SeqCst) == 10,
+        r,
+    );
+    let set: u64 = 1 << (SIGUSR1 - 1);
+    syscall(
+        nr::RT_SIGPROCMASK,
+        [0, &set as *const u64 as usize, 0, 8, 0, 0],
+    );
+    syscall(nr::KILL, [me, SIGUSR1, 0, 0, 0, 0]);
+    let while_blocked = HANDLED.load(Ordering::SeqCst);
+    syscall(
+        nr::RT_SIGPROCMASK,
+        [1, &set as *const u64 as usize, 0, 8, 0, 0],
+    );
+    report(
+        "signals: a blocked signal waits until unblocked",
+        while_blocked == 10 && HANDLED.load(Ordering::SeqCst) == 20,
+        HANDLED.load(Ordering::SeqCst) as isize,
+    );
+    let bad = sigaction(9, on_usr1 as *const () as usize);
+    report(
+        "signals: SIGKILL cannot be caught (EINVAL)",
+        bad == -22,
+        bad,
+    );
+
+    let pid = syscall(nr::FORK, [0; 6]);
+    if pid == 0 {
+        // SAFETY: deliberately writing to an unmapped address: the kernel must kill us with SIGSEGV.
+        unsafe { core::ptr::write_volatile(0x10 as *mut u64, 1) };
+        exit(0);
+    }
+    let (_, status) = wait_for(pid);
+    report(
+        "signals: a segfault kills with SIGSEGV",
+        status == 11,
+        status as isize,
+    );
+
+    let pid = syscall(nr::FORK, [0; 6]);
+    if pid == 0 {
+        let req = [10i64, 0];
+        syscall(nr::NANOSLEEP, [req.as_ptr() as usize, 0, 0, 0, 0, 0]);
+        exit(0);
+    }
+    let nap = [0i64, 5_000_000];
+    syscall(nr::NANOSLEEP, [nap.as_ptr() as usize, 0, 0, 0, 0, 0]);
+    syscall(nr::KILL, [pid as usize, 9, 0, 0, 0, 0]);
+    let (_, status) = wait_for(pid);
+    report(
+        "signals: SIGKILL ends a sleeping child",
+        status == 9,
+        status as isize,
+    );
 }
 
 /// # Safety
@@ -233,12 +381,23 @@ unsafe extern "C" fn smoke_main(stack: *const usize) -> ! {
     // SAFETY: argv[0] exists (the kernel always passes the path).
     check_exec(unsafe { *argv });
     check_sleep();
+    check_signals();
     let failed = FAILURES.load(Ordering::Relaxed);
     write(1, b"smoke: done, ");
     write_number(failed as isize);
     write(1, b" failed\n");
     if syscall(nr::GETPID, [0; 6]) == 1 {
-        syscall(nr::REBOOT, [reboot::MAGIC1 as usize, reboot::MAGIC2[0] as usize, reboot::CMD_POWER_OFF as usize, 0, 0, 0]);
+        syscall(
+            nr::REBOOT,
+            [
+                reboot::MAGIC1 as usize,
+                reboot::MAGIC2[0] as usize,
+                reboot::CMD_POWER_OFF as usize,
+                0,
+                0,
+                0,
+            ],
+        );
     }
     exit(failed as usize)
 }
