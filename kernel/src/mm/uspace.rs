@@ -1,26 +1,51 @@
-//! A user address space: its page tables (and, with the process model's mmap, its memory areas).
+//! A user address space: its page tables and its memory areas (basalt-vm), demand paging, copy-on-write, and the
+//! memory-management system calls' effect on the page tables.
 #![forbid(unsafe_code)]
 
-use crate::arch::paging;
-use crate::mm::frames::OutOfMemory;
+use crate::arch::paging::{self, MapFlags, PAGE_SIZE};
+use crate::mm::frames::{self, OutOfMemory};
+use basalt_linux_abi::Errno;
+use basalt_vm::{
+    Access, AddressSpaceLayout, FaultAction, FaultSignal, MmapRequest, Prot, Vma, VmaKind, Vmas,
+};
+use core::ops::Range;
+use spin::Mutex;
 
 /// One process's user memory. Dropping it frees every page it maps that no other address space shares.
 pub struct AddressSpace {
     pml4: u64,
+    vmas: Mutex<Vmas>,
+}
+
+fn flags_for(prot: Prot) -> MapFlags {
+    MapFlags {
+        writable: prot.write,
+        executable: prot.exec,
+        user: true,
+        uncached: false,
+    }
 }
 
 impl AddressSpace {
-    /// An empty user half.
+    /// An empty user half (a process before its first exec).
     pub fn new() -> Result<Self, OutOfMemory> {
+        Self::with_layout(AddressSpaceLayout::linux_x86_64(PAGE_SIZE * 16))
+    }
+
+    /// An empty user half whose heap starts at `brk_start`.
+    pub fn with_layout(layout: AddressSpaceLayout) -> Result<Self, OutOfMemory> {
         Ok(AddressSpace {
             pml4: paging::new_user_pml4()?,
+            vmas: Mutex::new(Vmas::new(layout)),
         })
     }
 
     /// A copy-on-write duplicate (fork).
     pub fn fork(&self) -> Result<Self, OutOfMemory> {
+        let vmas = self.vmas.lock();
         Ok(AddressSpace {
             pml4: paging::fork_user_space(self.pml4)?,
+            vmas: Mutex::new(vmas.fork_copy()),
         })
     }
 
@@ -28,10 +53,167 @@ impl AddressSpace {
     pub fn pml4(&self) -> u64 {
         self.pml4
     }
+
+    /// Record an area the loader mapped itself (ELF segments, the initial stack).
+    pub fn add_area(
+        &self,
+        range: Range<u64>,
+        prot: Prot,
+        kind: VmaKind,
+        grows_down: bool,
+    ) -> Result<(), Errno> {
+        let mut vma = Vma::anonymous(range, prot, kind);
+        if grows_down {
+            vma = vma.growing_down();
+        }
+        self.vmas.lock().insert_fixed(vma).map(|_| ())
+    }
+
+    /// Map a zeroed page at `page` with `prot`.
+    fn map_zero(&self, page: u64, prot: Prot) -> Result<(), Errno> {
+        let frame = frames::alloc_zeroed().map_err(|_| Errno::ENOMEM)?;
+        match paging::map_page(self.pml4, page, frame, flags_for(prot)) {
+            Ok(()) => Ok(()),
+            // Another thread mapped it first: fine.
+            Err(paging::MapError::AlreadyMapped) => {
+                frames::free(frame);
+                Ok(())
+            }
+            Err(_) => {
+                frames::free(frame);
+                Err(Errno::ENOMEM)
+            }
+        }
+    }
+
+    /// Resolve a page fault at `addr`. Err(signal) when the access is not allowed (or memory ran out: SIGKILL-like
+    /// ENOMEM is reported as a SIGSEGV map error would be, the caller decides).
+    pub fn handle_fault(
+        &self,
+        addr: u64,
+        access: Access,
+        present: bool,
+    ) -> Result<(), FaultOutcome> {
+        let page = addr & !(PAGE_SIZE - 1);
+        let (action, prot) = {
+            let mut vmas = self.vmas.lock();
+            let action = vmas.classify_fault(addr, access, present, |_| 0);
+            let prot = vmas.find(addr).map(|v| v.prot).unwrap_or(Prot::NONE);
+            (action, prot)
+        };
+        match action {
+            FaultAction::MapZero | FaultAction::GrowStack { .. } => self
+                .map_zero(page, prot)
+                .map_err(|_| FaultOutcome::OutOfMemory),
+            FaultAction::CopyOnWrite => match paging::resolve_cow(self.pml4, addr) {
+                Ok(paging::CowOutcome::Resolved) => Ok(()),
+                Ok(paging::CowOutcome::NotCow) => {
+                    paging::protect_user_range(self.pml4, page, page + PAGE_SIZE, flags_for(prot));
+                    Ok(())
+                }
+                Err(_) => Err(FaultOutcome::OutOfMemory),
+            },
+            FaultAction::RefreshPermissions => {
+                paging::protect_user_range(self.pml4, page, page + PAGE_SIZE, flags_for(prot));
+                Ok(())
+            }
+            // File-backed mappings arrive with the root filesystem; until then no file can be mapped.
+            FaultAction::LoadFile { .. } => Err(FaultOutcome::Signal(FaultSignal::BusAdrErr)),
+            FaultAction::Signal(s) => Err(FaultOutcome::Signal(s)),
+        }
+    }
+
+    pub fn mmap(&self, req: MmapRequest) -> Result<u64, Errno> {
+        let outcome = self.vmas.lock().mmap(req)?;
+        self.free_ranges(&outcome.unmapped);
+        Ok(outcome.addr)
+    }
+
+    pub fn munmap(&self, addr: u64, len: u64) -> Result<(), Errno> {
+        let freed = self.vmas.lock().munmap(addr, len)?;
+        self.free_ranges(&freed);
+        Ok(())
+    }
+
+    pub fn mprotect(&self, addr: u64, len: u64, prot: u64) -> Result<(), Errno> {
+        let outcome = self.vmas.lock().mprotect(addr, len, prot);
+        for (range, prot) in &outcome.done {
+            paging::protect_user_range(self.pml4, range.start, range.end, flags_for(*prot));
+        }
+        outcome.result()
+    }
+
+    pub fn brk(&self, requested: u64) -> u64 {
+        let outcome = self.vmas.lock().brk(requested);
+        self.free_ranges(&outcome.freed);
+        outcome.brk
+    }
+
+    pub fn mremap(
+        &self,
+        old: u64,
+        old_len: u64,
+        new_len: u64,
+        flags: u64,
+        new_addr: u64,
+    ) -> Result<u64, Errno> {
+        let outcome = self
+            .vmas
+            .lock()
+            .mremap(old, old_len, new_len, flags, new_addr)?;
+        for m in &outcome.moves {
+            if m.source_kept {
+                // MREMAP_DONTUNMAP: the old range stays mapped but empty; its pages move.
+                paging::move_user_range(self.pml4, m.from.start, m.to, m.from.end - m.from.start)
+                    .map_err(|_| Errno::ENOMEM)?;
+            } else {
+                paging::move_user_range(self.pml4, m.from.start, m.to, m.from.end - m.from.start)
+                    .map_err(|_| Errno::ENOMEM)?;
+            }
+        }
+        self.free_ranges(&outcome.freed);
+        Ok(outcome.addr)
+    }
+
+    pub fn madvise_dontneed(&self, addr: u64, len: u64) -> Result<(), Errno> {
+        let outcome = self.vmas.lock().madvise_dontneed(addr, len);
+        self.free_ranges(&outcome.done);
+        outcome.result()
+    }
+
+    fn free_ranges(&self, ranges: &[Range<u64>]) {
+        for r in ranges {
+            paging::unmap_user_range(self.pml4, r.start, r.end);
+        }
+    }
 }
 
 impl Drop for AddressSpace {
     fn drop(&mut self) {
         paging::destroy_user_space(self.pml4);
     }
+}
+
+/// Why a fault could not be resolved.
+#[derive(Debug, Clone, Copy)]
+pub enum FaultOutcome {
+    Signal(FaultSignal),
+    OutOfMemory,
+}
+
+/// The current process's address space resolves a fault at `addr` (from user mode or from the kernel's user-copy
+/// routine). `error_code` is the CPU's page-fault error code.
+pub fn handle_current_fault(addr: u64, error_code: u64) -> Result<(), FaultOutcome> {
+    let Some(task) = crate::task::sched::current() else {
+        return Err(FaultOutcome::Signal(FaultSignal::SegvMapErr));
+    };
+    let access = if error_code & 0x10 != 0 {
+        Access::Execute
+    } else if error_code & 0x2 != 0 {
+        Access::Write
+    } else {
+        Access::Read
+    };
+    let mm = task.process.address_space();
+    mm.handle_fault(addr, access, error_code & 1 != 0)
 }

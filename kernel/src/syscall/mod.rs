@@ -4,6 +4,7 @@
 
 mod fs;
 mod info;
+mod mem;
 mod proc;
 mod timers;
 mod user;
@@ -140,6 +141,25 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
         nr::ALARM => timers::alarm(args.get(0) as u32),
         nr::SETITIMER => timers::setitimer(args.get(0), args.get(1), args.get(2)),
         nr::GETITIMER => timers::getitimer(args.get(0), args.get(1)),
+        nr::MMAP => mem::mmap(
+            args.get(0),
+            args.get(1),
+            args.get(2),
+            args.get(3),
+            args.get(4) as i32,
+            args.get(5),
+        ),
+        nr::MUNMAP => mem::munmap(args.get(0), args.get(1)),
+        nr::MPROTECT => mem::mprotect(args.get(0), args.get(1), args.get(2)),
+        nr::BRK => mem::brk(args.get(0)),
+        nr::MREMAP => mem::mremap(
+            args.get(0),
+            args.get(1),
+            args.get(2),
+            args.get(3),
+            args.get(4),
+        ),
+        nr::MADVISE => mem::madvise(args.get(0), args.get(1), args.get(2) as u32),
         nr::UNAME => info::uname(args.get(0)),
         nr::SYSINFO => info::sysinfo(args.get(0)),
         nr::GETRANDOM => info::getrandom(args.get(0), args.get(1), args.get(2) as u32),

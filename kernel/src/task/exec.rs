@@ -157,9 +157,23 @@ pub fn load(path: &str, image: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> Result<
     if plan.interpreter.is_some() {
         return Err(ExecError::NeedsInterpreter);
     }
-    let mm = AddressSpace::new()?;
+    let mm = AddressSpace::with_layout(basalt_vm::AddressSpaceLayout::linux_x86_64(
+        plan.highest_address,
+    ))?;
     let pml4 = mm.pml4();
     load_segments(pml4, image, &plan)?;
+    for seg in &plan.segments {
+        let start = seg.vaddr & !(PAGE_SIZE - 1);
+        let end = (seg.vaddr + seg.mem_size).next_multiple_of(PAGE_SIZE);
+        let prot = basalt_vm::Prot::new(seg.readable, seg.writable, seg.executable);
+        let kind = if seg.executable {
+            basalt_vm::VmaKind::Code
+        } else {
+            basalt_vm::VmaKind::Data
+        };
+        mm.add_area(start..end, prot, kind, false)
+            .map_err(|_| ExecError::Map(paging::MapError::AlreadyMapped))?;
+    }
     let aux = auxv(&plan);
     let args = StackArgs {
         argv,
@@ -178,6 +192,14 @@ pub fn load(path: &str, image: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> Result<
         uncached: false,
     };
     map_zeroed(pml4, STACK_TOP - STACK_SIZE, STACK_TOP, stack_flags)?;
+    let stack_prot = basalt_vm::Prot::new(true, true, plan.executable_stack);
+    mm.add_area(
+        STACK_TOP - STACK_SIZE..STACK_TOP,
+        stack_prot,
+        basalt_vm::VmaKind::Stack,
+        true,
+    )
+    .map_err(|_| ExecError::Map(paging::MapError::AlreadyMapped))?;
     fill(pml4, stack.sp, &stack.bytes)?;
     Ok(Loaded {
         mm,
@@ -193,17 +215,15 @@ pub fn load(path: &str, image: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> Result<
 /// An exception in user mode that nothing could resolve: log it like Linux and end the process with the matching
 /// signal (delivered to a handler once signals exist).
 pub fn user_exception(frame: &TrapFrame, cr2: u64) {
-    if frame.vector == 14 && frame.error_code & 0b11 == 0b11 {
-        // Write to a present page: maybe copy-on-write.
-        if let Some(task) = super::sched::current() {
-            match paging::resolve_cow(task.process.address_space().pml4(), cr2) {
-                Ok(paging::CowOutcome::Resolved) => return,
-                Ok(paging::CowOutcome::NotCow) => {}
-                Err(_) => {
-                    log::warn!("out of memory copying a page for pid {}", task.process.pid);
-                    super::process::kill_current(SIGKILL, false);
-                }
+    let mut fault_signal = None;
+    if frame.vector == 14 {
+        match crate::mm::uspace::handle_current_fault(cr2, frame.error_code) {
+            Ok(()) => return,
+            Err(crate::mm::uspace::FaultOutcome::OutOfMemory) => {
+                log::warn!("out of memory resolving a page fault; killing the process");
+                super::process::kill_current(SIGKILL, false);
             }
+            Err(crate::mm::uspace::FaultOutcome::Signal(s)) => fault_signal = Some(s),
         }
     }
     use basalt_signal::code;
@@ -213,15 +233,11 @@ pub fn user_exception(frame: &TrapFrame, cr2: u64) {
         1 | 3 | 4 => (SIGTRAP, code::SI_KERNEL, 0),
         6 => (SIGILL, code::ILL_ILLOPN, frame.rip),
         17 => (SIGBUS, code::BUS_ADRALN, cr2),
-        14 => (
-            SIGSEGV,
-            if frame.error_code & 1 == 0 {
-                code::SEGV_MAPERR
-            } else {
-                code::SEGV_ACCERR
-            },
-            cr2,
-        ),
+        14 => match fault_signal {
+            Some(basalt_vm::FaultSignal::BusAdrErr) => (SIGBUS, code::BUS_ADRERR, cr2),
+            Some(s) => (SIGSEGV, s.si_code(), cr2),
+            None => (SIGSEGV, code::SEGV_MAPERR, cr2),
+        },
         _ => (SIGSEGV, code::SI_KERNEL, 0),
     };
     let Some(task) = super::sched::current() else {

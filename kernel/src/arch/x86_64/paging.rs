@@ -524,11 +524,6 @@ fn leaf_entry(
     Some(&mut table(table_phys)[index(virt, 1)])
 }
 
-/// Whether `virt` has a present mapping in `pml4`.
-pub fn is_mapped(pml4: u64, virt: u64) -> bool {
-    leaf_entry(pml4, virt).is_some_and(|e| e.flags().contains(F::PRESENT))
-}
-
 /// Move the mappings of `[old, old + len)` to `new` (mremap): page-table entries move, frames stay.
 pub fn move_user_range(pml4: u64, old: u64, new: u64, len: u64) -> Result<(), MapError> {
     let mut off = 0;

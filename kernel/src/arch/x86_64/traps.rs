@@ -136,11 +136,11 @@ fn kernel_fault_on_user_memory(frame: &mut TrapFrame) -> bool {
         return false;
     }
     let cr2 = x86_64::registers::control::Cr2::read_raw();
-    if cr2 < super::paging::USER_END && frame.error_code & 0b11 == 0b11 {
-        let pml4 = super::paging::current_pml4();
-        if let Ok(super::paging::CowOutcome::Resolved) = super::paging::resolve_cow(pml4, cr2) {
-            return true;
-        }
+    // Demand paging and copy-on-write apply to the kernel's accesses on behalf of the process too.
+    if cr2 < super::paging::USER_END
+        && crate::mm::uspace::handle_current_fault(cr2, frame.error_code | 0x4).is_ok()
+    {
+        return true;
     }
     usercopy::fixup(frame)
 }
