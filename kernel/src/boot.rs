@@ -77,7 +77,14 @@ pub fn start(protocol: u32, info_phys: u64) -> ! {
     if let Some(initrd) = boot_info.initrd() {
         let raw = physmem::reserved_bytes(initrd.start, initrd.end - initrd.start);
         match initramfs::init(raw) {
-            Ok(size) => log::info!("Unpacked initramfs: {} KiB", size / 1024),
+            Ok(size) => {
+                log::info!("Unpacked initramfs: {} KiB", size / 1024);
+                if let Some(image) = initramfs::image() {
+                    if let Err(e) = crate::fs::root::init(image) {
+                        log::error!("root filesystem: {e}");
+                    }
+                }
+            }
             Err(e) => log::error!("initramfs unpacking failed: {e}"),
         }
     } else {

@@ -20,6 +20,11 @@ pub fn init(raw: &'static [u8]) -> Result<usize, basalt_initrd::InitrdError> {
     Ok(len)
 }
 
+/// The unpacked image (newc cpio), once `init` succeeded.
+pub fn image() -> Option<&'static [u8]> {
+    IMAGE.get().map(|c| -> &'static [u8] { c })
+}
+
 /// Find a file by absolute path.
 pub fn find(path: &str) -> Result<Option<Entry<'static>>, CpioError> {
     match IMAGE.get() {

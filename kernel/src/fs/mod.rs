@@ -5,6 +5,7 @@
 pub mod console_file;
 pub mod fdtable;
 pub mod pipe;
+pub mod root;
 
 use alloc::sync::Arc;
 use basalt_linux_abi::Errno;
@@ -18,6 +19,12 @@ pub const O_RDWR: u32 = 2;
 pub const O_APPEND: u32 = 0o2000;
 pub const O_NONBLOCK: u32 = 0o4000;
 pub const O_CLOEXEC: u32 = 0o2000000;
+pub const O_CREAT: u32 = 0o100;
+pub const O_EXCL: u32 = 0o200;
+pub const O_TRUNC: u32 = 0o1000;
+pub const O_DIRECTORY: u32 = 0o200000;
+pub const O_NOFOLLOW: u32 = 0o400000;
+pub const O_PATH: u32 = 0o10000000;
 
 /// File type bits of `st_mode`.
 pub const S_IFIFO: u32 = 0o010000;
@@ -74,6 +81,10 @@ pub trait FileOps: Send + Sync {
     }
     /// The last descriptor of an open file went away.
     fn release(&self, _access: u32) {}
+    /// The root-filesystem inode behind this file, if any (directories, regular files).
+    fn inode(&self) -> Option<basalt_memfs::InodeId> {
+        None
+    }
 }
 
 /// An open file description (shared by dup'ed descriptors and across fork): the file, its flags and position.

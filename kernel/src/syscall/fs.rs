@@ -234,7 +234,11 @@ pub fn lseek(fd: i32, offset: i64, whence: u32) -> Result<usize, Errno> {
 
 pub fn fstat(fd: i32, statbuf: u64) -> Result<usize, Errno> {
     let f = file(fd)?;
-    usercopy::copy_to_user(statbuf, &f.ops.stat().to_bytes())?;
+    let bytes = match f.ops.inode() {
+        Some(ino) => crate::fs::root::stat_bytes(ino)?,
+        None => f.ops.stat().to_bytes(),
+    };
+    usercopy::copy_to_user(statbuf, &bytes)?;
     Ok(0)
 }
 

@@ -156,23 +156,10 @@ pub fn execve(
     let mut total = 0;
     let argv = user::read_string_array(argv_ptr, &mut total)?;
     let envp = user::read_string_array(envp_ptr, &mut total)?;
-    let absolute = if path.starts_with('/') {
-        path.clone()
-    } else {
-        alloc::format!("/{path}")
-    };
-    let entry = crate::initramfs::find_following_links(&absolute)
-        .map_err(|_| Errno::EIO)?
-        .ok_or(Errno::ENOENT)?;
-    if entry.is_dir() {
-        return Err(Errno::EACCES);
-    }
-    if !entry.is_file() || entry.mode & 0o111 == 0 {
-        return Err(Errno::EACCES);
-    }
+    let (path, image, argv) = resolve_program(path, argv)?;
     let argv_refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
     let envp_refs: Vec<&[u8]> = envp.iter().map(|e| e.as_slice()).collect();
-    let loaded = exec::load(&path, entry.data, &argv_refs, &envp_refs).map_err(|e| e.errno())?;
+    let loaded = exec::load(&path, &image, &argv_refs, &envp_refs).map_err(|e| e.errno())?;
     let me = sched::current().ok_or(Errno::ESRCH)?;
     let closed = me.process.files().lock().close_on_exec();
     drop(closed);
@@ -188,6 +175,36 @@ pub fn execve(
     frame.cs = 0x33;
     frame.ss = 0x2b;
     Ok(0)
+}
+
+/// Find the program to run: the file at `path`, or for a `#!` script its interpreter with the script's path
+/// inserted into the arguments (up to 4 levels, like Linux's binfmt_script nesting limit).
+fn resolve_program(mut path: String, mut argv: Vec<Vec<u8>>) -> Result<(String, Vec<u8>, Vec<Vec<u8>>), Errno> {
+    for _ in 0..5 {
+        let ino = super::path::lookup_executable(path.as_bytes())?;
+        let image = crate::fs::root::read_whole(ino)?;
+        if !image.starts_with(b"#!") {
+            return Ok((path, image, argv));
+        }
+        let line_end = image.iter().position(|&b| b == b'\n').unwrap_or(image.len()).min(256);
+        let line = core::str::from_utf8(&image[2..line_end]).map_err(|_| Errno::ENOEXEC)?.trim();
+        let (interp, arg) = match line.split_once([' ', '\t']) {
+            Some((i, a)) => (i, Some(a.trim())),
+            None => (line, None),
+        };
+        if interp.is_empty() {
+            return Err(Errno::ENOEXEC);
+        }
+        let mut new_argv: Vec<Vec<u8>> = alloc::vec![interp.as_bytes().to_vec()];
+        if let Some(a) = arg.filter(|a| !a.is_empty()) {
+            new_argv.push(a.as_bytes().to_vec());
+        }
+        new_argv.push(path.as_bytes().to_vec());
+        new_argv.extend(argv.into_iter().skip(1));
+        argv = new_argv;
+        path = String::from(interp);
+    }
+    Err(Errno::ELOOP)
 }
 
 /// wait4(pid, wstatus, options, rusage).

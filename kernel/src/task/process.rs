@@ -36,6 +36,10 @@ pub struct Process {
     files: Mutex<Arc<Mutex<FdTable>>>,
     /// Signal handlers and process-wide pending signals.
     pub signals: Mutex<super::signal::ProcessSignals>,
+    /// Working directory (an inode of the root filesystem, held while it is the cwd).
+    cwd: Mutex<Option<basalt_memfs::InodeId>>,
+    /// File-creation mask.
+    pub umask: AtomicU32,
     /// ITIMER_REAL / alarm.
     pub real_timer: Mutex<basalt_signal::RealTimer>,
     /// Stopped by a stop signal (job control).
@@ -94,6 +98,10 @@ impl Process {
                 pending: basalt_signal::Pending::new(),
             }),
             real_timer: Mutex::new(basalt_signal::RealTimer::DISARMED),
+            cwd: Mutex::new(parent.and_then(|p| p.cwd()).filter(|&ino| {
+                crate::fs::root::fs().is_ok_and(|fs| fs.lock().hold(ino).is_ok())
+            })),
+            umask: AtomicU32::new(parent.map(|p| p.umask.load(Ordering::Relaxed)).unwrap_or(0o022)),
             stopped: AtomicBool::new(false),
             unreported_stop: AtomicI32::new(0),
             files: Mutex::new(Arc::new(Mutex::new(
@@ -106,6 +114,19 @@ impl Process {
             parent.children.lock().push(p.clone());
         }
         p
+    }
+
+    /// The working directory (None: the root).
+    pub fn cwd(&self) -> Option<basalt_memfs::InodeId> {
+        *self.cwd.lock()
+    }
+
+    /// Change the working directory (the new one is already held by the caller).
+    pub fn set_cwd(&self, ino: basalt_memfs::InodeId) {
+        let old = self.cwd.lock().replace(ino);
+        if let (Some(old), Ok(fs)) = (old, crate::fs::root::fs()) {
+            let _ = fs.lock().release(old);
+        }
     }
 
     /// Live threads of this process.
@@ -303,6 +324,9 @@ fn finish_process(p: &Arc<Process>) {
     // Close files (pipes see their ends go) and release the memory now; the zombie keeps only its status.
     let closed = p.files().lock().close_all();
     drop(closed);
+    if let (Some(cwd), Ok(fs)) = (p.cwd.lock().take(), crate::fs::root::fs()) {
+        let _ = fs.lock().release(cwd);
+    }
     if let Ok(empty) = AddressSpace::new() {
         p.replace_address_space(empty);
     }

@@ -1,0 +1,367 @@
+//! Path-based file system calls on the root filesystem: open, stat, directories, links, renames, permissions,
+//! the working directory.
+#![forbid(unsafe_code)]
+
+use super::user;
+use crate::arch::usercopy;
+use crate::fs::root::{self, Node};
+use crate::fs::{OpenFile, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_TRUNC};
+use crate::task::process;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use basalt_linux_abi::Errno;
+use basalt_memfs::{FileType, InodeId, PathAt};
+
+/// `dirfd` meaning "the working directory".
+pub const AT_FDCWD: i32 = -100;
+const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
+const AT_REMOVEDIR: u32 = 0x200;
+const AT_SYMLINK_FOLLOW: u32 = 0x400;
+const AT_EMPTY_PATH: u32 = 0x1000;
+const AT_EACCESS: u32 = 0x200;
+
+fn read_path(ptr: u64) -> Result<Vec<u8>, Errno> {
+    user::read_cstring(ptr, user::PATH_MAX - 1, Errno::ENAMETOOLONG)
+}
+
+/// The directory a relative path starts from.
+fn base_dir(dirfd: i32) -> Result<InodeId, Errno> {
+    let p = process::current().ok_or(Errno::ESRCH)?;
+    if dirfd == AT_FDCWD {
+        return match p.cwd() {
+            Some(ino) => Ok(ino),
+            None => Ok(root::fs()?.lock().root()),
+        };
+    }
+    let file = p.files().lock().get(dirfd)?;
+    let ino = file.ops.inode().ok_or(Errno::ENOTDIR)?;
+    if root::fs()?.lock().file_type(ino)? != FileType::Directory {
+        return Err(Errno::ENOTDIR);
+    }
+    Ok(ino)
+}
+
+fn lookup(dirfd: i32, path: &[u8], follow: bool) -> Result<InodeId, Errno> {
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    let dir = if path.first() == Some(&b'/') { root::fs()?.lock().root() } else { base_dir(dirfd)? };
+    let walker = root::walker()?;
+    root::fs()?.lock().lookup_at(&walker, PathAt::new(dir, path), follow)
+}
+
+/// Resolve `path` for exec (following symlinks) and check that it is an executable regular file.
+pub fn lookup_executable(path: &[u8]) -> Result<InodeId, Errno> {
+    let ino = lookup(AT_FDCWD, path, true)?;
+    let fs = root::fs()?;
+    let fs = fs.lock();
+    if fs.file_type(ino)? != FileType::Regular {
+        return Err(Errno::EACCES);
+    }
+    let stat = fs.stat(ino)?;
+    if stat.mode & 0o111 == 0 {
+        return Err(Errno::EACCES);
+    }
+    Ok(ino)
+}
+
+fn at(dirfd: i32, path: &[u8]) -> Result<PathAt<'_>, Errno> {
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    let dir = if path.first() == Some(&b'/') { root::fs()?.lock().root() } else { base_dir(dirfd)? };
+    Ok(PathAt::new(dir, path))
+}
+
+fn umask() -> u32 {
+    process::current().map(|p| p.umask.load(core::sync::atomic::Ordering::Relaxed)).unwrap_or(0o022)
+}
+
+pub fn openat(dirfd: i32, path_ptr: u64, flags: u32, mode: u32) -> Result<usize, Errno> {
+    let path = read_path(path_ptr)?;
+    let walker = root::walker()?;
+    let fs = root::fs()?;
+    let ino = if flags & O_CREAT != 0 {
+        let pa = at(dirfd, &path)?;
+        let perm = mode & 0o7777 & !umask();
+        fs.lock().open_create(&walker, pa, perm, flags & O_EXCL != 0, root::now())?.0
+    } else {
+        lookup(dirfd, &path, flags & O_NOFOLLOW == 0)?
+    };
+    let (ftype, rdev) = {
+        let fs = fs.lock();
+        (fs.file_type(ino)?, fs.stat(ino)?.rdev)
+    };
+    let access = flags & O_ACCMODE;
+    if flags & O_DIRECTORY != 0 && ftype != FileType::Directory {
+        return Err(Errno::ENOTDIR);
+    }
+    let ops: Arc<dyn crate::fs::FileOps> = match ftype {
+        FileType::Directory => {
+            if access != O_RDONLY && flags & O_PATH == 0 {
+                return Err(Errno::EISDIR);
+            }
+            Node::open(ino)?
+        }
+        FileType::Regular => {
+            if flags & O_TRUNC != 0 && access != O_RDONLY {
+                fs.lock().truncate(ino, 0, root::now())?;
+            }
+            Node::open(ino)?
+        }
+        FileType::Symlink => return Err(Errno::ELOOP),
+        FileType::CharDevice => {
+            let dev = basalt_memfs::DeviceNumber::decode(rdev);
+            root::device_ops(dev.major, dev.minor)?
+        }
+        _ => return Err(Errno::ENXIO),
+    };
+    let file = OpenFile::new(ops, flags);
+    let table = process::current().ok_or(Errno::ESRCH)?.files();
+    let fd = table.lock().install(file, flags & O_CLOEXEC != 0)?;
+    Ok(fd as usize)
+}
+
+pub fn newfstatat(dirfd: i32, path_ptr: u64, statbuf: u64, flags: u32) -> Result<usize, Errno> {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = read_path(path_ptr)?;
+    if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
+        return super::fs::fstat(dirfd, statbuf);
+    }
+    let ino = lookup(dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
+    usercopy::copy_to_user(statbuf, &root::stat_bytes(ino)?)?;
+    Ok(0)
+}
+
+pub fn getdents64(fd: i32, buf: u64, count: u64) -> Result<usize, Errno> {
+    let file = process::current().ok_or(Errno::ESRCH)?.files().lock().get(fd)?;
+    let ino = file.ops.inode().ok_or(Errno::ENOTDIR)?;
+    let mut offset = file.offset.lock();
+    let (bytes, next) = root::fs()?.lock().read_dir(ino, *offset, count.min(1 << 20) as usize)?;
+    usercopy::copy_to_user(buf, &bytes)?;
+    *offset = next;
+    Ok(bytes.len())
+}
+
+/// The path of a directory, found by walking ".." up to the root and looking each name up in its parent.
+fn path_of(dir: InodeId) -> Result<Vec<u8>, Errno> {
+    let fs = root::fs()?;
+    let fs = fs.lock();
+    let root = fs.root();
+    let mut parts: Vec<Vec<u8>> = Vec::new();
+    let mut cur = dir;
+    for _ in 0..256 {
+        if cur == root {
+            break;
+        }
+        let parent = fs.lookup(cur, b"..")?;
+        let name = name_in(&fs, parent, fs.stat(cur)?.ino)?;
+        parts.push(name);
+        cur = parent;
+    }
+    let mut out = Vec::new();
+    for p in parts.iter().rev() {
+        out.push(b'/');
+        out.extend_from_slice(p);
+    }
+    if out.is_empty() {
+        out.push(b'/');
+    }
+    Ok(out)
+}
+
+/// The name under which inode number `ino` appears in directory `dir` (reading its entries).
+fn name_in(fs: &basalt_memfs::MemFs, dir: InodeId, ino: u64) -> Result<Vec<u8>, Errno> {
+    let mut cookie = 0;
+    loop {
+        let (bytes, next) = fs.read_dir(dir, cookie, 4096)?;
+        if bytes.is_empty() {
+            return Err(Errno::ENOENT);
+        }
+        let mut at = 0;
+        while at + 19 <= bytes.len() {
+            let d_ino = u64::from_le_bytes(bytes[at..at + 8].try_into().map_err(|_| Errno::EIO)?);
+            let reclen = u16::from_le_bytes(bytes[at + 16..at + 18].try_into().map_err(|_| Errno::EIO)?) as usize;
+            if reclen == 0 || at + reclen > bytes.len() {
+                return Err(Errno::EIO);
+            }
+            let name = &bytes[at + 19..at + reclen];
+            let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+            if d_ino == ino && name != b"." && name != b".." {
+                return Ok(name.to_vec());
+            }
+            at += reclen;
+        }
+        cookie = next;
+    }
+}
+
+pub fn getcwd(buf: u64, size: u64) -> Result<usize, Errno> {
+    let p = process::current().ok_or(Errno::ESRCH)?;
+    let dir = match p.cwd() {
+        Some(d) => d,
+        None => root::fs()?.lock().root(),
+    };
+    let mut path = path_of(dir)?;
+    path.push(0);
+    if path.len() as u64 > size {
+        return Err(Errno::ERANGE);
+    }
+    usercopy::copy_to_user(buf, &path)?;
+    Ok(path.len())
+}
+
+pub fn chdir(path_ptr: u64) -> Result<usize, Errno> {
+    let path = read_path(path_ptr)?;
+    let ino = lookup(AT_FDCWD, &path, true)?;
+    set_cwd(ino)
+}
+
+pub fn fchdir(fd: i32) -> Result<usize, Errno> {
+    let ino = base_dir(fd)?;
+    set_cwd(ino)
+}
+
+fn set_cwd(ino: InodeId) -> Result<usize, Errno> {
+    let fs = root::fs()?;
+    {
+        let mut fs = fs.lock();
+        if fs.file_type(ino)? != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        fs.hold(ino)?;
+    }
+    process::current().ok_or(Errno::ESRCH)?.set_cwd(ino);
+    Ok(0)
+}
+
+pub fn mkdirat(dirfd: i32, path_ptr: u64, mode: u32) -> Result<usize, Errno> {
+    let path = read_path(path_ptr)?;
+    let walker = root::walker()?;
+    let pa = at(dirfd, &path)?;
+    root::fs()?.lock().mkdir_at(&walker, pa, mode & 0o7777 & !umask(), root::now())?;
+    Ok(0)
+}
+
+pub fn unlinkat(dirfd: i32, path_ptr: u64, flags: u32) -> Result<usize, Errno> {
+    if flags & !AT_REMOVEDIR != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = read_path(path_ptr)?;
+    let walker = root::walker()?;
+    let pa = at(dirfd, &path)?;
+    let mut fs = root::fs()?.lock();
+    if flags & AT_REMOVEDIR != 0 {
+        fs.rmdir_at(&walker, pa, root::now())?;
+    } else {
+        fs.unlink_at(&walker, pa, root::now())?;
+    }
+    Ok(0)
+}
+
+pub fn renameat2(olddir: i32, old_ptr: u64, newdir: i32, new_ptr: u64, flags: u32) -> Result<usize, Errno> {
+    let old = read_path(old_ptr)?;
+    let new = read_path(new_ptr)?;
+    let walker = root::walker()?;
+    let flags = basalt_memfs::RenameFlags::from_linux(flags)?;
+    let (a, b) = (at(olddir, &old)?, at(newdir, &new)?);
+    root::fs()?.lock().rename_at(&walker, a, b, flags, root::now())?;
+    Ok(0)
+}
+
+pub fn readlinkat(dirfd: i32, path_ptr: u64, buf: u64, size: u64) -> Result<usize, Errno> {
+    if (size as i64) <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = read_path(path_ptr)?;
+    let ino = lookup(dirfd, &path, false)?;
+    let target: Vec<u8> = root::fs()?.lock().readlink(ino)?.to_vec();
+    let n = target.len().min(size as usize);
+    usercopy::copy_to_user(buf, &target[..n])?;
+    Ok(n)
+}
+
+pub fn symlinkat(target_ptr: u64, dirfd: i32, path_ptr: u64) -> Result<usize, Errno> {
+    let target = read_path(target_ptr)?;
+    let path = read_path(path_ptr)?;
+    let walker = root::walker()?;
+    let pa = at(dirfd, &path)?;
+    root::fs()?.lock().symlink_at(&walker, &target, pa, root::now())?;
+    Ok(0)
+}
+
+pub fn linkat(olddir: i32, old_ptr: u64, newdir: i32, new_ptr: u64, flags: u32) -> Result<usize, Errno> {
+    if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let old = read_path(old_ptr)?;
+    let new = read_path(new_ptr)?;
+    let walker = root::walker()?;
+    let (a, b) = (at(olddir, &old)?, at(newdir, &new)?);
+    root::fs()?.lock().link_at(&walker, a, flags & AT_SYMLINK_FOLLOW != 0, b, root::now())?;
+    Ok(0)
+}
+
+pub fn faccessat(dirfd: i32, path_ptr: u64, mode: u32, flags: u32) -> Result<usize, Errno> {
+    if mode & !0o7 != 0 || flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = read_path(path_ptr)?;
+    let ino = lookup(dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
+    let fs = root::fs()?;
+    let fs = fs.lock();
+    let stat = fs.stat(ino)?;
+    // Root may read and write anything, and execute what has any execute bit (or is a directory).
+    if mode & 1 != 0 && stat.mode & 0o111 == 0 && fs.file_type(ino)? != FileType::Directory {
+        return Err(Errno::EACCES);
+    }
+    Ok(0)
+}
+
+pub fn set_umask(mask: u32) -> Result<usize, Errno> {
+    let p = process::current().ok_or(Errno::ESRCH)?;
+    Ok(p.umask.swap(mask & 0o777, core::sync::atomic::Ordering::Relaxed) as usize)
+}
+
+pub fn fchmodat(dirfd: i32, path_ptr: u64, mode: u32) -> Result<usize, Errno> {
+    let path = read_path(path_ptr)?;
+    let ino = lookup(dirfd, &path, true)?;
+    chmod_inode(ino, mode)
+}
+
+pub fn fchmod(fd: i32, mode: u32) -> Result<usize, Errno> {
+    let file = process::current().ok_or(Errno::ESRCH)?.files().lock().get(fd)?;
+    let ino = file.ops.inode().ok_or(Errno::EPERM)?;
+    chmod_inode(ino, mode)
+}
+
+fn chmod_inode(ino: InodeId, mode: u32) -> Result<usize, Errno> {
+    let attr = basalt_memfs::SetAttr { perm: Some(mode & 0o7777), ..Default::default() };
+    root::fs()?.lock().setattr(ino, &attr, root::now())?;
+    Ok(0)
+}
+
+pub fn ftruncate(fd: i32, length: i64) -> Result<usize, Errno> {
+    if length < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let file = process::current().ok_or(Errno::ESRCH)?.files().lock().get(fd)?;
+    if !file.writable() {
+        return Err(Errno::EINVAL);
+    }
+    let ino = file.ops.inode().ok_or(Errno::EINVAL)?;
+    root::fs()?.lock().truncate(ino, length as u64, root::now())?;
+    Ok(0)
+}
+
+pub fn truncate(path_ptr: u64, length: i64) -> Result<usize, Errno> {
+    if length < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = read_path(path_ptr)?;
+    let ino = lookup(AT_FDCWD, &path, true)?;
+    root::fs()?.lock().truncate(ino, length as u64, root::now())?;
+    Ok(0)
+}
