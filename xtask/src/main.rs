@@ -3,6 +3,9 @@
 //! Every artifact lands in `out/` at the workspace root: `basalt.elf`,
 //! `initramfs.cpio.gz`, `basalt.iso` and `logs/<scenario>.log`.
 
+mod bench;
+mod bench_build;
+mod bench_report;
 mod build;
 mod cargo;
 mod cpio;
@@ -12,6 +15,7 @@ mod initramfs;
 mod iso;
 mod paths;
 mod qemu;
+mod reference;
 mod results;
 mod scenarios;
 mod test;
@@ -39,6 +43,10 @@ enum Command {
     Iso(ProfileArgs),
     /// Run host unit tests, build, then boot every QEMU scenario; exits non-zero on any failure.
     Test(TestArgs),
+    /// Benchmark Basalt against Debian's Linux in identical QEMU machines (table in out/bench.md).
+    Bench(BenchArgs),
+    /// Download Debian's Linux kernel and static busybox into out/cache/.
+    Fetch,
 }
 
 /// Which Cargo profile to build with.
@@ -102,6 +110,16 @@ struct TestArgs {
     list: bool,
 }
 
+#[derive(Args, Debug)]
+struct BenchArgs {
+    /// Few iterations (a smoke test of the numbers, not a measurement).
+    #[arg(long)]
+    quick: bool,
+    /// CPU emulation: tcg (any host, uses `-cpu max`) or kvm (uses `-cpu host`).
+    #[arg(long, value_enum, default_value_t = qemu::Accel::Tcg)]
+    accel: qemu::Accel,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli.command) {
@@ -144,6 +162,18 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Bench(args) => {
+            let options = bench::BenchOptions {
+                quick: args.quick,
+                accel: args.accel,
+            };
+            bench::run(&paths, &options)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fetch => {
+            reference::fetch_all()?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -1,11 +1,18 @@
 //! Where things live: the workspace root and the `out/` artifacts.
+//!
+//! `out/` is `<root>/out` unless the environment variable `BASALT_OUT_DIR`
+//! names another directory (so parallel runs need not share artifacts).
 
 use std::path::{Path, PathBuf};
+
+/// Environment variable that moves `out/` elsewhere.
+pub const OUT_DIR_VARIABLE: &str = "BASALT_OUT_DIR";
 
 /// Locations of the workspace and of every artifact xtask produces.
 #[derive(Clone, Debug)]
 pub struct Paths {
     root: PathBuf,
+    out: PathBuf,
 }
 
 impl Paths {
@@ -13,13 +20,17 @@ impl Paths {
     pub fn discover() -> Self {
         let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
         let root = manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf();
-        Self { root }
+        let out = out_dir_override(std::env::var_os(OUT_DIR_VARIABLE))
+            .unwrap_or_else(|| root.join("out"));
+        Self { root, out }
     }
 
     /// Paths rooted somewhere else (tests).
     #[cfg(test)]
     pub fn with_root(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        let root = root.into();
+        let out = root.join("out");
+        Self { root, out }
     }
 
     /// The workspace root.
@@ -27,9 +38,9 @@ impl Paths {
         &self.root
     }
 
-    /// `out/`: every artifact.
+    /// `out/` (or `$BASALT_OUT_DIR`): every artifact.
     pub fn out(&self) -> PathBuf {
-        self.root.join("out")
+        self.out.clone()
     }
 
     /// The kernel with its symbol table embedded.
@@ -71,6 +82,14 @@ impl Paths {
     }
 }
 
+/// The `out/` directory named by `BASALT_OUT_DIR`, if set and not empty; a
+/// relative one is taken from the current directory.
+fn out_dir_override(value: Option<std::ffi::OsString>) -> Option<PathBuf> {
+    let value = value.filter(|value| !value.is_empty())?;
+    let path = PathBuf::from(value);
+    Some(std::path::absolute(&path).unwrap_or(path))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +113,17 @@ mod tests {
         );
         assert_eq!(paths.display(&paths.kernel_elf()), "out/basalt.elf");
         assert_eq!(paths.display(Path::new("/elsewhere/x")), "/elsewhere/x");
+    }
+
+    #[test]
+    fn out_dir_override_needs_a_non_empty_value() {
+        assert_eq!(out_dir_override(None), None);
+        assert_eq!(out_dir_override(Some("".into())), None);
+        assert_eq!(
+            out_dir_override(Some("/tmp/out-x".into())),
+            Some(PathBuf::from("/tmp/out-x"))
+        );
+        let relative = out_dir_override(Some("rel/out".into())).expect("relative");
+        assert!(relative.is_absolute() && relative.ends_with("rel/out"));
     }
 }

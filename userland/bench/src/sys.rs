@@ -239,6 +239,11 @@ mod tests {
     }
 
     #[test]
+    fn getpid_is_this_process() {
+        assert_eq!(u32::try_from(getpid()).ok(), Some(std::process::id()));
+    }
+
+    #[test]
     fn getppid_works_on_the_host() {
         assert!(check_getppid().is_ok());
         assert!(raw_getppid() > 0);
