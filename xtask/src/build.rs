@@ -56,6 +56,36 @@ pub fn build_initramfs(paths: &Paths, profile: Profile) -> Result<()> {
     Ok(())
 }
 
+/// Builds out/initramfs-busybox.cpio.gz: Debian's static busybox with every applet in /bin, the test scripts of
+/// tests/busybox at /, and /tmp. Used by the busybox scenarios.
+pub fn build_busybox_initramfs(paths: &Paths) -> Result<()> {
+    let busybox = crate::reference::busybox()?;
+    let listing = std::process::Command::new(&busybox)
+        .arg("--list")
+        .output()
+        .with_context(|| format!("running {} --list", busybox.display()))?;
+    let applets = String::from_utf8_lossy(&listing.stdout).into_owned();
+    let mut image = Initramfs::new();
+    image.add_dir("dev", 0o755)?;
+    image.add_dir("tmp", 0o1777)?;
+    image.add_file("bin/busybox", 0o755, fs::read(&busybox).with_context(|| format!("reading {}", busybox.display()))?)?;
+    for applet in applets.lines().map(str::trim).filter(|a| !a.is_empty() && *a != "busybox") {
+        image.add_symlink(&format!("bin/{applet}"), "busybox")?;
+    }
+    let scripts = paths.root().join("tests/busybox");
+    for entry in fs::read_dir(&scripts).with_context(|| format!("reading {}", scripts.display()))? {
+        let path = entry?.path();
+        if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+            image.add_file(name, 0o755, fs::read(&path)?)?;
+        }
+    }
+    let compressed = image.to_cpio_gz()?;
+    let destination = paths.busybox_initramfs();
+    write_artifact(paths, &destination, &compressed)?;
+    println!("initramfs: {} ({} KiB)", paths.display(&destination), compressed.len().div_ceil(1024));
+    Ok(())
+}
+
 fn write_artifact(paths: &Paths, destination: &std::path::Path, bytes: &[u8]) -> Result<()> {
     fs::create_dir_all(paths.out())
         .with_context(|| format!("creating {}", paths.out().display()))?;

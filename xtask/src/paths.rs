@@ -53,6 +53,11 @@ impl Paths {
         self.out().join("initramfs.cpio.gz")
     }
 
+    /// The test initramfs with Debian's busybox and every applet linked in /bin.
+    pub fn busybox_initramfs(&self) -> PathBuf {
+        self.out().join("initramfs-busybox.cpio.gz")
+    }
+
     /// The bootable GRUB ISO.
     pub fn iso(&self) -> PathBuf {
         self.out().join("basalt.iso")

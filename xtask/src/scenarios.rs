@@ -11,6 +11,8 @@ use crate::qemu::Cpu;
 pub enum ScenarioBoot {
     /// `-kernel out/basalt.elf -initrd out/initramfs.cpio.gz -append <command line>`.
     Direct { append: &'static str },
+    /// Like `Direct`, with out/initramfs-busybox.cpio.gz (Debian's busybox, tests/busybox scripts).
+    Busybox { append: &'static str },
     /// `-cdrom out/basalt.iso` with SeaBIOS.
     IsoBios,
     /// `-cdrom out/basalt.iso` with OVMF.
@@ -20,7 +22,7 @@ pub enum ScenarioBoot {
 impl ScenarioBoot {
     /// Whether it needs out/basalt.iso.
     pub fn needs_iso(self) -> bool {
-        !matches!(self, Self::Direct { .. })
+        !matches!(self, Self::Direct { .. } | Self::Busybox { .. })
     }
 }
 
@@ -163,6 +165,27 @@ pub const SCENARIOS: &[Scenario] = &[
             Text("smoke: done, 0 failed"),
         ],
         forbidden: &[Text("FAILED"), Text("Kernel panic"), Text("smoke: panic")],
+        ..DIRECT
+    },
+    Scenario {
+        name: "busybox-sh",
+        boot: ScenarioBoot::Busybox {
+            append: "console=ttyS0 rdinit=/bin/sh -- /smoke.sh",
+        },
+        memory: "256M",
+        expected: &[
+            Text("pipes: 3"),
+            Text("subshell status: 3"),
+            Regex(r"(?s)bg started.*waited"),
+            Text("killed: 143"),
+            Text("trapped USR1"),
+            Text("cmdsub: cmdsub"),
+            Regex(r"(?s)hello\s+f\s+/tmp/d"),
+            Text("sorted: 1 2 3"),
+            Text("/tmp/d/f"),
+            Text("tmp/d/f"),
+            Text("busybox smoke: done"),
+        ],
         ..DIRECT
     },
     Scenario {

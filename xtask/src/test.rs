@@ -41,9 +41,13 @@ pub fn run_all(paths: &crate::paths::Paths, options: &TestOptions) -> Result<boo
     let built = report_step("build", build::build_all(paths, Profile::Release));
     let needs_iso = selected.iter().any(|scenario| scenario.boot.needs_iso());
     let iso_built = built && needs_iso && report_step("iso", iso::build_iso(paths));
+    let needs_busybox = selected.iter().any(|s| matches!(s.boot, ScenarioBoot::Busybox { .. }));
+    let busybox_built = built && needs_busybox && report_step("busybox", build::build_busybox_initramfs(paths));
 
     for scenario in selected {
-        let ready = built && (iso_built || !scenario.boot.needs_iso());
+        let ready = built
+            && (iso_built || !scenario.boot.needs_iso())
+            && (busybox_built || !matches!(scenario.boot, ScenarioBoot::Busybox { .. }));
         if !ready {
             println!(
                 "qemu: {} ... FAILED (not run: the build failed)",
@@ -216,6 +220,11 @@ fn machine_for(paths: &crate::paths::Paths, scenario: &Scenario) -> Result<Machi
         ScenarioBoot::Direct { append } => Boot::Direct {
             kernel: paths.kernel_elf(),
             initrd: paths.initramfs(),
+            append: append.to_owned(),
+        },
+        ScenarioBoot::Busybox { append } => Boot::Direct {
+            kernel: paths.kernel_elf(),
+            initrd: paths.busybox_initramfs(),
             append: append.to_owned(),
         },
         ScenarioBoot::IsoBios => Boot::Cdrom {
