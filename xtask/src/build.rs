@@ -68,8 +68,16 @@ pub fn build_busybox_initramfs(paths: &Paths) -> Result<()> {
     let mut image = Initramfs::new();
     image.add_dir("dev", 0o755)?;
     image.add_dir("tmp", 0o1777)?;
-    image.add_file("bin/busybox", 0o755, fs::read(&busybox).with_context(|| format!("reading {}", busybox.display()))?)?;
-    for applet in applets.lines().map(str::trim).filter(|a| !a.is_empty() && *a != "busybox") {
+    image.add_file(
+        "bin/busybox",
+        0o755,
+        fs::read(&busybox).with_context(|| format!("reading {}", busybox.display()))?,
+    )?;
+    for applet in applets
+        .lines()
+        .map(str::trim)
+        .filter(|a| !a.is_empty() && *a != "busybox")
+    {
         image.add_symlink(&format!("bin/{applet}"), "busybox")?;
     }
     let scripts = paths.root().join("tests/busybox");
@@ -82,7 +90,11 @@ pub fn build_busybox_initramfs(paths: &Paths) -> Result<()> {
     let compressed = image.to_cpio_gz()?;
     let destination = paths.busybox_initramfs();
     write_artifact(paths, &destination, &compressed)?;
-    println!("initramfs: {} ({} KiB)", paths.display(&destination), compressed.len().div_ceil(1024));
+    println!(
+        "initramfs: {} ({} KiB)",
+        paths.display(&destination),
+        compressed.len().div_ceil(1024)
+    );
     Ok(())
 }
 

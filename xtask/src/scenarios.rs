@@ -160,10 +160,7 @@ pub const SCENARIOS: &[Scenario] = &[
         boot: ScenarioBoot::Direct {
             append: "console=ttyS0 rdinit=/bin/smoke",
         },
-        expected: &[
-            Text("smoke: starting"),
-            Text("smoke: done, 0 failed"),
-        ],
+        expected: &[Text("smoke: starting"), Text("smoke: done, 0 failed")],
         forbidden: &[Text("FAILED"), Text("Kernel panic"), Text("smoke: panic")],
         ..DIRECT
     },

@@ -41,8 +41,11 @@ pub fn run_all(paths: &crate::paths::Paths, options: &TestOptions) -> Result<boo
     let built = report_step("build", build::build_all(paths, Profile::Release));
     let needs_iso = selected.iter().any(|scenario| scenario.boot.needs_iso());
     let iso_built = built && needs_iso && report_step("iso", iso::build_iso(paths));
-    let needs_busybox = selected.iter().any(|s| matches!(s.boot, ScenarioBoot::Busybox { .. }));
-    let busybox_built = built && needs_busybox && report_step("busybox", build::build_busybox_initramfs(paths));
+    let needs_busybox = selected
+        .iter()
+        .any(|s| matches!(s.boot, ScenarioBoot::Busybox { .. }));
+    let busybox_built =
+        built && needs_busybox && report_step("busybox", build::build_busybox_initramfs(paths));
 
     for scenario in selected {
         let ready = built

@@ -47,7 +47,7 @@ pub struct Stat {
 
 impl Stat {
     /// Linux x86_64 `struct stat` (144 bytes).
-    pub fn to_bytes(&self) -> [u8; 144] {
+    pub fn to_bytes(self) -> [u8; 144] {
         let mut b = [0u8; 144];
         b[0..8].copy_from_slice(&self.dev.to_le_bytes());
         b[8..16].copy_from_slice(&self.ino.to_le_bytes());

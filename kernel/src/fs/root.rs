@@ -6,7 +6,9 @@ use super::{console_file::Console, FileOps, Stat};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use basalt_linux_abi::Errno;
-use basalt_memfs::{Config, Credentials, DeviceNumber, InodeId, MemFs, NodeKind, Timestamp, Walker};
+use basalt_memfs::{
+    Config, Credentials, DeviceNumber, InodeId, MemFs, NodeKind, Timestamp, Walker,
+};
 use spin::{Mutex, Once};
 
 static ROOT: Once<Mutex<MemFs>> = Once::new();
@@ -19,15 +21,25 @@ pub fn fs() -> Result<&'static Mutex<MemFs>, Errno> {
 /// The current wall-clock time, as the filesystem stamps it.
 pub fn now() -> Timestamp {
     let ns = crate::time::realtime_ns();
-    Timestamp { secs: (ns / 1_000_000_000) as i64, nanos: (ns % 1_000_000_000) as u32 }
+    Timestamp {
+        secs: (ns / 1_000_000_000) as i64,
+        nanos: (ns % 1_000_000_000) as u32,
+    }
 }
 
 /// Everything runs as root for now.
-pub const ROOT_CREDENTIALS: Credentials<'static> = Credentials { uid: 0, gid: 0, groups: &[] };
+pub const ROOT_CREDENTIALS: Credentials<'static> = Credentials {
+    uid: 0,
+    gid: 0,
+    groups: &[],
+};
 
 /// The walker for path lookups.
 pub fn walker() -> Result<Walker<'static>, Errno> {
-    Ok(Walker { root: fs()?.lock().root(), cred: ROOT_CREDENTIALS })
+    Ok(Walker {
+        root: fs()?.lock().root(),
+        cred: ROOT_CREDENTIALS,
+    })
 }
 
 /// The device nodes every system has, created when the initramfs lacks them: (name, major, minor, mode).
@@ -44,12 +56,18 @@ const DEVICES: [(&[u8], u32, u32, u32); 7] = [
 /// Build the root from the unpacked initramfs image (newc cpio).
 pub fn init(image: &[u8]) -> Result<(), Errno> {
     let budget = crate::mm::frames::free_frames() * 4096 / 2;
-    let config = Config { max_data_bytes: budget, ..Config::default() };
+    let config = Config {
+        max_data_bytes: budget,
+        ..Config::default()
+    };
     let mut fs = MemFs::new(&config, now());
     match basalt_memfs::populate_from_cpio(&mut fs, basalt_initrd::CpioReader::new(image), now()) {
         Ok(report) => {
             if !report.skipped.is_empty() {
-                log::warn!("initramfs: {} entries could not be unpacked", report.skipped.len());
+                log::warn!(
+                    "initramfs: {} entries could not be unpacked",
+                    report.skipped.len()
+                );
             }
         }
         Err(e) => log::error!("initramfs: unpacking stopped: {e}"),
@@ -121,7 +139,9 @@ impl FileOps for Node {
     }
 
     fn stat(&self) -> Stat {
-        fs().and_then(|f| f.lock().stat(self.ino)).map(|s| to_stat(&s)).unwrap_or_default()
+        fs().and_then(|f| f.lock().stat(self.ino))
+            .map(|s| to_stat(&s))
+            .unwrap_or_default()
     }
 
     fn seekable(&self) -> bool {
@@ -189,7 +209,14 @@ impl FileOps for MemDevice {
             MemDevice::Full => (7, 0o666),
             MemDevice::Random => (9, 0o666),
         };
-        Stat { dev: 6, mode: super::S_IFCHR | mode, nlink: 1, rdev: (1 << 8) | minor, blksize: 4096, ..Stat::default() }
+        Stat {
+            dev: 6,
+            mode: super::S_IFCHR | mode,
+            nlink: 1,
+            rdev: (1 << 8) | minor,
+            blksize: 4096,
+            ..Stat::default()
+        }
     }
 
     fn seekable(&self) -> bool {

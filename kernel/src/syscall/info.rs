@@ -160,7 +160,7 @@ pub fn sched_getaffinity(pid: i32, size: u64, mask: u64) -> Result<usize, Errno>
     }
     let cpus = percpu::online_count();
     let needed = cpus.div_ceil(64) * 8;
-    if (size as usize) < needed || size % 8 != 0 {
+    if (size as usize) < needed || !size.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
     let mut bytes = alloc::vec![0u8; needed];
@@ -220,7 +220,7 @@ pub fn prlimit64(pid: i32, resource: u32, new: u64, old: u64) -> Result<usize, E
 
 /// getrusage(who): accounting is not kept yet, so everything is zero (EINVAL for unknown `who`).
 pub fn getrusage(who: i32, addr: u64) -> Result<usize, Errno> {
-    if !matches!(who, 0 | -1 | 1) {
+    if !(-1..=1).contains(&who) {
         return Err(Errno::EINVAL);
     }
     put(addr, &[0u8; 144])

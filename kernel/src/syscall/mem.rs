@@ -63,7 +63,7 @@ pub fn madvise(addr: u64, len: u64, advice: u32) -> Result<usize, Errno> {
         // Hints with no effect on correctness (NORMAL, RANDOM, SEQUENTIAL, WILLNEED, FREE, ...) are accepted after
         // the range checks Linux makes.
         0..=3 | 8..=14 | 16..=25 => {
-            if addr % 4096 != 0 {
+            if !addr.is_multiple_of(4096) {
                 return Err(Errno::EINVAL);
             }
             Ok(0)

@@ -161,12 +161,27 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
             args.get(4),
         ),
         nr::MADVISE => mem::madvise(args.get(0), args.get(1), args.get(2) as u32),
-        nr::OPEN => path::openat(path::AT_FDCWD, args.get(0), args.get(1) as u32, args.get(2) as u32),
-        nr::OPENAT => path::openat(args.get(0) as i32, args.get(1), args.get(2) as u32, args.get(3) as u32),
+        nr::OPEN => path::openat(
+            path::AT_FDCWD,
+            args.get(0),
+            args.get(1) as u32,
+            args.get(2) as u32,
+        ),
+        nr::OPENAT => path::openat(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2) as u32,
+            args.get(3) as u32,
+        ),
         nr::CREAT => path::openat(path::AT_FDCWD, args.get(0), 0o1101, args.get(1) as u32),
         nr::STAT => path::newfstatat(path::AT_FDCWD, args.get(0), args.get(1), 0),
         nr::LSTAT => path::newfstatat(path::AT_FDCWD, args.get(0), args.get(1), 0x100),
-        nr::NEWFSTATAT => path::newfstatat(args.get(0) as i32, args.get(1), args.get(2), args.get(3) as u32),
+        nr::NEWFSTATAT => path::newfstatat(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3) as u32,
+        ),
         nr::GETDENTS64 => path::getdents64(args.get(0) as i32, args.get(1), args.get(2)),
         nr::GETCWD => path::getcwd(args.get(0), args.get(1)),
         nr::CHDIR => path::chdir(args.get(0)),
@@ -177,21 +192,42 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
         nr::RMDIR => path::unlinkat(path::AT_FDCWD, args.get(0), 0x200),
         nr::UNLINKAT => path::unlinkat(args.get(0) as i32, args.get(1), args.get(2) as u32),
         nr::RENAME => path::renameat2(path::AT_FDCWD, args.get(0), path::AT_FDCWD, args.get(1), 0),
-        nr::RENAMEAT => path::renameat2(args.get(0) as i32, args.get(1), args.get(2) as i32, args.get(3), 0),
-        nr::RENAMEAT2 => {
-            path::renameat2(args.get(0) as i32, args.get(1), args.get(2) as i32, args.get(3), args.get(4) as u32)
-        }
+        nr::RENAMEAT => path::renameat2(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2) as i32,
+            args.get(3),
+            0,
+        ),
+        nr::RENAMEAT2 => path::renameat2(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2) as i32,
+            args.get(3),
+            args.get(4) as u32,
+        ),
         nr::READLINK => path::readlinkat(path::AT_FDCWD, args.get(0), args.get(1), args.get(2)),
-        nr::READLINKAT => path::readlinkat(args.get(0) as i32, args.get(1), args.get(2), args.get(3)),
+        nr::READLINKAT => {
+            path::readlinkat(args.get(0) as i32, args.get(1), args.get(2), args.get(3))
+        }
         nr::SYMLINK => path::symlinkat(args.get(0), path::AT_FDCWD, args.get(1)),
         nr::SYMLINKAT => path::symlinkat(args.get(0), args.get(1) as i32, args.get(2)),
         nr::LINK => path::linkat(path::AT_FDCWD, args.get(0), path::AT_FDCWD, args.get(1), 0),
-        nr::LINKAT => {
-            path::linkat(args.get(0) as i32, args.get(1), args.get(2) as i32, args.get(3), args.get(4) as u32)
-        }
+        nr::LINKAT => path::linkat(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2) as i32,
+            args.get(3),
+            args.get(4) as u32,
+        ),
         nr::ACCESS => path::faccessat(path::AT_FDCWD, args.get(0), args.get(1) as u32, 0),
         nr::FACCESSAT => path::faccessat(args.get(0) as i32, args.get(1), args.get(2) as u32, 0),
-        nr::FACCESSAT2 => path::faccessat(args.get(0) as i32, args.get(1), args.get(2) as u32, args.get(3) as u32),
+        nr::FACCESSAT2 => path::faccessat(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2) as u32,
+            args.get(3) as u32,
+        ),
         nr::UMASK => path::set_umask(args.get(0) as u32),
         nr::CHMOD => path::fchmodat(path::AT_FDCWD, args.get(0), args.get(1) as u32),
         nr::FCHMODAT => path::fchmodat(args.get(0) as i32, args.get(1), args.get(2) as u32),

@@ -5,7 +5,10 @@
 use super::user;
 use crate::arch::usercopy;
 use crate::fs::root::{self, Node};
-use crate::fs::{OpenFile, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_TRUNC};
+use crate::fs::{
+    OpenFile, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY,
+    O_TRUNC,
+};
 use crate::task::process;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -45,9 +48,15 @@ fn lookup(dirfd: i32, path: &[u8], follow: bool) -> Result<InodeId, Errno> {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
-    let dir = if path.first() == Some(&b'/') { root::fs()?.lock().root() } else { base_dir(dirfd)? };
+    let dir = if path.first() == Some(&b'/') {
+        root::fs()?.lock().root()
+    } else {
+        base_dir(dirfd)?
+    };
     let walker = root::walker()?;
-    root::fs()?.lock().lookup_at(&walker, PathAt::new(dir, path), follow)
+    root::fs()?
+        .lock()
+        .lookup_at(&walker, PathAt::new(dir, path), follow)
 }
 
 /// Resolve `path` for exec (following symlinks) and check that it is an executable regular file.
@@ -69,12 +78,18 @@ fn at(dirfd: i32, path: &[u8]) -> Result<PathAt<'_>, Errno> {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
-    let dir = if path.first() == Some(&b'/') { root::fs()?.lock().root() } else { base_dir(dirfd)? };
+    let dir = if path.first() == Some(&b'/') {
+        root::fs()?.lock().root()
+    } else {
+        base_dir(dirfd)?
+    };
     Ok(PathAt::new(dir, path))
 }
 
 fn umask() -> u32 {
-    process::current().map(|p| p.umask.load(core::sync::atomic::Ordering::Relaxed)).unwrap_or(0o022)
+    process::current()
+        .map(|p| p.umask.load(core::sync::atomic::Ordering::Relaxed))
+        .unwrap_or(0o022)
 }
 
 pub fn openat(dirfd: i32, path_ptr: u64, flags: u32, mode: u32) -> Result<usize, Errno> {
@@ -84,7 +99,9 @@ pub fn openat(dirfd: i32, path_ptr: u64, flags: u32, mode: u32) -> Result<usize,
     let ino = if flags & O_CREAT != 0 {
         let pa = at(dirfd, &path)?;
         let perm = mode & 0o7777 & !umask();
-        fs.lock().open_create(&walker, pa, perm, flags & O_EXCL != 0, root::now())?.0
+        fs.lock()
+            .open_create(&walker, pa, perm, flags & O_EXCL != 0, root::now())?
+            .0
     } else {
         lookup(dirfd, &path, flags & O_NOFOLLOW == 0)?
     };
@@ -136,10 +153,16 @@ pub fn newfstatat(dirfd: i32, path_ptr: u64, statbuf: u64, flags: u32) -> Result
 }
 
 pub fn getdents64(fd: i32, buf: u64, count: u64) -> Result<usize, Errno> {
-    let file = process::current().ok_or(Errno::ESRCH)?.files().lock().get(fd)?;
+    let file = process::current()
+        .ok_or(Errno::ESRCH)?
+        .files()
+        .lock()
+        .get(fd)?;
     let ino = file.ops.inode().ok_or(Errno::ENOTDIR)?;
     let mut offset = file.offset.lock();
-    let (bytes, next) = root::fs()?.lock().read_dir(ino, *offset, count.min(1 << 20) as usize)?;
+    let (bytes, next) = root::fs()?
+        .lock()
+        .read_dir(ino, *offset, count.min(1 << 20) as usize)?;
     usercopy::copy_to_user(buf, &bytes)?;
     *offset = next;
     Ok(bytes.len())
@@ -183,7 +206,9 @@ fn name_in(fs: &basalt_memfs::MemFs, dir: InodeId, ino: u64) -> Result<Vec<u8>, 
         let mut at = 0;
         while at + 19 <= bytes.len() {
             let d_ino = u64::from_le_bytes(bytes[at..at + 8].try_into().map_err(|_| Errno::EIO)?);
-            let reclen = u16::from_le_bytes(bytes[at + 16..at + 18].try_into().map_err(|_| Errno::EIO)?) as usize;
+            let reclen =
+                u16::from_le_bytes(bytes[at + 16..at + 18].try_into().map_err(|_| Errno::EIO)?)
+                    as usize;
             if reclen == 0 || at + reclen > bytes.len() {
                 return Err(Errno::EIO);
             }
@@ -241,7 +266,9 @@ pub fn mkdirat(dirfd: i32, path_ptr: u64, mode: u32) -> Result<usize, Errno> {
     let path = read_path(path_ptr)?;
     let walker = root::walker()?;
     let pa = at(dirfd, &path)?;
-    root::fs()?.lock().mkdir_at(&walker, pa, mode & 0o7777 & !umask(), root::now())?;
+    root::fs()?
+        .lock()
+        .mkdir_at(&walker, pa, mode & 0o7777 & !umask(), root::now())?;
     Ok(0)
 }
 
@@ -261,13 +288,21 @@ pub fn unlinkat(dirfd: i32, path_ptr: u64, flags: u32) -> Result<usize, Errno> {
     Ok(0)
 }
 
-pub fn renameat2(olddir: i32, old_ptr: u64, newdir: i32, new_ptr: u64, flags: u32) -> Result<usize, Errno> {
+pub fn renameat2(
+    olddir: i32,
+    old_ptr: u64,
+    newdir: i32,
+    new_ptr: u64,
+    flags: u32,
+) -> Result<usize, Errno> {
     let old = read_path(old_ptr)?;
     let new = read_path(new_ptr)?;
     let walker = root::walker()?;
     let flags = basalt_memfs::RenameFlags::from_linux(flags)?;
     let (a, b) = (at(olddir, &old)?, at(newdir, &new)?);
-    root::fs()?.lock().rename_at(&walker, a, b, flags, root::now())?;
+    root::fs()?
+        .lock()
+        .rename_at(&walker, a, b, flags, root::now())?;
     Ok(0)
 }
 
@@ -288,11 +323,19 @@ pub fn symlinkat(target_ptr: u64, dirfd: i32, path_ptr: u64) -> Result<usize, Er
     let path = read_path(path_ptr)?;
     let walker = root::walker()?;
     let pa = at(dirfd, &path)?;
-    root::fs()?.lock().symlink_at(&walker, &target, pa, root::now())?;
+    root::fs()?
+        .lock()
+        .symlink_at(&walker, &target, pa, root::now())?;
     Ok(0)
 }
 
-pub fn linkat(olddir: i32, old_ptr: u64, newdir: i32, new_ptr: u64, flags: u32) -> Result<usize, Errno> {
+pub fn linkat(
+    olddir: i32,
+    old_ptr: u64,
+    newdir: i32,
+    new_ptr: u64,
+    flags: u32,
+) -> Result<usize, Errno> {
     if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -300,7 +343,9 @@ pub fn linkat(olddir: i32, old_ptr: u64, newdir: i32, new_ptr: u64, flags: u32) 
     let new = read_path(new_ptr)?;
     let walker = root::walker()?;
     let (a, b) = (at(olddir, &old)?, at(newdir, &new)?);
-    root::fs()?.lock().link_at(&walker, a, flags & AT_SYMLINK_FOLLOW != 0, b, root::now())?;
+    root::fs()?
+        .lock()
+        .link_at(&walker, a, flags & AT_SYMLINK_FOLLOW != 0, b, root::now())?;
     Ok(0)
 }
 
@@ -322,7 +367,8 @@ pub fn faccessat(dirfd: i32, path_ptr: u64, mode: u32, flags: u32) -> Result<usi
 
 pub fn set_umask(mask: u32) -> Result<usize, Errno> {
     let p = process::current().ok_or(Errno::ESRCH)?;
-    Ok(p.umask.swap(mask & 0o777, core::sync::atomic::Ordering::Relaxed) as usize)
+    Ok(p.umask
+        .swap(mask & 0o777, core::sync::atomic::Ordering::Relaxed) as usize)
 }
 
 pub fn fchmodat(dirfd: i32, path_ptr: u64, mode: u32) -> Result<usize, Errno> {
@@ -332,13 +378,20 @@ pub fn fchmodat(dirfd: i32, path_ptr: u64, mode: u32) -> Result<usize, Errno> {
 }
 
 pub fn fchmod(fd: i32, mode: u32) -> Result<usize, Errno> {
-    let file = process::current().ok_or(Errno::ESRCH)?.files().lock().get(fd)?;
+    let file = process::current()
+        .ok_or(Errno::ESRCH)?
+        .files()
+        .lock()
+        .get(fd)?;
     let ino = file.ops.inode().ok_or(Errno::EPERM)?;
     chmod_inode(ino, mode)
 }
 
 fn chmod_inode(ino: InodeId, mode: u32) -> Result<usize, Errno> {
-    let attr = basalt_memfs::SetAttr { perm: Some(mode & 0o7777), ..Default::default() };
+    let attr = basalt_memfs::SetAttr {
+        perm: Some(mode & 0o7777),
+        ..Default::default()
+    };
     root::fs()?.lock().setattr(ino, &attr, root::now())?;
     Ok(0)
 }
@@ -347,12 +400,18 @@ pub fn ftruncate(fd: i32, length: i64) -> Result<usize, Errno> {
     if length < 0 {
         return Err(Errno::EINVAL);
     }
-    let file = process::current().ok_or(Errno::ESRCH)?.files().lock().get(fd)?;
+    let file = process::current()
+        .ok_or(Errno::ESRCH)?
+        .files()
+        .lock()
+        .get(fd)?;
     if !file.writable() {
         return Err(Errno::EINVAL);
     }
     let ino = file.ops.inode().ok_or(Errno::EINVAL)?;
-    root::fs()?.lock().truncate(ino, length as u64, root::now())?;
+    root::fs()?
+        .lock()
+        .truncate(ino, length as u64, root::now())?;
     Ok(0)
 }
 
@@ -362,6 +421,8 @@ pub fn truncate(path_ptr: u64, length: i64) -> Result<usize, Errno> {
     }
     let path = read_path(path_ptr)?;
     let ino = lookup(AT_FDCWD, &path, true)?;
-    root::fs()?.lock().truncate(ino, length as u64, root::now())?;
+    root::fs()?
+        .lock()
+        .truncate(ino, length as u64, root::now())?;
     Ok(0)
 }

@@ -179,15 +179,24 @@ pub fn execve(
 
 /// Find the program to run: the file at `path`, or for a `#!` script its interpreter with the script's path
 /// inserted into the arguments (up to 4 levels, like Linux's binfmt_script nesting limit).
-fn resolve_program(mut path: String, mut argv: Vec<Vec<u8>>) -> Result<(String, Vec<u8>, Vec<Vec<u8>>), Errno> {
+/// What exec runs: the program's path, its image, and its arguments.
+type Program = (String, Vec<u8>, Vec<Vec<u8>>);
+
+fn resolve_program(mut path: String, mut argv: Vec<Vec<u8>>) -> Result<Program, Errno> {
     for _ in 0..5 {
         let ino = super::path::lookup_executable(path.as_bytes())?;
         let image = crate::fs::root::read_whole(ino)?;
         if !image.starts_with(b"#!") {
             return Ok((path, image, argv));
         }
-        let line_end = image.iter().position(|&b| b == b'\n').unwrap_or(image.len()).min(256);
-        let line = core::str::from_utf8(&image[2..line_end]).map_err(|_| Errno::ENOEXEC)?.trim();
+        let line_end = image
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(image.len())
+            .min(256);
+        let line = core::str::from_utf8(&image[2..line_end])
+            .map_err(|_| Errno::ENOEXEC)?
+            .trim();
         let (interp, arg) = match line.split_once([' ', '\t']) {
             Some((i, a)) => (i, Some(a.trim())),
             None => (line, None),

@@ -28,7 +28,7 @@ static SLEEP: WaitQueue = WaitQueue::new();
 const FUTEX_BITSET_MATCH_ANY: u32 = u32::MAX;
 
 fn key(addr: u64) -> Result<Key, Errno> {
-    if addr % 4 != 0 {
+    if !addr.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
     let me = sched::current().ok_or(Errno::ESRCH)?;

@@ -79,36 +79,41 @@ impl Process {
                 )
             })
             .unwrap_or((pid, pid));
-        let p = Arc::new(Process {
-            pid,
-            parent: Mutex::new(parent.map(Arc::downgrade).unwrap_or_default()),
-            pgid: AtomicU32::new(pgid),
-            sid: AtomicU32::new(sid),
-            mm: Mutex::new(Arc::new(mm)),
-            threads: Mutex::new(Vec::new()),
-            children: Mutex::new(Vec::new()),
-            exiting: AtomicBool::new(false),
-            exit_status: AtomicI32::new(0),
-            zombie: AtomicBool::new(false),
-            child_events: WaitQueue::new(),
-            signals: Mutex::new(super::signal::ProcessSignals {
-                handlers: parent
-                    .map(|p| p.signals.lock().handlers.clone())
-                    .unwrap_or_default(),
-                pending: basalt_signal::Pending::new(),
-            }),
-            real_timer: Mutex::new(basalt_signal::RealTimer::DISARMED),
-            cwd: Mutex::new(parent.and_then(|p| p.cwd()).filter(|&ino| {
-                crate::fs::root::fs().is_ok_and(|fs| fs.lock().hold(ino).is_ok())
-            })),
-            umask: AtomicU32::new(parent.map(|p| p.umask.load(Ordering::Relaxed)).unwrap_or(0o022)),
-            stopped: AtomicBool::new(false),
-            unreported_stop: AtomicI32::new(0),
-            files: Mutex::new(Arc::new(Mutex::new(
-                parent.map(|p| p.files().lock().clone()).unwrap_or_default(),
-            ))),
-            name: Mutex::new(parent.map(|p| *p.name.lock()).unwrap_or([0; 16])),
-        });
+        let p =
+            Arc::new(Process {
+                pid,
+                parent: Mutex::new(parent.map(Arc::downgrade).unwrap_or_default()),
+                pgid: AtomicU32::new(pgid),
+                sid: AtomicU32::new(sid),
+                mm: Mutex::new(Arc::new(mm)),
+                threads: Mutex::new(Vec::new()),
+                children: Mutex::new(Vec::new()),
+                exiting: AtomicBool::new(false),
+                exit_status: AtomicI32::new(0),
+                zombie: AtomicBool::new(false),
+                child_events: WaitQueue::new(),
+                signals: Mutex::new(super::signal::ProcessSignals {
+                    handlers: parent
+                        .map(|p| p.signals.lock().handlers.clone())
+                        .unwrap_or_default(),
+                    pending: basalt_signal::Pending::new(),
+                }),
+                real_timer: Mutex::new(basalt_signal::RealTimer::DISARMED),
+                cwd: Mutex::new(parent.and_then(|p| p.cwd()).filter(|&ino| {
+                    crate::fs::root::fs().is_ok_and(|fs| fs.lock().hold(ino).is_ok())
+                })),
+                umask: AtomicU32::new(
+                    parent
+                        .map(|p| p.umask.load(Ordering::Relaxed))
+                        .unwrap_or(0o022),
+                ),
+                stopped: AtomicBool::new(false),
+                unreported_stop: AtomicI32::new(0),
+                files: Mutex::new(Arc::new(Mutex::new(
+                    parent.map(|p| p.files().lock().clone()).unwrap_or_default(),
+                ))),
+                name: Mutex::new(parent.map(|p| *p.name.lock()).unwrap_or([0; 16])),
+            });
         PROCESSES.lock().insert(pid, Arc::downgrade(&p));
         if let Some(parent) = parent {
             parent.children.lock().push(p.clone());
