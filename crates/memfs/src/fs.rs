@@ -24,6 +24,11 @@ impl InodeId {
     pub const fn number(self) -> u64 {
         self.0
     }
+
+    /// The id of inode number `number` (ids are never reused, so a stale number only yields `ENOENT`).
+    pub const fn from_number(number: u64) -> Self {
+        InodeId(number)
+    }
 }
 
 /// Limits and identity of a filesystem.

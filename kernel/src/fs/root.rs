@@ -224,6 +224,14 @@ impl FileOps for MemDevice {
     }
 }
 
+/// Resolve an absolute path from the root, following symbolic links (for the ELF interpreter).
+pub fn resolve_absolute(path: &[u8]) -> Result<InodeId, Errno> {
+    let fs = fs()?;
+    let fs = fs.lock();
+    let root = fs.root();
+    fs.resolve(root, root, path, true)
+}
+
 /// Read a whole regular file (for exec). Bounded by free memory; allocation failure is ENOMEM.
 pub fn read_whole(ino: InodeId) -> Result<Vec<u8>, Errno> {
     let fs = fs()?;

@@ -97,7 +97,7 @@ impl AddressSpace {
         let page = addr & !(PAGE_SIZE - 1);
         let (action, prot) = {
             let mut vmas = self.vmas.lock();
-            let action = vmas.classify_fault(addr, access, present, |_| 0);
+            let action = vmas.classify_fault(addr, access, present, file_size);
             let prot = vmas.find(addr).map(|v| v.prot).unwrap_or(Prot::NONE);
             (action, prot)
         };
@@ -117,8 +117,29 @@ impl AddressSpace {
                 paging::protect_user_range(self.pml4, page, page + PAGE_SIZE, flags_for(prot));
                 Ok(())
             }
-            // File-backed mappings arrive with the root filesystem; until then no file can be mapped.
-            FaultAction::LoadFile { .. } => Err(FaultOutcome::Signal(FaultSignal::BusAdrErr)),
+            FaultAction::LoadFile { file_id, offset, .. } => {
+                let frame = frames::alloc_zeroed().map_err(|_| FaultOutcome::OutOfMemory)?;
+                let mut page_data = [0u8; PAGE_SIZE as usize];
+                let read = crate::fs::root::fs().and_then(|fs| {
+                    fs.lock().read_at(basalt_memfs::InodeId::from_number(file_id), offset, &mut page_data)
+                });
+                if read.is_err() {
+                    frames::free(frame);
+                    return Err(FaultOutcome::Signal(FaultSignal::BusAdrErr));
+                }
+                crate::arch::physmem::write(frame, &page_data);
+                match paging::map_page(self.pml4, page, frame, flags_for(prot)) {
+                    Ok(()) => Ok(()),
+                    Err(paging::MapError::AlreadyMapped) => {
+                        frames::free(frame);
+                        Ok(())
+                    }
+                    Err(_) => {
+                        frames::free(frame);
+                        Err(FaultOutcome::OutOfMemory)
+                    }
+                }
+            }
             FaultAction::Signal(s) => Err(FaultOutcome::Signal(s)),
         }
     }
@@ -192,6 +213,14 @@ impl Drop for AddressSpace {
     fn drop(&mut self) {
         paging::destroy_user_space(self.pml4);
     }
+}
+
+/// Size of a mapped file (for SIGBUS past its end).
+fn file_size(file_id: u64) -> u64 {
+    crate::fs::root::fs()
+        .and_then(|fs| fs.lock().stat(basalt_memfs::InodeId::from_number(file_id)))
+        .map(|s| s.size)
+        .unwrap_or(0)
 }
 
 /// Why a fault could not be resolved.

@@ -6,6 +6,9 @@ use basalt_linux_abi::Errno;
 use basalt_vm::MmapRequest;
 
 const MAP_ANONYMOUS: u64 = 0x20;
+const MAP_SHARED: u64 = 0x01;
+const MAP_TYPE: u64 = 0x0f;
+const PROT_WRITE: u64 = 0x2;
 const MADV_DONTNEED: u32 = 4;
 
 fn mm() -> Result<alloc::sync::Arc<crate::mm::uspace::AddressSpace>, Errno> {
@@ -20,14 +23,24 @@ pub fn mmap(
     fd: i32,
     offset: u64,
 ) -> Result<usize, Errno> {
+    let req = MmapRequest::new(addr, len, prot, flags, offset);
     if flags & MAP_ANONYMOUS == 0 {
-        // File mappings need the root filesystem's files; the files that exist today (console, pipes) cannot be
-        // mapped, as on Linux.
-        let files = process::current().ok_or(Errno::ESRCH)?.files();
-        files.lock().get(fd)?;
-        return Err(Errno::ENODEV);
+        let file = process::current().ok_or(Errno::ESRCH)?.files().lock().get(fd)?;
+        // Only root-filesystem files can be mapped (pipes and character devices cannot, as on Linux).
+        let ino = file.ops.inode().ok_or(Errno::ENODEV)?;
+        // Pages are copied in on fault; writing them back to a shared file mapping is not supported yet.
+        if flags & MAP_TYPE == MAP_SHARED && prot & PROT_WRITE != 0 {
+            return Err(Errno::ENODEV);
+        }
+        let mapped = basalt_vm::MmapFile {
+            file_id: ino.number(),
+            readable: file.readable(),
+            writable: file.writable(),
+            noexec: false,
+        };
+        return Ok(mm()?.mmap(req.with_file(mapped))? as usize);
     }
-    Ok(mm()?.mmap(MmapRequest::new(addr, len, prot, flags, offset))? as usize)
+    Ok(mm()?.mmap(req)? as usize)
 }
 
 pub fn munmap(addr: u64, len: u64) -> Result<usize, Errno> {

@@ -21,7 +21,7 @@ const PIE_BASE: u64 = 0x5555_5555_4000;
 pub enum ExecError {
     Elf(elf::ElfError),
     Stack(elf::StackError),
-    /// Dynamically linked programs need file-backed mmap, which comes with the memory-mapping work.
+    /// The interpreter (PT_INTERP) is missing or itself asks for an interpreter.
     NeedsInterpreter,
     OutOfMemory,
     Map(paging::MapError),
@@ -45,7 +45,7 @@ impl fmt::Display for ExecError {
             ExecError::Elf(e) => write!(f, "bad executable: {e}"),
             ExecError::Stack(e) => write!(f, "arguments do not fit: {e}"),
             ExecError::NeedsInterpreter => {
-                f.write_str("dynamically linked programs are not supported yet")
+                f.write_str("its ELF interpreter is missing or unusable")
             }
             ExecError::OutOfMemory => f.write_str("out of memory"),
             ExecError::Map(e) => write!(f, "mapping failed: {e:?}"),
@@ -145,6 +145,39 @@ fn auxv(plan: &LoadPlan) -> [(u64, u64); 13] {
     ]
 }
 
+/// Load the ELF interpreter named by PT_INTERP into `mm`; returns (its entry point, its load address).
+fn load_interpreter(mm: &AddressSpace, path: &str) -> Result<(u64, u64), ExecError> {
+    let ino = crate::fs::root::resolve_absolute(path.as_bytes()).map_err(|_| ExecError::NeedsInterpreter)?;
+    let image = crate::fs::root::read_whole(ino).map_err(|_| ExecError::OutOfMemory)?;
+    // Plan once at a trial address (page 0 is never mappable) to learn the span of the image.
+    const TRIAL_BIAS: u64 = 0x1000_0000;
+    let probe = elf::plan(&image, TRIAL_BIAS, paging::USER_END - PAGE_SIZE).map_err(ExecError::Elf)?;
+    if probe.interpreter.is_some() {
+        return Err(ExecError::NeedsInterpreter);
+    }
+    let lowest = probe.segments.iter().map(|s| s.vaddr & !(PAGE_SIZE - 1)).min().unwrap_or(TRIAL_BIAS);
+    let span = probe.highest_address.saturating_sub(lowest);
+    let lowest = lowest - TRIAL_BIAS;
+    // Let the area rules pick a free range (top-down below mmap_base), then load there.
+    const PROT_NONE: u64 = 0;
+    const MAP_PRIVATE_ANONYMOUS: u64 = 0x02 | 0x20;
+    let base = mm
+        .mmap(basalt_vm::MmapRequest::new(0, span, PROT_NONE, MAP_PRIVATE_ANONYMOUS, 0))
+        .map_err(|_| ExecError::OutOfMemory)?;
+    mm.munmap(base, span).map_err(|_| ExecError::OutOfMemory)?;
+    let bias = base - lowest;
+    let plan = elf::plan(&image, bias, paging::USER_END - PAGE_SIZE).map_err(ExecError::Elf)?;
+    load_segments(mm.pml4(), &image, &plan)?;
+    for seg in &plan.segments {
+        let start = seg.vaddr & !(PAGE_SIZE - 1);
+        let end = (seg.vaddr + seg.mem_size).next_multiple_of(PAGE_SIZE);
+        let prot = basalt_vm::Prot::new(seg.readable, seg.writable, seg.executable);
+        let kind = if seg.executable { basalt_vm::VmaKind::Code } else { basalt_vm::VmaKind::Data };
+        mm.add_area(start..end, prot, kind, false).map_err(|_| ExecError::Map(paging::MapError::AlreadyMapped))?;
+    }
+    Ok((plan.entry, base))
+}
+
 /// A loaded program: its address space and the registers to start it with.
 pub struct Loaded {
     pub mm: AddressSpace,
@@ -154,9 +187,6 @@ pub struct Loaded {
 /// Build a new address space holding `image` and its initial stack.
 pub fn load(path: &str, image: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> Result<Loaded, ExecError> {
     let plan = elf::plan(image, PIE_BASE, paging::USER_END - PAGE_SIZE).map_err(ExecError::Elf)?;
-    if plan.interpreter.is_some() {
-        return Err(ExecError::NeedsInterpreter);
-    }
     let mm = AddressSpace::with_layout(basalt_vm::AddressSpaceLayout::linux_x86_64(
         plan.highest_address,
     ))?;
@@ -174,7 +204,15 @@ pub fn load(path: &str, image: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> Result<
         mm.add_area(start..end, prot, kind, false)
             .map_err(|_| ExecError::Map(paging::MapError::AlreadyMapped))?;
     }
-    let aux = auxv(&plan);
+    // A dynamically linked program starts in its interpreter (ld.so), loaded where mmap would place it.
+    let (start, interp_base) = match &plan.interpreter {
+        Some(interp) => load_interpreter(&mm, interp)?,
+        None => (plan.entry, 0),
+    };
+    let mut aux = auxv(&plan);
+    for entry in aux.iter_mut().filter(|e| e.0 == AT_BASE) {
+        entry.1 = interp_base;
+    }
     let args = StackArgs {
         argv,
         envp,
@@ -204,7 +242,7 @@ pub fn load(path: &str, image: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> Result<
     Ok(Loaded {
         mm,
         frame: TrapFrame {
-            rip: plan.entry,
+            rip: start,
             rsp: stack.sp,
             rflags: 0x202,
             ..TrapFrame::default()

@@ -2,7 +2,6 @@
 
 use crate::signame::signal_name;
 use crate::sys::{errno_name, nr, Errno};
-use crate::sys;
 
 /// Forks; the child runs `body` and exits with its return value. Returns the child's pid, or the errno.
 ///
@@ -10,7 +9,9 @@ use crate::sys;
 pub fn spawn(body: impl FnOnce() -> i32) -> Result<i32, Errno> {
     // SAFETY: the parent is single-threaded whenever cases fork (threads are joined first).
     match unsafe { libc::fork() } {
-        -1 => Err(Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(0) as u16)),
+        -1 => Err(Errno(
+            std::io::Error::last_os_error().raw_os_error().unwrap_or(0) as u16,
+        )),
         0 => {
             let code = body();
             // SAFETY: `_exit` never returns; skipping atexit handlers and stdio flushing is intended.
@@ -119,4 +120,69 @@ pub fn read_byte(fd: i32) -> Result<u8, Errno> {
 /// Writes one byte to `fd`.
 pub fn write_byte(fd: i32, b: u8) {
     let _ = write_all(fd, &[b]);
+}
+
+/// Forks a child that runs `body` and sends its text back; returns that text, or how the child ended if it sent
+/// nothing (for example `killed SIGSEGV`).
+pub fn ask(body: impl FnOnce() -> String) -> String {
+    let (r, w) = pipe();
+    let pid = spawn(|| {
+        close(r);
+        let text = body();
+        let _ = write_all(w, text.as_bytes());
+        0
+    });
+    close(w);
+    let pid = match pid {
+        Ok(pid) => pid,
+        Err(e) => return format!("fork {}", errno_name(e)),
+    };
+    let text = read_to_end(r);
+    close(r);
+    let status = wait_text(pid);
+    if text.is_empty() {
+        status
+    } else {
+        String::from_utf8_lossy(&text).into_owned()
+    }
+}
+
+/// A child that blocks until the returned write end is closed, then exits with `code`.
+pub fn blocked_child(code: i32) -> (i32, i32) {
+    let (r, w) = pipe();
+    let pid = spawn(|| {
+        close(w);
+        let _ = read_byte(r);
+        code
+    })
+    .unwrap_or(-1);
+    close(r);
+    (pid, w)
+}
+
+/// A child that stops itself with SIGSTOP, then sleeps until killed.
+pub fn stopping_child() -> i32 {
+    spawn(|| {
+        let _ = crate::sig::raise(libc::SIGSTOP);
+        loop {
+            // SAFETY: pause only waits for a signal.
+            unsafe { libc::pause() };
+        }
+    })
+    .unwrap_or(-1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_words() {
+        assert_eq!(describe(3 << 8), "exited 3");
+        assert_eq!(describe(0), "exited 0");
+        assert_eq!(describe(libc::SIGTERM), "killed SIGTERM");
+        assert_eq!(describe(0x80 | libc::SIGSEGV), "killed SIGSEGV core");
+        assert_eq!(describe((libc::SIGSTOP << 8) | 0x7f), "stopped SIGSTOP");
+        assert_eq!(describe(0xffff), "continued");
+    }
 }

@@ -1,9 +1,37 @@
 //! Names of signals and of `si_code` values, so that output reads like the man pages.
 
 const NAMES: [&str; 32] = [
-    "0", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1",
-    "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",
-    "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR",
+    "0",
+    "SIGHUP",
+    "SIGINT",
+    "SIGQUIT",
+    "SIGILL",
+    "SIGTRAP",
+    "SIGABRT",
+    "SIGBUS",
+    "SIGFPE",
+    "SIGKILL",
+    "SIGUSR1",
+    "SIGSEGV",
+    "SIGUSR2",
+    "SIGPIPE",
+    "SIGALRM",
+    "SIGTERM",
+    "SIGSTKFLT",
+    "SIGCHLD",
+    "SIGCONT",
+    "SIGSTOP",
+    "SIGTSTP",
+    "SIGTTIN",
+    "SIGTTOU",
+    "SIGURG",
+    "SIGXCPU",
+    "SIGXFSZ",
+    "SIGVTALRM",
+    "SIGPROF",
+    "SIGWINCH",
+    "SIGIO",
+    "SIGPWR",
     "SIGSYS",
 ];
 
@@ -36,6 +64,12 @@ pub fn si_code_name(sig: i32, code: i32) -> String {
         (libc::SIGBUS, 1) => "BUS_ADRALN",
         (libc::SIGBUS, 2) => "BUS_ADRERR",
         (libc::SIGBUS, 3) => "BUS_OBJERR",
+        (libc::SIGILL, 1) => "ILL_ILLOPC",
+        (libc::SIGILL, 2) => "ILL_ILLOPN",
+        (libc::SIGFPE, 1) => "FPE_INTDIV",
+        (libc::SIGFPE, 2) => "FPE_INTOVF",
+        (libc::SIGTRAP, 1) => "TRAP_BRKPT",
+        (libc::SIGTRAP, 2) => "TRAP_TRACE",
         (libc::SIGCHLD, 1) => "CLD_EXITED",
         (libc::SIGCHLD, 2) => "CLD_KILLED",
         (libc::SIGCHLD, 3) => "CLD_DUMPED",
@@ -45,4 +79,34 @@ pub fn si_code_name(sig: i32, code: i32) -> String {
         _ => return code.to_string(),
     };
     specific.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signal_names() {
+        assert_eq!(signal_name(libc::SIGSEGV), "SIGSEGV");
+        assert_eq!(signal_name(libc::SIGSYS), "SIGSYS");
+        assert_eq!(signal_name(40), "SIGRT40");
+        assert_eq!(signal_name(-1), "SIGRT-1");
+        let names: std::collections::HashSet<String> = (1..32).map(signal_name).collect();
+        assert_eq!(names.len(), 31);
+        assert!(names.iter().all(|n| n.starts_with("SIG")));
+    }
+
+    #[test]
+    fn si_code_names() {
+        assert_eq!(si_code_name(libc::SIGSEGV, 1), "SEGV_MAPERR");
+        assert_eq!(si_code_name(libc::SIGSEGV, 2), "SEGV_ACCERR");
+        assert_eq!(si_code_name(libc::SIGBUS, 2), "BUS_ADRERR");
+        assert_eq!(si_code_name(libc::SIGCHLD, 5), "CLD_STOPPED");
+        assert_eq!(si_code_name(libc::SIGUSR1, 0), "SI_USER");
+        assert_eq!(si_code_name(libc::SIGUSR1, -6), "SI_TKILL");
+        assert_eq!(si_code_name(libc::SIGSEGV, 0x80), "SI_KERNEL");
+        // Unknown codes print as numbers.
+        assert_eq!(si_code_name(libc::SIGUSR1, 3), "3");
+        assert_eq!(si_code_name(libc::SIGUSR1, -42), "-42");
+    }
 }

@@ -1,0 +1,167 @@
+//! User and group ids, supplementary groups and umask. The suite is meant to run as root (as Basalt's init does);
+//! cases that drop privileges do so in a child.
+
+use crate::child::ask;
+use crate::registry::Case;
+use crate::scratch;
+use crate::sys::{errno_name, nr, outcome, value, BAD_PTR};
+
+/// The cases of this group.
+pub const CASES: &[Case] = &[
+    Case::new("ids.uid_gid", uid_gid),
+    Case::new("ids.getresuid", getresuid),
+    Case::new("ids.getresgid", getresgid),
+    Case::new("ids.getresuid_efault", getresuid_efault),
+    Case::new("ids.setresuid_drop_all", setresuid_drop_all),
+    Case::new("ids.setresuid_keep_saved", setresuid_keep_saved),
+    Case::new("ids.setuid_as_root_sets_all", setuid_as_root_sets_all),
+    Case::new("ids.setuid_invalid_einval", setuid_invalid),
+    Case::new("ids.setresuid_unprivileged_eperm", setresuid_unprivileged),
+    Case::new("ids.setresgid", setresgid),
+    Case::new("ids.setgroups_getgroups", setgroups_getgroups),
+    Case::new("ids.getgroups_small_buffer_einval", getgroups_small_buffer),
+    Case::new("ids.setgroups_unprivileged_eperm", setgroups_unprivileged),
+    Case::new("ids.kill_unprivileged_eperm", kill_unprivileged),
+    Case::new("ids.open_unprivileged_eacces", open_unprivileged),
+    Case::new("ids.umask", umask),
+];
+
+/// Three ids from getresuid/getresgid, as `r e s`.
+fn res_ids(number: usize) -> String {
+    let (mut r, mut e, mut s) = (0u32, 0u32, 0u32);
+    match sys!(
+        number,
+        &mut r as *mut u32,
+        &mut e as *mut u32,
+        &mut s as *mut u32
+    ) {
+        Ok(_) => format!("{r} {e} {s}"),
+        Err(err) => errno_name(err),
+    }
+}
+
+/// In a child: drop every uid to 1000, then run `body`.
+fn as_unprivileged(body: impl FnOnce() -> String) -> String {
+    ask(|| match sys!(nr::SETRESUID, 1000, 1000, 1000) {
+        Ok(_) => body(),
+        Err(e) => format!("setresuid {}", errno_name(e)),
+    })
+}
+
+fn uid_gid() -> String {
+    format!(
+        "uid={} euid={} gid={} egid={}",
+        value(sys!(nr::GETUID)),
+        value(sys!(nr::GETEUID)),
+        value(sys!(nr::GETGID)),
+        value(sys!(nr::GETEGID))
+    )
+}
+
+fn getresuid() -> String {
+    res_ids(nr::GETRESUID)
+}
+
+fn getresgid() -> String {
+    res_ids(nr::GETRESGID)
+}
+
+fn getresuid_efault() -> String {
+    let (mut e, mut s) = (0u32, 0u32);
+    outcome(sys!(
+        nr::GETRESUID,
+        BAD_PTR,
+        &mut e as *mut u32,
+        &mut s as *mut u32
+    ))
+}
+
+fn setresuid_drop_all() -> String {
+    as_unprivileged(|| {
+        let ids = res_ids(nr::GETRESUID);
+        format!("ids={ids} back to root={}", outcome(sys!(nr::SETUID, 0)))
+    })
+}
+
+fn setresuid_keep_saved() -> String {
+    ask(|| {
+        let drop = outcome(sys!(nr::SETRESUID, -1i64, 1000, -1i64));
+        let dropped = res_ids(nr::GETRESUID);
+        let regain = outcome(sys!(nr::SETRESUID, -1i64, 0, -1i64));
+        format!(
+            "drop euid={drop} ids={dropped} regain={regain} ids={}",
+            res_ids(nr::GETRESUID)
+        )
+    })
+}
+
+fn setuid_as_root_sets_all() -> String {
+    ask(|| {
+        let r = outcome(sys!(nr::SETUID, 1000));
+        format!("{r} ids={}", res_ids(nr::GETRESUID))
+    })
+}
+
+fn setuid_invalid() -> String {
+    outcome(sys!(nr::SETUID, u32::MAX))
+}
+
+fn setresuid_unprivileged() -> String {
+    as_unprivileged(|| outcome(sys!(nr::SETRESUID, 2000, -1i64, -1i64)))
+}
+
+fn setresgid() -> String {
+    ask(|| {
+        let r = outcome(sys!(nr::SETRESGID, 2000, 2001, 2002));
+        format!("{r} ids={}", res_ids(nr::GETRESGID))
+    })
+}
+
+fn setgroups_getgroups() -> String {
+    let groups: [u32; 3] = [10, 20, 30];
+    let set = outcome(sys!(nr::SETGROUPS, 3, groups.as_ptr()));
+    let count = value(sys!(nr::GETGROUPS, 0, 0));
+    let mut buf = [0u32; 8];
+    let got = sys!(nr::GETGROUPS, 8, buf.as_mut_ptr());
+    let list: Vec<String> = buf[..got.unwrap_or(0).min(8)]
+        .iter()
+        .map(u32::to_string)
+        .collect();
+    format!("set={set} count={count} list={}", list.join(","))
+}
+
+fn getgroups_small_buffer() -> String {
+    let groups: [u32; 3] = [10, 20, 30];
+    let _ = sys!(nr::SETGROUPS, 3, groups.as_ptr());
+    let mut buf = [0u32; 1];
+    outcome(sys!(nr::GETGROUPS, 1, buf.as_mut_ptr()))
+}
+
+fn setgroups_unprivileged() -> String {
+    as_unprivileged(|| {
+        let groups: [u32; 1] = [10];
+        outcome(sys!(nr::SETGROUPS, 1, groups.as_ptr()))
+    })
+}
+
+fn kill_unprivileged() -> String {
+    let parent = crate::sys::getpid();
+    as_unprivileged(|| outcome(sys!(nr::KILL, parent, 0)))
+}
+
+fn open_unprivileged() -> String {
+    let p = match scratch::create("root-only", b"secret", 0o600) {
+        Ok(p) => p,
+        Err(e) => return format!("create {}", errno_name(e)),
+    };
+    let text =
+        as_unprivileged(|| outcome(scratch::open(&p, libc::O_RDONLY, 0).map(|fd| fd as usize)));
+    scratch::remove(&p);
+    text
+}
+
+fn umask() -> String {
+    let first = sys!(nr::UMASK, 0o027).unwrap_or(0);
+    let second = sys!(nr::UMASK, 0o022).unwrap_or(0);
+    format!("old={first:03o} then={second:03o}")
+}

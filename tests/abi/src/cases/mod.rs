@@ -1,0 +1,33 @@
+//! The cases, one module per area. Each module exports `CASES`.
+
+pub mod brk;
+pub mod clone;
+pub mod clone3;
+pub mod dev;
+pub mod dirs;
+pub mod dup;
+pub mod exec;
+pub mod exec_support;
+pub mod execveat;
+pub mod exit;
+pub mod fault;
+pub mod files;
+pub mod fork;
+pub mod futex;
+pub mod ids;
+pub mod kill;
+pub mod limits;
+pub mod memctl;
+pub mod mmap;
+pub mod pipes;
+pub mod process;
+pub mod sched;
+pub mod sigdefault;
+pub mod signal;
+pub mod sigwait;
+pub mod stat;
+pub mod system;
+pub mod tid;
+pub mod time;
+pub mod wait;
+pub mod waitid;
