@@ -295,6 +295,9 @@ fn run_init(cmdline: &Cmdline<'static>) -> ! {
         }
     }
     console::enable_input();
+    if sched::start_housekeeping().is_err() {
+        panic!("out of memory starting the housekeeping thread");
+    }
     sched::spawn(thread);
     sched::run_idle()
 }

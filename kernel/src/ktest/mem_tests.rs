@@ -119,6 +119,14 @@ pub fn heap_large_and_oom() -> TestResult {
             .map_err(|_| "4 MiB allocation failed")?;
         big.resize(4 << 20, 0xa5);
         ensure!(big.iter().all(|&b| b == 0xa5), "large block corrupted");
+        // Beyond the buddy's largest block (4 MiB): scattered frames mapped contiguously.
+        let mut larger: Vec<u8> = Vec::new();
+        larger
+            .try_reserve_exact(6 << 20)
+            .map_err(|_| "6 MiB allocation failed")?;
+        larger.resize(6 << 20, 0x5a);
+        ensure!(larger.iter().all(|&b| b == 0x5a), "6 MiB block corrupted");
+        drop(larger);
         let mut huge: Vec<u8> = Vec::new();
         ensure!(
             huge.try_reserve_exact(1 << 40).is_err(),

@@ -10,12 +10,23 @@ struct FrameBackend;
 
 impl Backend for FrameBackend {
     fn alloc_pages(&mut self, order: usize) -> Option<usize> {
+        if order > basalt_buddy::MAX_ORDER {
+            // Larger than the buddy's biggest block: scattered frames mapped contiguously.
+            let pages = 1u64.checked_shl(order as u32)?;
+            return paging::vmalloc(pages, pages * paging::PAGE_SIZE)
+                .ok()
+                .map(|a| a as usize);
+        }
         super::frames::alloc_pages(order)
             .ok()
             .map(|phys| paging::phys_to_virt(phys) as usize)
     }
 
     fn free_pages(&mut self, addr: usize, order: usize) {
+        if paging::is_vmalloc(addr as u64) {
+            paging::vfree(addr as u64, 1u64 << order);
+            return;
+        }
         if let Some(phys) = paging::direct_map_to_phys(addr as u64) {
             if let Err(e) = super::frames::free_pages(phys, order) {
                 log::error!("heap: returning block {addr:#x} failed: {e}");

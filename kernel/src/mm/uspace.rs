@@ -117,11 +117,17 @@ impl AddressSpace {
                 paging::protect_user_range(self.pml4, page, page + PAGE_SIZE, flags_for(prot));
                 Ok(())
             }
-            FaultAction::LoadFile { file_id, offset, .. } => {
+            FaultAction::LoadFile {
+                file_id, offset, ..
+            } => {
                 let frame = frames::alloc_zeroed().map_err(|_| FaultOutcome::OutOfMemory)?;
                 let mut page_data = [0u8; PAGE_SIZE as usize];
                 let read = crate::fs::root::fs().and_then(|fs| {
-                    fs.lock().read_at(basalt_memfs::InodeId::from_number(file_id), offset, &mut page_data)
+                    fs.lock().read_at(
+                        basalt_memfs::InodeId::from_number(file_id),
+                        offset,
+                        &mut page_data,
+                    )
                 });
                 if read.is_err() {
                     frames::free(frame);

@@ -25,7 +25,11 @@ pub fn mmap(
 ) -> Result<usize, Errno> {
     let req = MmapRequest::new(addr, len, prot, flags, offset);
     if flags & MAP_ANONYMOUS == 0 {
-        let file = process::current().ok_or(Errno::ESRCH)?.files().lock().get(fd)?;
+        let file = process::current()
+            .ok_or(Errno::ESRCH)?
+            .files()
+            .lock()
+            .get(fd)?;
         // Only root-filesystem files can be mapped (pipes and character devices cannot, as on Linux).
         let ino = file.ops.inode().ok_or(Errno::ENODEV)?;
         // Pages are copied in on fault; writing them back to a shared file mapping is not supported yet.

@@ -147,22 +147,35 @@ fn auxv(plan: &LoadPlan) -> [(u64, u64); 13] {
 
 /// Load the ELF interpreter named by PT_INTERP into `mm`; returns (its entry point, its load address).
 fn load_interpreter(mm: &AddressSpace, path: &str) -> Result<(u64, u64), ExecError> {
-    let ino = crate::fs::root::resolve_absolute(path.as_bytes()).map_err(|_| ExecError::NeedsInterpreter)?;
+    let ino = crate::fs::root::resolve_absolute(path.as_bytes())
+        .map_err(|_| ExecError::NeedsInterpreter)?;
     let image = crate::fs::root::read_whole(ino).map_err(|_| ExecError::OutOfMemory)?;
     // Plan once at a trial address (page 0 is never mappable) to learn the span of the image.
     const TRIAL_BIAS: u64 = 0x1000_0000;
-    let probe = elf::plan(&image, TRIAL_BIAS, paging::USER_END - PAGE_SIZE).map_err(ExecError::Elf)?;
+    let probe =
+        elf::plan(&image, TRIAL_BIAS, paging::USER_END - PAGE_SIZE).map_err(ExecError::Elf)?;
     if probe.interpreter.is_some() {
         return Err(ExecError::NeedsInterpreter);
     }
-    let lowest = probe.segments.iter().map(|s| s.vaddr & !(PAGE_SIZE - 1)).min().unwrap_or(TRIAL_BIAS);
+    let lowest = probe
+        .segments
+        .iter()
+        .map(|s| s.vaddr & !(PAGE_SIZE - 1))
+        .min()
+        .unwrap_or(TRIAL_BIAS);
     let span = probe.highest_address.saturating_sub(lowest);
     let lowest = lowest - TRIAL_BIAS;
     // Let the area rules pick a free range (top-down below mmap_base), then load there.
     const PROT_NONE: u64 = 0;
     const MAP_PRIVATE_ANONYMOUS: u64 = 0x02 | 0x20;
     let base = mm
-        .mmap(basalt_vm::MmapRequest::new(0, span, PROT_NONE, MAP_PRIVATE_ANONYMOUS, 0))
+        .mmap(basalt_vm::MmapRequest::new(
+            0,
+            span,
+            PROT_NONE,
+            MAP_PRIVATE_ANONYMOUS,
+            0,
+        ))
         .map_err(|_| ExecError::OutOfMemory)?;
     mm.munmap(base, span).map_err(|_| ExecError::OutOfMemory)?;
     let bias = base - lowest;
@@ -172,8 +185,13 @@ fn load_interpreter(mm: &AddressSpace, path: &str) -> Result<(u64, u64), ExecErr
         let start = seg.vaddr & !(PAGE_SIZE - 1);
         let end = (seg.vaddr + seg.mem_size).next_multiple_of(PAGE_SIZE);
         let prot = basalt_vm::Prot::new(seg.readable, seg.writable, seg.executable);
-        let kind = if seg.executable { basalt_vm::VmaKind::Code } else { basalt_vm::VmaKind::Data };
-        mm.add_area(start..end, prot, kind, false).map_err(|_| ExecError::Map(paging::MapError::AlreadyMapped))?;
+        let kind = if seg.executable {
+            basalt_vm::VmaKind::Code
+        } else {
+            basalt_vm::VmaKind::Data
+        };
+        mm.add_area(start..end, prot, kind, false)
+            .map_err(|_| ExecError::Map(paging::MapError::AlreadyMapped))?;
     }
     Ok((plan.entry, base))
 }

@@ -192,6 +192,14 @@ impl Process {
         *self.files.lock() = table;
     }
 
+    /// A process for kernel threads: not in the process table (no signals, not visible to kill or wait).
+    pub fn new_kernel(id: u32, mm: AddressSpace) -> Arc<Process> {
+        let p = Process::new(id, None, mm);
+        PROCESSES.lock().remove(&id);
+        p.set_name("kthread");
+        p
+    }
+
     /// The address space threads of this process run in.
     pub fn address_space(&self) -> Arc<AddressSpace> {
         self.mm.lock().clone()
@@ -205,7 +213,7 @@ impl Process {
     /// Register a thread; its id also finds this process (as on Linux, where every tid names its thread group).
     pub fn add_thread(self: &Arc<Self>, t: &Arc<Task>) {
         self.threads.lock().push(Arc::downgrade(t));
-        if t.tid != self.pid {
+        if t.tid != self.pid && PROCESSES.lock().contains_key(&self.pid) {
             PROCESSES.lock().insert(t.tid, Arc::downgrade(self));
         }
     }

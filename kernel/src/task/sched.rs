@@ -64,9 +64,12 @@ pub fn current() -> Option<Arc<Task>> {
 /// Make a new or woken thread runnable on the least loaded online CPU.
 pub fn spawn(task: Arc<Task>) {
     let online = percpu::online_count().max(1);
-    let target = (0..online)
-        .min_by_key(|&i| CPUS[i].queue.lock().len())
-        .unwrap_or(0);
+    // Run-queue locks are also taken by the timer interrupt: never hold one with interrupts on.
+    let target = without_interrupts(|| {
+        (0..online)
+            .min_by_key(|&i| CPUS[i].queue.lock().len())
+            .unwrap_or(0)
+    });
     enqueue(target, task);
 }
 
@@ -171,7 +174,6 @@ pub fn timer_tick(user: bool) {
         for t in expired {
             wake(&t);
         }
-        crate::task::process::timer_tick(now);
     }
     let (_, cpu) = this();
     let ticks = percpu::this_cpu().timer_ticks.load(Ordering::Relaxed);
@@ -308,5 +310,27 @@ pub fn run_idle() -> ! {
             x86_64::instructions::interrupts::enable();
         }
         cpu.idle.store(false, Ordering::Release);
+    }
+}
+
+/// A kernel thread for periodic work that must not run in interrupt context (it takes locks that threads hold
+/// with interrupts enabled): interval timers (ITIMER_REAL, alarm).
+pub fn start_housekeeping() -> Result<(), super::NoMemory> {
+    let mm = crate::mm::uspace::AddressSpace::new().map_err(|_| super::NoMemory)?;
+    let id = super::process::alloc_id().map_err(|_| super::NoMemory)?;
+    let process = super::process::Process::new_kernel(id, mm);
+    let task = Task::new(id, process.clone(), housekeeping, 0)?;
+    process.add_thread(&task);
+    spawn(task);
+    Ok(())
+}
+
+extern "C" fn housekeeping(_arg: u64) -> ! {
+    finish_switch();
+    x86_64::instructions::interrupts::enable();
+    loop {
+        let now = crate::time::monotonic_ns();
+        super::process::timer_tick(now);
+        sleep_until(now + 10_000_000);
     }
 }

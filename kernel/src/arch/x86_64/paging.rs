@@ -16,6 +16,9 @@ pub const PHYS_OFFSET: u64 = 0xffff_8000_0000_0000;
 /// Start of the MMIO window.
 pub const MMIO_BASE: u64 = 0xffff_c000_0000_0000;
 const MMIO_SIZE: u64 = 512 << 30;
+/// Start of the window for large kernel allocations made of scattered frames (vmalloc-style).
+pub const VMALLOC_BASE: u64 = 0xffff_d000_0000_0000;
+const VMALLOC_SIZE: u64 = 512 << 30;
 /// Where the kernel image is linked: virtual = KERNEL_VMA + physical.
 pub const KERNEL_VMA: u64 = 0xffff_ffff_8000_0000;
 /// First address above user space (the canonical lower half ends at 0x0000_7fff_ffff_ffff).
@@ -29,6 +32,7 @@ const BOOT_DIRECT_MAP_LIMIT: u64 = 4 << 30;
 static NX_ON: AtomicBool = AtomicBool::new(false);
 static KERNEL_PML4: AtomicU64 = AtomicU64::new(0);
 static MMIO_NEXT: AtomicU64 = AtomicU64::new(MMIO_BASE);
+static VMALLOC_NEXT: AtomicU64 = AtomicU64::new(VMALLOC_BASE);
 static DIRECT_MAP_END: AtomicU64 = AtomicU64::new(BOOT_DIRECT_MAP_LIMIT);
 
 /// How a page may be used.
@@ -289,6 +293,8 @@ pub fn init_kernel_space(phys_limit: u64, nx: bool, huge_1g: bool) -> Result<(),
     // The MMIO window's top-level slot exists from the start so every address space shares it.
     let mmio_slot = &mut table(pml4)[index(MMIO_BASE, 4)];
     mmio_slot.set_addr(PhysAddr::new(new_table()?), F::PRESENT | F::WRITABLE);
+    let vmalloc_slot = &mut table(pml4)[index(VMALLOC_BASE, 4)];
+    vmalloc_slot.set_addr(PhysAddr::new(new_table()?), F::PRESENT | F::WRITABLE);
 
     // Kernel image, section by section.
     // SAFETY: linker-defined symbols; only their addresses are used.
@@ -541,4 +547,59 @@ pub fn move_user_range(pml4: u64, old: u64, new: u64, len: u64) -> Result<(), Ma
         off += PAGE_SIZE;
     }
     Ok(())
+}
+
+/// Allocate `pages` frames (not necessarily contiguous) and map them contiguously in the vmalloc window, aligned to
+/// `align` bytes (a power of two). Returns the virtual address. For heap blocks larger than the buddy's largest order.
+pub fn vmalloc(pages: u64, align: u64) -> Result<u64, MapError> {
+    let size = pages.checked_mul(PAGE_SIZE).ok_or(MapError::OutOfMemory)?;
+    let align = align.max(PAGE_SIZE);
+    let base = loop {
+        let cur = VMALLOC_NEXT.load(Ordering::Relaxed);
+        let start = cur.next_multiple_of(align);
+        let end = start.checked_add(size).ok_or(MapError::OutOfMemory)?;
+        if end > VMALLOC_BASE + VMALLOC_SIZE {
+            return Err(MapError::OutOfMemory);
+        }
+        if VMALLOC_NEXT
+            .compare_exchange(cur, end, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+        {
+            break start;
+        }
+    };
+    for i in 0..pages {
+        let frame = match frames::alloc_pages(0) {
+            Ok(f) => f,
+            Err(_) => {
+                vfree(base, i);
+                return Err(MapError::OutOfMemory);
+            }
+        };
+        if let Err(e) = map_page(
+            kernel_pml4(),
+            base + i * PAGE_SIZE,
+            frame,
+            MapFlags::KERNEL_RW,
+        ) {
+            frames::free(frame);
+            vfree(base, i);
+            return Err(e);
+        }
+    }
+    Ok(base)
+}
+
+/// Free what `vmalloc` mapped at `base` (`pages` pages). The virtual range is not reused.
+pub fn vfree(base: u64, pages: u64) {
+    for i in 0..pages {
+        if let Some(frame) = unmap_page(kernel_pml4(), base + i * PAGE_SIZE) {
+            frames::free(frame);
+        }
+    }
+}
+
+/// Whether `addr` lies in the vmalloc window.
+pub fn is_vmalloc(addr: u64) -> bool {
+    (VMALLOC_BASE..VMALLOC_BASE + VMALLOC_SIZE).contains(&addr)
 }
