@@ -80,6 +80,23 @@ pub fn build_busybox_initramfs(paths: &Paths) -> Result<()> {
     {
         image.add_symlink(&format!("bin/{applet}"), "busybox")?;
     }
+    // Test programs: the ABI suite, threads (static and dynamic musl), a static glibc program.
+    let programs = [
+        ("bin/abi-tests", crate::programs::build_abi_tests()?),
+        ("bin/thread-test", crate::programs::build_thread_test(true)?),
+        (
+            "bin/thread-test-dynamic",
+            crate::programs::build_thread_test(false)?,
+        ),
+        ("bin/hello-glibc", crate::programs::build_hello_glibc()?),
+    ];
+    for (name, path) in programs {
+        let bytes = strip_debug(&path)?;
+        image.add_file(name, 0o755, bytes)?;
+    }
+    let loader = fs::canonicalize(crate::host_tools::MUSL_LOADER)
+        .with_context(|| format!("resolving {}", crate::host_tools::MUSL_LOADER))?;
+    image.add_file("lib/ld-musl-x86_64.so.1", 0o755, fs::read(&loader)?)?;
     let scripts = paths.root().join("tests/busybox");
     for entry in fs::read_dir(&scripts).with_context(|| format!("reading {}", scripts.display()))? {
         let path = entry?.path();
@@ -96,6 +113,22 @@ pub fn build_busybox_initramfs(paths: &Paths) -> Result<()> {
         compressed.len().div_ceil(1024)
     );
     Ok(())
+}
+
+/// A copy of an executable without debug information (`strip --strip-debug`), to keep the initramfs small.
+fn strip_debug(path: &std::path::Path) -> Result<Vec<u8>> {
+    let stripped = path.with_extension("stripped");
+    let status = std::process::Command::new("strip")
+        .arg("--strip-debug")
+        .arg("-o")
+        .arg(&stripped)
+        .arg(path)
+        .status()
+        .context("running strip (binutils)")?;
+    if !status.success() {
+        anyhow::bail!("strip --strip-debug {} failed", path.display());
+    }
+    fs::read(&stripped).with_context(|| format!("reading {}", stripped.display()))
 }
 
 fn write_artifact(paths: &Paths, destination: &std::path::Path, bytes: &[u8]) -> Result<()> {

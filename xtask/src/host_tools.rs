@@ -22,6 +22,8 @@ pub enum Tool {
     Mformat,
     /// OVMF UEFI firmware for QEMU.
     Ovmf,
+    /// musl's dynamic loader and musl-gcc, for the dynamically linked test programs.
+    Musl,
 }
 
 /// Everything `iso` needs.
@@ -44,6 +46,7 @@ impl Tool {
             Self::Xorriso => "xorriso",
             Self::Mformat => "mtools",
             Self::Ovmf => "ovmf",
+            Self::Musl => "musl-tools",
         }
     }
 
@@ -57,6 +60,7 @@ impl Tool {
             Self::Xorriso => "xorriso",
             Self::Mformat => "mformat",
             Self::Ovmf => "OVMF firmware",
+            Self::Musl => "musl-gcc and /lib/ld-musl-x86_64.so.1",
         }
     }
 
@@ -70,9 +74,13 @@ impl Tool {
             Self::Xorriso => find_program("xorriso").is_some(),
             Self::Mformat => find_program("mformat").is_some(),
             Self::Ovmf => find_ovmf().is_some(),
+            Self::Musl => find_program("musl-gcc").is_some() && Path::new(MUSL_LOADER).exists(),
         }
     }
 }
+
+/// musl's dynamic loader (Debian: a link to /usr/lib/x86_64-linux-musl/libc.so).
+pub const MUSL_LOADER: &str = "/lib/ld-musl-x86_64.so.1";
 
 /// Where OVMF lives on this host.
 #[derive(Clone, Debug, PartialEq, Eq)]

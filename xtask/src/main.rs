@@ -3,6 +3,7 @@
 //! Every artifact lands in `out/` at the workspace root: `basalt.elf`,
 //! `initramfs.cpio.gz`, `basalt.iso` and `logs/<scenario>.log`.
 
+mod abi;
 mod bench;
 mod bench_build;
 mod bench_report;
@@ -14,6 +15,7 @@ mod host_tools;
 mod initramfs;
 mod iso;
 mod paths;
+mod programs;
 mod qemu;
 mod reference;
 mod results;

@@ -49,6 +49,8 @@ pub struct Scenario {
     pub timeout_secs: u64,
     /// Count `ktest: <name> ... ok|FAILED` lines as individual tests.
     pub ktest: bool,
+    /// Compare the `case ...` lines with a native run of `abi-tests` on the host, one test per case.
+    pub abi_compare: bool,
 }
 
 /// The line /init prints first.
@@ -75,6 +77,7 @@ const DIRECT: Scenario = Scenario {
     exit_status: 0,
     timeout_secs: 90,
     ktest: false,
+    abi_compare: false,
 };
 
 /// Every scenario, run in this order.
@@ -183,6 +186,32 @@ pub const SCENARIOS: &[Scenario] = &[
             Text("tmp/d/f"),
             Text("busybox smoke: done"),
         ],
+        ..DIRECT
+    },
+    Scenario {
+        name: "programs",
+        boot: ScenarioBoot::Busybox {
+            append: "console=ttyS0 rdinit=/bin/sh -- /programs.sh",
+        },
+        memory: "256M",
+        expected: &[
+            Regex(r"(?s)thread-test: ok.*thread-test: ok.*hello-glibc: ok"),
+            Text("programs: done"),
+        ],
+        forbidden: &[Text("FAILED"), Text("Kernel panic"), Text("panicked at")],
+        timeout_secs: 180,
+        ..DIRECT
+    },
+    Scenario {
+        name: "abi",
+        boot: ScenarioBoot::Busybox {
+            append: "console=ttyS0 quiet rdinit=/bin/sh -- /abi.sh",
+        },
+        memory: "512M",
+        expected: &[Regex(r"abi: [0-9]+ cases"), Text("abi-run: done")],
+        forbidden: &[Text("Kernel panic")],
+        timeout_secs: 1200,
+        abi_compare: true,
         ..DIRECT
     },
     Scenario {

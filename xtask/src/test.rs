@@ -83,6 +83,12 @@ fn tools_needed(selected: &[&Scenario]) -> Vec<Tool> {
     {
         tools.push(Tool::Ovmf);
     }
+    if selected
+        .iter()
+        .any(|s| matches!(s.boot, ScenarioBoot::Busybox { .. }))
+    {
+        tools.push(Tool::Musl);
+    }
     tools
 }
 
@@ -194,6 +200,26 @@ fn run_scenario(paths: &crate::paths::Paths, scenario: &Scenario) -> Result<Scen
             println!("    {problem}");
         }
     }
+    let mut passed = evaluation.problems.is_empty();
+    let mut cases_counted = evaluation.ktest_cases;
+    if scenario.abi_compare {
+        match crate::abi::compare_with_host(&log) {
+            Ok(comparison) => {
+                println!(
+                    "abi: {} cases match Linux, {} differ",
+                    comparison.counts.passed, comparison.counts.failed
+                );
+                for line in comparison.differences.iter().take(40) {
+                    println!("    {line}");
+                }
+                cases_counted = comparison.counts;
+            }
+            Err(error) => {
+                println!("abi: comparison FAILED: {error:#}");
+                passed = false;
+            }
+        }
+    }
     if scenario.ktest {
         let cases = evaluation.ktest_cases;
         println!("ktest: {} passed, {} failed", cases.passed, cases.failed);
@@ -212,8 +238,8 @@ fn run_scenario(paths: &crate::paths::Paths, scenario: &Scenario) -> Result<Scen
         }
     }
     Ok(ScenarioOutcome {
-        passed: evaluation.problems.is_empty(),
-        ktest_cases: evaluation.ktest_cases,
+        passed,
+        ktest_cases: cases_counted,
     })
 }
 

@@ -56,6 +56,12 @@ impl FileOps for Console {
         Ok(buf.len())
     }
 
+    fn poll_events(&self) -> u16 {
+        let has_input =
+            x86_64::instructions::interrupts::without_interrupts(|| !INPUT.lock().is_empty());
+        super::POLLOUT | if has_input { super::POLLIN } else { 0 }
+    }
+
     fn stat(&self) -> Stat {
         Stat {
             dev: 6,

@@ -26,6 +26,12 @@ pub const O_DIRECTORY: u32 = 0o200000;
 pub const O_NOFOLLOW: u32 = 0o400000;
 pub const O_PATH: u32 = 0o10000000;
 
+pub const POLLIN: u16 = 0x001;
+pub const POLLOUT: u16 = 0x004;
+pub const POLLERR: u16 = 0x008;
+pub const POLLHUP: u16 = 0x010;
+pub const POLLNVAL: u16 = 0x020;
+
 /// File type bits of `st_mode`.
 pub const S_IFIFO: u32 = 0o010000;
 pub const S_IFCHR: u32 = 0o020000;
@@ -81,6 +87,10 @@ pub trait FileOps: Send + Sync {
     }
     /// The last descriptor of an open file went away.
     fn release(&self, _access: u32) {}
+    /// Readiness for poll: POLLIN / POLLOUT / POLLHUP / POLLERR bits. Files that never block are always ready.
+    fn poll_events(&self) -> u16 {
+        POLLIN | POLLOUT
+    }
     /// The root-filesystem inode behind this file, if any (directories, regular files).
     fn inode(&self) -> Option<basalt_memfs::InodeId> {
         None

@@ -116,6 +116,24 @@ impl FileOps for PipeEnd {
         Ok(written)
     }
 
+    fn poll_events(&self) -> u16 {
+        let p = &self.pipe;
+        let len = p.data.lock().len();
+        let mut ev = 0;
+        if len > 0 {
+            ev |= super::POLLIN;
+        }
+        if p.writers.load(Ordering::Acquire) == 0 {
+            ev |= super::POLLHUP;
+        }
+        if p.readers.load(Ordering::Acquire) == 0 {
+            ev |= super::POLLERR;
+        } else if PIPE_CAPACITY - len >= PIPE_BUF {
+            ev |= super::POLLOUT;
+        }
+        ev
+    }
+
     fn stat(&self) -> Stat {
         Stat {
             dev: 0xc,

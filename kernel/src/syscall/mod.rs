@@ -6,6 +6,7 @@ mod fs;
 mod info;
 mod mem;
 mod path;
+mod poll;
 mod proc;
 mod timers;
 mod user;
@@ -234,6 +235,18 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
         nr::FCHMOD => path::fchmod(args.get(0) as i32, args.get(1) as u32),
         nr::FTRUNCATE => path::ftruncate(args.get(0) as i32, args.get(1) as i64),
         nr::TRUNCATE => path::truncate(args.get(0), args.get(1) as i64),
+        nr::POLL => poll::sys_poll(args.get(0), args.get(1), args.get(2) as i32),
+        nr::PPOLL => poll::sys_ppoll(
+            args.get(0),
+            args.get(1),
+            args.get(2),
+            args.get(3),
+            args.get(4),
+        ),
+        nr::SETPGID => proc::setpgid(args.get(0) as i32, args.get(1) as i32),
+        nr::GETPGID => proc::getpgid(args.get(0) as i32),
+        nr::GETSID => proc::getsid(args.get(0) as i32),
+        nr::SETSID => proc::setsid(),
         nr::UNAME => info::uname(args.get(0)),
         nr::SYSINFO => info::sysinfo(args.get(0)),
         nr::GETRANDOM => info::getrandom(args.get(0), args.get(1), args.get(2) as u32),

@@ -23,9 +23,12 @@ const CLONE_PARENT_SETTID: u64 = 0x100000;
 const CLONE_CHILD_CLEARTID: u64 = 0x200000;
 const CLONE_CHILD_SETTID: u64 = 0x1000000;
 const CSIGNAL: u64 = 0xff;
+/// Ignored by Linux since 2.6 (kept for old callers such as musl's pthread_create).
+const CLONE_DETACHED: u64 = 0x400000;
 
 /// The flags this kernel implements; others get EINVAL rather than silently different behaviour.
 const SUPPORTED: u64 = CSIGNAL
+    | CLONE_DETACHED
     | CLONE_VM
     | CLONE_FS
     | CLONE_FILES
@@ -293,4 +296,77 @@ pub fn ids() -> Result<(Arc<Task>, Arc<process::Process>), Errno> {
     let t = sched::current().ok_or(Errno::ESRCH)?;
     let p = t.process.clone();
     Ok((t, p))
+}
+
+/// setpgid(pid, pgid): move a process (itself or a child) into a process group of its session.
+pub fn setpgid(pid: i32, pgid: i32) -> Result<usize, Errno> {
+    if pgid < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let me = process::current().ok_or(Errno::ESRCH)?;
+    let target = if pid == 0 || pid as u32 == me.pid {
+        me.clone()
+    } else {
+        let t = process::find(pid as u32)
+            .filter(|t| t.pid == pid as u32)
+            .ok_or(Errno::ESRCH)?;
+        if t.ppid() != me.pid {
+            return Err(Errno::ESRCH);
+        }
+        if t.sid.load(Ordering::Relaxed) != me.sid.load(Ordering::Relaxed) {
+            return Err(Errno::EPERM);
+        }
+        t
+    };
+    // A session leader cannot move.
+    if target.sid.load(Ordering::Relaxed) == target.pid {
+        return Err(Errno::EPERM);
+    }
+    let new = if pgid == 0 { target.pid } else { pgid as u32 };
+    if new != target.pid {
+        // Joining an existing group: it must exist in the same session.
+        let exists = process::in_group(new)
+            .iter()
+            .any(|p| p.sid.load(Ordering::Relaxed) == target.sid.load(Ordering::Relaxed));
+        if !exists {
+            return Err(Errno::EPERM);
+        }
+    }
+    target.pgid.store(new, Ordering::Relaxed);
+    Ok(0)
+}
+
+/// getpgid(pid) (0: the caller).
+pub fn getpgid(pid: i32) -> Result<usize, Errno> {
+    let p = if pid == 0 {
+        process::current().ok_or(Errno::ESRCH)?
+    } else {
+        process::find(pid as u32)
+            .filter(|p| p.pid == pid as u32)
+            .ok_or(Errno::ESRCH)?
+    };
+    Ok(p.pgid.load(Ordering::Relaxed) as usize)
+}
+
+/// getsid(pid) (0: the caller).
+pub fn getsid(pid: i32) -> Result<usize, Errno> {
+    let p = if pid == 0 {
+        process::current().ok_or(Errno::ESRCH)?
+    } else {
+        process::find(pid as u32)
+            .filter(|p| p.pid == pid as u32)
+            .ok_or(Errno::ESRCH)?
+    };
+    Ok(p.sid.load(Ordering::Relaxed) as usize)
+}
+
+/// setsid(): a new session and process group led by the caller (EPERM for a group leader).
+pub fn setsid() -> Result<usize, Errno> {
+    let me = process::current().ok_or(Errno::ESRCH)?;
+    if me.pgid.load(Ordering::Relaxed) == me.pid || !process::in_group(me.pid).is_empty() {
+        return Err(Errno::EPERM);
+    }
+    me.sid.store(me.pid, Ordering::Relaxed);
+    me.pgid.store(me.pid, Ordering::Relaxed);
+    Ok(me.pid as usize)
 }

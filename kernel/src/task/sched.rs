@@ -186,8 +186,16 @@ pub fn timer_tick(user: bool) {
 }
 
 fn pick(cpu_index: usize) -> Option<Arc<Task>> {
-    if let Some(t) = CPUS[cpu_index].queue.lock().pop_front() {
-        return Some(t);
+    // A wake-up that raced with the thread cancelling its sleep can leave a stale entry; entries for threads that
+    // are not runnable (blocked again, or dead) are dropped: a real wake-up enqueues them anew.
+    let runnable = |t: &Arc<Task>| t.state() == State::Runnable;
+    loop {
+        let Some(t) = CPUS[cpu_index].queue.lock().pop_front() else {
+            break;
+        };
+        if runnable(&t) {
+            return Some(t);
+        }
     }
     // Steal from the busiest other CPU.
     let online = percpu::online_count().max(1);
@@ -195,10 +203,39 @@ fn pick(cpu_index: usize) -> Option<Arc<Task>> {
         .filter(|&i| i != cpu_index)
         .max_by_key(|&i| CPUS[i].queue.lock().len())?;
     let mut q = CPUS[victim].queue.lock();
-    if q.len() > 1 {
-        q.pop_back()
-    } else {
-        None
+    while q.len() > 1 {
+        match q.pop_back() {
+            Some(t) if runnable(&t) => return Some(t),
+            Some(_) => continue,
+            None => break,
+        }
+    }
+    None
+}
+
+/// Pick the next thread and claim it for this CPU: wait until no other CPU runs on its stack, take `on_cpu` atomically
+/// (a thread can sit in two queues after a racing wake-up), and make sure it is still runnable. The current thread
+/// itself is returned unclaimed (it is already on this CPU).
+fn claim_next(index: usize, prev: Option<&Arc<Task>>) -> Option<Arc<Task>> {
+    loop {
+        let n = pick(index)?;
+        if prev.is_some_and(|p| Arc::ptr_eq(p, &n)) {
+            return Some(n);
+        }
+        loop {
+            if n.on_cpu
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                break;
+            }
+            core::hint::spin_loop();
+        }
+        // Off every CPU now, so its state is settled: a thread only blocks or dies while running.
+        if n.state() == State::Runnable {
+            return Some(n);
+        }
+        n.on_cpu.store(false, Ordering::Release);
     }
 }
 
@@ -212,7 +249,7 @@ fn schedule(requeue: bool) {
             cpu.queue.lock().push_back(p.clone());
         }
     }
-    let next = pick(index);
+    let next = claim_next(index, prev.as_ref());
     if let (Some(p), Some(n)) = (&prev, &next) {
         if Arc::ptr_eq(p, n) {
             *cpu.current.lock() = next;
@@ -237,10 +274,7 @@ fn schedule(requeue: bool) {
     };
     let next_rsp = match &next {
         Some(n) => {
-            while n.on_cpu.load(Ordering::Acquire) {
-                core::hint::spin_loop();
-            }
-            n.on_cpu.store(true, Ordering::Release);
+            // on_cpu was claimed by claim_next.
             n.last_cpu.store(index as u32, Ordering::Relaxed);
             percpu::set_kernel_stack(n.kstack_top());
             let mm = n.process.address_space();
