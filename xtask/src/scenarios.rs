@@ -210,7 +210,7 @@ pub const SCENARIOS: &[Scenario] = &[
         memory: "512M",
         expected: &[Regex(r"abi: [0-9]+ cases"), Text("abi-run: done")],
         forbidden: &[Text("Kernel panic")],
-        timeout_secs: 1200,
+        timeout_secs: 600,
         abi_compare: true,
         ..DIRECT
     },
@@ -307,7 +307,7 @@ mod tests {
                 .iter()
                 .all(|other| other.name != scenario.name));
             assert!(
-                (60..=180).contains(&scenario.timeout_secs),
+                (60..=600).contains(&scenario.timeout_secs),
                 "{}",
                 scenario.name
             );

@@ -203,14 +203,17 @@ fn run_scenario(paths: &crate::paths::Paths, scenario: &Scenario) -> Result<Scen
     let mut passed = evaluation.problems.is_empty();
     let mut cases_counted = evaluation.ktest_cases;
     if scenario.abi_compare {
-        match crate::abi::compare_with_host(&log) {
+        match crate::abi::compare_with_host(paths, &log) {
             Ok(comparison) => {
                 println!(
-                    "abi: {} cases match Linux, {} differ",
-                    comparison.counts.passed, comparison.counts.failed
+                    "abi: {} cases match Linux, {} differ, {} known differences (tests/abi/known-differences.txt)",
+                    comparison.counts.passed, comparison.counts.failed, comparison.known
                 );
                 for line in comparison.differences.iter().take(40) {
                     println!("    {line}");
+                }
+                for name in &comparison.now_matching {
+                    println!("    {name} matches Linux now: remove it from tests/abi/known-differences.txt");
                 }
                 cases_counted = comparison.counts;
             }
