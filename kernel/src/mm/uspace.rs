@@ -9,6 +9,7 @@ use basalt_vm::{
     Access, AddressSpaceLayout, FaultAction, FaultSignal, MmapRequest, Prot, Vma, VmaKind, Vmas,
 };
 use core::ops::Range;
+use core::sync::atomic::{AtomicU64, Ordering};
 use spin::Mutex;
 
 /// One process's user memory. Dropping it frees every page it maps that no other address space shares.
@@ -151,8 +152,38 @@ impl AddressSpace {
     }
 
     pub fn mmap(&self, req: MmapRequest) -> Result<u64, Errno> {
+        let shared_anonymous = req.needs_shmem_object();
+        let req = if shared_anonymous {
+            req.with_file(basalt_vm::MmapFile::read_write(
+                SHMEM_IDS.fetch_add(1, Ordering::Relaxed),
+            ))
+        } else {
+            req
+        };
         let outcome = self.vmas.lock().mmap(req)?;
         self.free_ranges(&outcome.unmapped);
+        if shared_anonymous {
+            // Shared anonymous memory must be the same frames in every process that inherits it: allocate it now
+            // and mark it shared, so fork shares the pages instead of copying them.
+            let prot = Prot::from_bits(req.prot);
+            let len = req.len.next_multiple_of(PAGE_SIZE);
+            let mut va = outcome.addr;
+            while va < outcome.addr + len {
+                let frame = match frames::alloc_zeroed() {
+                    Ok(f) => f,
+                    Err(_) => {
+                        let _ = self.munmap(outcome.addr, len);
+                        return Err(Errno::ENOMEM);
+                    }
+                };
+                if paging::map_shared_page(self.pml4, va, frame, flags_for(prot)).is_err() {
+                    frames::free(frame);
+                    let _ = self.munmap(outcome.addr, len);
+                    return Err(Errno::ENOMEM);
+                }
+                va += PAGE_SIZE;
+            }
+        }
         Ok(outcome.addr)
     }
 
@@ -221,8 +252,14 @@ impl Drop for AddressSpace {
     }
 }
 
-/// Size of a mapped file (for SIGBUS past its end).
+/// Identifiers of shared anonymous memory objects (high bit set: never an inode number).
+static SHMEM_IDS: AtomicU64 = AtomicU64::new(1 << 63);
+
+/// Size of a mapped file (for SIGBUS past its end). Shared anonymous objects have no end.
 fn file_size(file_id: u64) -> u64 {
+    if file_id & (1 << 63) != 0 {
+        return u64::MAX;
+    }
     crate::fs::root::fs()
         .and_then(|fs| fs.lock().stat(basalt_memfs::InodeId::from_number(file_id)))
         .map(|s| s.size)

@@ -364,6 +364,18 @@ pub fn new_user_pml4() -> Result<u64, OutOfMemory> {
 
 /// Marks a user page that is shared copy-on-write (a bit the CPU ignores).
 const COW: F = F::BIT_9;
+/// Marks a page of a shared mapping (MAP_SHARED): fork shares it writable instead of copy-on-write.
+const SHARED: F = F::BIT_10;
+
+/// Map one user page of a shared mapping.
+pub fn map_shared_page(pml4: u64, virt: u64, phys: u64, flags: MapFlags) -> Result<(), MapError> {
+    map_page(pml4, virt, phys, flags)?;
+    if let Some(entry) = leaf_entry(pml4, virt) {
+        let f = entry.flags();
+        entry.set_flags(f | SHARED);
+    }
+    Ok(())
+}
 
 /// Free every user page and page table of an address space, then its top-level table. Shared (copy-on-write)
 /// pages are only released, not freed, while another address space maps them.
@@ -425,7 +437,7 @@ fn copy_level(
             copy_level(entry.addr().as_u64(), child, level - 1, 0..512)?;
         } else {
             let mut flags = entry.flags();
-            if flags.contains(F::WRITABLE) {
+            if flags.contains(F::WRITABLE) && !flags.contains(SHARED) {
                 flags.remove(F::WRITABLE);
                 flags.insert(COW);
                 table(src)[i].set_flags(flags);
@@ -505,6 +517,9 @@ pub fn protect_user_range(pml4: u64, start: u64, end: u64, flags: MapFlags) {
                 if old.contains(COW) {
                     new.remove(F::WRITABLE);
                     new.insert(COW);
+                }
+                if old.contains(SHARED) {
+                    new.insert(SHARED);
                 }
                 entry.set_flags(new);
                 invalidate(va);

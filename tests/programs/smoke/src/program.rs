@@ -361,6 +361,30 @@ fn check_signals() {
     );
 }
 
+fn check_shared_memory() {
+    const PROT_RW: usize = 0x3;
+    const MAP_SHARED_ANON: usize = 0x01 | 0x20;
+    let addr = syscall(nr::MMAP, [0, 4096, PROT_RW, MAP_SHARED_ANON, usize::MAX, 0]);
+    if addr < 0 {
+        return report("mmap MAP_SHARED|MAP_ANONYMOUS", false, addr);
+    }
+    let cell = addr as usize as *mut u64;
+    let pid = syscall(nr::FORK, [0; 6]);
+    if pid == 0 {
+        // SAFETY: `cell` points at the shared page mapped above, inherited by this child.
+        unsafe { core::ptr::write_volatile(cell, 42) };
+        exit(0);
+    }
+    wait_for(pid);
+    // SAFETY: as above, in the parent.
+    let seen = unsafe { core::ptr::read_volatile(cell) };
+    report(
+        "mmap: a shared anonymous page stays shared across fork",
+        seen == 42,
+        seen as isize,
+    );
+}
+
 /// # Safety
 /// `stack` is the initial stack pointer the kernel set up (argc, argv, NULL, envp, NULL, auxv).
 unsafe extern "C" fn smoke_main(stack: *const usize) -> ! {
@@ -382,6 +406,7 @@ unsafe extern "C" fn smoke_main(stack: *const usize) -> ! {
     check_exec(unsafe { *argv });
     check_sleep();
     check_signals();
+    check_shared_memory();
     let failed = FAILURES.load(Ordering::Relaxed);
     write(1, b"smoke: done, ");
     write_number(failed as isize);
