@@ -150,6 +150,13 @@ pub fn send_fixed_ipi(dest: u32, vector: u8) {
     send_icr(dest, 0x0000_4000 | vector as u32);
 }
 
+/// A fixed-vector IPI to every CPU but this one.
+pub fn send_fixed_ipi_all_but_self(vector: u8) {
+    if BASE.load(Ordering::Relaxed) != 0 {
+        send_icr(0, 0x000c_4000 | vector as u32);
+    }
+}
+
 /// NMI to every CPU but this one (used to stop them on panic; works even where interrupts are disabled).
 pub fn send_nmi_all_but_self() {
     if BASE.load(Ordering::Relaxed) != 0 {

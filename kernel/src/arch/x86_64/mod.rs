@@ -17,5 +17,6 @@ pub mod smp;
 pub mod stackwalk;
 pub mod switch;
 pub mod syscall;
+pub mod tlb;
 pub mod traps;
 pub mod usercopy;

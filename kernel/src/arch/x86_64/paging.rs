@@ -407,10 +407,8 @@ fn free_level(table_phys: u64, level: u32, range: core::ops::Range<usize>) {
 pub fn fork_user_space(parent: u64) -> Result<u64, OutOfMemory> {
     let child = new_user_pml4()?;
     let result = copy_level(parent, child, 4, 0..256);
-    // Writable entries of the parent were downgraded: drop stale TLB entries (full flush of the user half).
-    if current_pml4() == parent {
-        activate(parent);
-    }
+    // Writable entries of the parent were downgraded: its other threads, on any CPU, must see that.
+    super::tlb::shootdown();
     match result {
         Ok(()) => Ok(child),
         Err(e) => {
@@ -489,19 +487,30 @@ pub fn resolve_cow(pml4: u64, virt: u64) -> Result<CowOutcome, OutOfMemory> {
         entry.set_flags(new_flags);
     }
     invalidate(page);
+    // Other threads of this address space may still use the old (shared, read-only) frame.
+    super::tlb::shootdown();
     Ok(CowOutcome::Resolved)
 }
 
 /// Remove the user mappings in `[start, end)` of `pml4`, releasing their frames (shared ones are only unshared).
 pub fn unmap_user_range(pml4: u64, start: u64, end: u64) {
     let mut va = start & !(PAGE_SIZE - 1);
+    let mut freed = alloc::vec::Vec::new();
     while va < end {
         if let Some(phys) = unmap_page(pml4, va) {
-            if crate::mm::pageref::unshare(phys) {
-                frames::free(phys);
-            }
+            freed.push(phys);
         }
         va += PAGE_SIZE;
+    }
+    if freed.is_empty() {
+        return;
+    }
+    // Other CPUs must forget the pages before the frames can be reused.
+    super::tlb::shootdown();
+    for phys in freed {
+        if crate::mm::pageref::unshare(phys) {
+            frames::free(phys);
+        }
     }
 }
 
@@ -527,6 +536,7 @@ pub fn protect_user_range(pml4: u64, start: u64, end: u64, flags: MapFlags) {
         }
         va += PAGE_SIZE;
     }
+    super::tlb::shootdown();
 }
 
 /// The level-1 entry mapping `virt`, if the tables down to it exist.
@@ -561,6 +571,7 @@ pub fn move_user_range(pml4: u64, old: u64, new: u64, len: u64) -> Result<(), Ma
         }
         off += PAGE_SIZE;
     }
+    super::tlb::shootdown();
     Ok(())
 }
 

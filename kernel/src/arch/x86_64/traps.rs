@@ -12,6 +12,8 @@ pub const IRQ_BASE: u8 = 0x30;
 pub const STOP_VECTOR: u8 = 0xf0;
 /// Wakes an idle CPU to look at its run queue.
 pub const RESCHEDULE_VECTOR: u8 = 0xf1;
+/// Asks a CPU to flush its TLB (another CPU changed user page tables).
+pub const TLB_FLUSH_VECTOR: u8 = 0xf2;
 /// The local APIC's spurious vector.
 pub const SPURIOUS_VECTOR: u8 = 0xff;
 
@@ -102,6 +104,10 @@ fn dispatch(frame: &mut TrapFrame) {
             crate::task::sched::timer_tick(frame.is_user_mode());
         }
         v if v == RESCHEDULE_VECTOR as u64 => apic::eoi(),
+        v if v == TLB_FLUSH_VECTOR as u64 => {
+            super::tlb::service();
+            apic::eoi();
+        }
         v if v == STOP_VECTOR as u64 => super::cpu::halt_forever(),
         v if v == SPURIOUS_VECTOR as u64 => {}
         v if (IRQ_BASE as u64..IRQ_BASE as u64 + 16).contains(&v) => {
