@@ -89,6 +89,7 @@ pub fn build_busybox_initramfs(paths: &Paths) -> Result<()> {
             crate::programs::build_thread_test(false)?,
         ),
         ("bin/hello-glibc", crate::programs::build_hello_glibc()?),
+        ("bin/sysfuzz", crate::programs::build_sysfuzz()?),
     ];
     for (name, path) in programs {
         let bytes = strip_debug(&path)?;

@@ -3,8 +3,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod mman;
 mod errno;
+pub mod mman;
 mod syscalls;
 
 pub use errno::Errno;

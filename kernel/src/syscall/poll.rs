@@ -109,5 +109,6 @@ pub fn sys_ppoll(
     };
     let r = poll(fds, nfds, deadline);
     task.sig.lock().blocked = old;
+    task.attention();
     r
 }

@@ -52,6 +52,9 @@ pub struct Task {
     pub initial_frame: Mutex<Option<TrapFrame>>,
     /// Pending signals, blocked mask and alternate stack of this thread.
     pub sig: Mutex<signal::ThreadSignals>,
+    /// Something may need doing before this thread returns to user mode (a signal was posted or unblocked, the
+    /// process is exiting or stopping). Lets the common return path skip the signal machinery.
+    pub needs_attention: AtomicBool,
 }
 
 /// Out of memory creating a thread.
@@ -81,6 +84,7 @@ impl Task {
             clear_child_tid: AtomicU64::new(0),
             last_cpu: AtomicU32::new(0),
             initial_frame: Mutex::new(None),
+            needs_attention: AtomicBool::new(true),
             sig: Mutex::new(signal::ThreadSignals::new(
                 basalt_signal::SigSet::EMPTY,
                 basalt_signal::AltStack::RESET,
@@ -99,6 +103,11 @@ impl Task {
             1 => State::Blocked,
             _ => State::Dead,
         }
+    }
+
+    /// Make the next return to user mode look at signals and the process state.
+    pub fn attention(&self) {
+        self.needs_attention.store(true, Ordering::Release);
     }
 
     fn set_state(&self, s: State) {

@@ -150,6 +150,9 @@ impl Process {
 
     /// Stop or continue; returns whether the state changed.
     pub fn set_stopped(&self, stopped: bool) -> bool {
+        for t in self.threads_snapshot() {
+            t.attention();
+        }
         self.stopped.swap(stopped, Ordering::AcqRel) != stopped
     }
 
@@ -290,6 +293,9 @@ pub fn current() -> Option<Arc<Process>> {
 pub fn begin_exit(p: &Process, status: i32) {
     if !p.exiting.swap(true, Ordering::AcqRel) {
         p.exit_status.store(status, Ordering::Release);
+    }
+    for t in p.threads_snapshot() {
+        t.attention();
     }
 }
 

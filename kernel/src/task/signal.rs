@@ -74,6 +74,7 @@ pub fn has_deliverable(task: &Task) -> bool {
 
 fn wake_threads(p: &Process) {
     for t in p.threads_snapshot() {
+        t.attention();
         sched::wake(&t);
     }
 }
@@ -132,6 +133,7 @@ pub fn send_to_thread(t: &Arc<Task>, info: SigInfo) -> Result<(), Errno> {
         }
         ts.pending.post(info).map_err(|e| e.errno())?;
     }
+    t.attention();
     sched::wake(t);
     Ok(())
 }
@@ -185,6 +187,9 @@ fn apply_regs(frame: &mut TrapFrame, r: &UserRegs) {
 /// signals (running a handler, or taking the default action).
 pub fn deliver(frame: &mut TrapFrame) {
     let Some(task) = sched::current() else { return };
+    if !task.needs_attention.swap(false, Ordering::AcqRel) {
+        return;
+    }
     let p = task.process.clone();
     // The original syscall number, for restarts (the syscall entry keeps it in the error-code slot).
     let orig_rax = (frame.vector == SYSCALL_VECTOR).then_some(frame.error_code);
@@ -339,6 +344,7 @@ pub fn sigreturn(frame: &mut TrapFrame) -> Result<usize, Errno> {
         ts.blocked = ret.blocked;
         ts.altstack.restore_from_frame(ret.altstack, ret.regs.rsp);
     }
+    task.attention();
     apply_regs(frame, &ret.regs);
     frame.vector = FULL_RESTORE_VECTOR;
     Ok(ret.regs.rax as usize)
@@ -391,6 +397,7 @@ pub fn rt_sigprocmask(how: u64, set: u64, oldset: u64, sigsetsize: u64) -> Resul
         usercopy::copy_to_user(oldset, &current.to_user_bytes())?;
     }
     task.sig.lock().blocked = new;
+    task.attention();
     Ok(0)
 }
 
@@ -493,6 +500,7 @@ pub fn rt_sigsuspend(mask: u64, sigsetsize: u64) -> Result<usize, Errno> {
         ts.saved_mask = Some(old);
         ts.blocked = temporary;
     }
+    task.attention();
     wait_for_signal(&task);
     Err(Errno::EINTR)
 }
@@ -610,4 +618,5 @@ pub fn force_fault(task: &Arc<Task>, info: SigInfo) {
         let _ = ps.handlers.set(sig, Some(SigAction::DEFAULT));
     }
     let _ = ts.pending.post(info);
+    task.attention();
 }
