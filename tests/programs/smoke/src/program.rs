@@ -37,7 +37,9 @@ fn write(fd: usize, b: &[u8]) {
 
 fn exit(code: usize) -> ! {
     syscall(nr::EXIT_GROUP, [code, 0, 0, 0, 0, 0]);
-    loop {}
+    loop {
+        core::hint::spin_loop();
+    }
 }
 
 static FAILURES: AtomicU32 = AtomicU32::new(0);
@@ -169,7 +171,9 @@ static CHILD_TID: AtomicU32 = AtomicU32::new(0);
 extern "C" fn thread_body() -> ! {
     THREAD_COUNTER.fetch_add(42, Ordering::SeqCst);
     syscall(nr::EXIT, [0; 6]);
-    loop {}
+    loop {
+        core::hint::spin_loop();
+    }
 }
 
 fn check_thread_and_futex() {
