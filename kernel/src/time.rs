@@ -81,6 +81,23 @@ pub fn init_wall_clock() -> rtc::DateTime {
     dt
 }
 
+/// Read a `struct timespec` from user memory as nanoseconds: EINVAL for negative seconds or a `tv_nsec` outside
+/// 0..1e9 (as Linux checks), EFAULT for a bad pointer. Huge values saturate.
+pub fn timespec_from_user(addr: u64) -> Result<u64, basalt_linux_abi::Errno> {
+    use basalt_linux_abi::Errno;
+    let mut ts = [0u8; 16];
+    crate::arch::usercopy::copy_from_user(&mut ts, addr)?;
+    let (sec, nsec) = ts.split_at(8);
+    let sec = i64::from_le_bytes(sec.try_into().map_err(|_| Errno::EFAULT)?);
+    let nsec = i64::from_le_bytes(nsec.try_into().map_err(|_| Errno::EFAULT)?);
+    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok((sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(nsec as u64))
+}
+
 /// Nanoseconds since the Unix epoch now (CLOCK_REALTIME).
 pub fn realtime_ns() -> u64 {
     BOOT_UNIX_SECONDS

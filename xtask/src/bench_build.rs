@@ -2,10 +2,8 @@
 
 use crate::cargo;
 use crate::initramfs::Initramfs;
-use anyhow::{bail, Context, Result};
-use std::io::{BufRead, BufReader};
+use anyhow::Result;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 /// Target of Linux user programs that need no dynamic loader.
 pub const STATIC_LINUX_TARGET: &str = "x86_64-unknown-linux-musl";
@@ -55,41 +53,7 @@ fn build_static_binary(root: &Path, package: &str, bin: &str) -> Result<PathBuf>
         "--config",
         STRIP_DEBUG_INFO,
     ]);
-    command.stdout(Stdio::piped()).stdin(Stdio::null());
-    let mut child = command.spawn().context("cannot start cargo")?;
-    let mut executable = None;
-    if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines() {
-            let line = line.context("reading cargo's output")?;
-            if let Some(path) = executable_of(&line, bin) {
-                executable = Some(path);
-            }
-        }
-    }
-    let status = child.wait().context("waiting for cargo")?;
-    if !status.success() {
-        bail!("cargo build -p {package} --target {STATIC_LINUX_TARGET} failed ({status})");
-    }
-    executable
-        .with_context(|| format!("cargo built {package} but reported no executable named {bin}"))
-}
-
-/// The executable in a `compiler-artifact` JSON message for binary `bin`.
-fn executable_of(line: &str, bin: &str) -> Option<PathBuf> {
-    let message: serde_json::Value = serde_json::from_str(line).ok()?;
-    if message.get("reason")?.as_str()? != "compiler-artifact" {
-        return None;
-    }
-    let target = message.get("target")?;
-    let is_bin = target
-        .get("kind")?
-        .as_array()?
-        .iter()
-        .any(|kind| kind.as_str() == Some("bin"));
-    if !is_bin || target.get("name")?.as_str()? != bin {
-        return None;
-    }
-    Some(PathBuf::from(message.get("executable")?.as_str()?))
+    cargo::run_for_executable(command, package, bin)
 }
 
 #[cfg(test)]
@@ -98,23 +62,6 @@ mod tests {
     use crate::cpio::test_reader;
     use flate2::read::GzDecoder;
     use std::io::Read;
-
-    #[test]
-    fn finds_the_bench_executable_only() {
-        let bench = r#"{"reason":"compiler-artifact","target":{"kind":["bin"],"name":"bench"},"executable":"/t/x86_64-unknown-linux-musl/release/bench"}"#;
-        assert_eq!(
-            executable_of(bench, "bench"),
-            Some(PathBuf::from("/t/x86_64-unknown-linux-musl/release/bench"))
-        );
-        assert_eq!(executable_of(bench, "init"), None);
-        let library = r#"{"reason":"compiler-artifact","target":{"kind":["lib"],"name":"bench"},"executable":null}"#;
-        assert_eq!(executable_of(library, "bench"), None);
-        assert_eq!(
-            executable_of(r#"{"reason":"build-finished"}"#, "bench"),
-            None
-        );
-        assert_eq!(executable_of("garbage", "bench"), None);
-    }
 
     #[test]
     fn initramfs_holds_init_bench_and_console() {

@@ -50,6 +50,12 @@ pub fn build_bare_metal_binary(
     if profile == Profile::Release {
         command.arg("--release");
     }
+    run_for_executable(command, package, bin)
+}
+
+/// Run a `cargo build`/`cargo rustc` command given `--message-format=json-render-diagnostics`, and return the path
+/// of the executable it reports for binary `bin` (so any CARGO_TARGET_DIR works).
+pub fn run_for_executable(mut command: Command, package: &str, bin: &str) -> Result<PathBuf> {
     command.stdout(Stdio::piped()).stdin(Stdio::null());
     let mut child = command.spawn().context("cannot start cargo")?;
     let mut executable = None;

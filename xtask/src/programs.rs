@@ -14,7 +14,6 @@ use crate::host_tools;
 use crate::paths::Paths;
 use anyhow::{bail, Context, Result};
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -108,23 +107,7 @@ fn build_musl_binary(
     if !rustc_args.is_empty() {
         command.arg("--").args(rustc_args);
     }
-    command.stdout(Stdio::piped()).stdin(Stdio::null());
-    let mut child = command.spawn().context("cannot start cargo")?;
-    let mut executable = None;
-    if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines() {
-            let line = line.context("reading cargo's output")?;
-            if let Some(path) = artifact_executable(&line, bin) {
-                executable = Some(path);
-            }
-        }
-    }
-    let status = child.wait().context("waiting for cargo")?;
-    if !status.success() {
-        bail!("cargo build -p {package} --target {MUSL_TARGET} failed ({status})");
-    }
-    executable
-        .with_context(|| format!("cargo built {package} but reported no executable named {bin}"))
+    cargo::run_for_executable(command, package, bin)
 }
 
 /// Cargo's arguments (before any `--`): `build`, or `rustc` when the final link needs extra flags.
@@ -147,24 +130,6 @@ fn cargo_args(package: &str, bin: &str, with_rustc_args: bool) -> Vec<String> {
         args.push("--release".into());
     }
     args
-}
-
-/// The `executable` of a `compiler-artifact` message for binary `bin`, if `line` is one.
-fn artifact_executable(line: &str, bin: &str) -> Option<PathBuf> {
-    let message: serde_json::Value = serde_json::from_str(line).ok()?;
-    if message.get("reason")?.as_str()? != "compiler-artifact" {
-        return None;
-    }
-    let target = message.get("target")?;
-    let is_bin = target
-        .get("kind")?
-        .as_array()?
-        .iter()
-        .any(|kind| kind.as_str() == Some("bin"));
-    if !is_bin || target.get("name")?.as_str()? != bin {
-        return None;
-    }
-    Some(PathBuf::from(message.get("executable")?.as_str()?))
 }
 
 /// rustc flags for a musl program linked dynamically: no static CRT, `musl-gcc` as the linker, and the
@@ -338,16 +303,7 @@ mod tests {
     }
 
     #[test]
-    fn finds_executables_and_the_target_directory_in_cargo_output() {
-        let line = r#"{"reason":"compiler-artifact","target":{"kind":["bin"],"name":"sysfuzz"},"executable":"/t/x86_64-unknown-linux-musl/release/sysfuzz"}"#;
-        assert_eq!(
-            artifact_executable(line, "sysfuzz"),
-            Some(PathBuf::from(
-                "/t/x86_64-unknown-linux-musl/release/sysfuzz"
-            ))
-        );
-        assert_eq!(artifact_executable(line, "thread-test"), None);
-        assert_eq!(artifact_executable("garbage", "sysfuzz"), None);
+    fn finds_the_target_directory_in_cargo_metadata() {
         assert_eq!(
             parse_target_directory(br#"{"packages":[],"target_directory":"/w/target"}"#),
             Some(PathBuf::from("/w/target"))

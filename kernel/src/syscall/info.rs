@@ -101,16 +101,8 @@ pub fn clock_nanosleep(clock: u32, flags: u32, req: u64, rem: u64) -> Result<usi
     if flags & TIMER_ABSTIME == 0 {
         return super::proc::nanosleep(req, rem);
     }
-    let mut ts = [0u8; 16];
-    usercopy::copy_from_user(&mut ts, req)?;
-    let sec = i64::from_le_bytes(ts[..8].try_into().map_err(|_| Errno::EFAULT)?);
-    let nsec = i64::from_le_bytes(ts[8..].try_into().map_err(|_| Errno::EFAULT)?);
-    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-        return Err(Errno::EINVAL);
-    }
-    let target = (sec as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(nsec as u64);
+    let requested_ns = crate::time::timespec_from_user(req)?;
+    let target = requested_ns;
     let now = clock_ns(clock)?;
     let deadline = crate::time::monotonic_ns().saturating_add(target.saturating_sub(now));
     if sched::sleep_until(deadline) {

@@ -78,17 +78,8 @@ pub fn sys_ppoll(
     sigsetsize: u64,
 ) -> Result<usize, Errno> {
     let deadline = if timeout != 0 {
-        let mut ts = [0u8; 16];
-        usercopy::copy_from_user(&mut ts, timeout)?;
-        let sec = i64::from_le_bytes(ts[..8].try_into().map_err(|_| Errno::EFAULT)?);
-        let nsec = i64::from_le_bytes(ts[8..].try_into().map_err(|_| Errno::EFAULT)?);
-        if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-            return Err(Errno::EINVAL);
-        }
-        Some(
-            crate::time::monotonic_ns()
-                .saturating_add((sec as u64).saturating_mul(1_000_000_000) + nsec as u64),
-        )
+        let requested_ns = crate::time::timespec_from_user(timeout)?;
+        Some(crate::time::monotonic_ns().saturating_add(requested_ns))
     } else {
         None
     };

@@ -267,16 +267,8 @@ pub fn arch_prctl(code: u64, addr: u64) -> Result<usize, Errno> {
 
 /// nanosleep / clock_nanosleep (relative): sleep, EINTR with the remaining time when interrupted.
 pub fn nanosleep(req: u64, rem: u64) -> Result<usize, Errno> {
-    let mut ts = [0u8; 16];
-    usercopy::copy_from_user(&mut ts, req)?;
-    let sec = i64::from_le_bytes(ts[..8].try_into().map_err(|_| Errno::EFAULT)?);
-    let nsec = i64::from_le_bytes(ts[8..].try_into().map_err(|_| Errno::EFAULT)?);
-    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-        return Err(Errno::EINVAL);
-    }
-    let ns = (sec as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(nsec as u64);
+    let requested_ns = crate::time::timespec_from_user(req)?;
+    let ns = requested_ns;
     let deadline = crate::time::monotonic_ns().saturating_add(ns);
     if sched::sleep_until(deadline) {
         return Ok(0);

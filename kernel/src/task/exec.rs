@@ -126,6 +126,23 @@ fn load_segments(pml4: u64, image: &[u8], plan: &LoadPlan) -> Result<(), ExecErr
     Ok(())
 }
 
+/// Record the loaded segments as memory areas (so mmap, mprotect and faults know them).
+fn register_segments(mm: &AddressSpace, plan: &LoadPlan) -> Result<(), ExecError> {
+    for seg in &plan.segments {
+        let start = seg.vaddr & !(PAGE_SIZE - 1);
+        let end = (seg.vaddr + seg.mem_size).next_multiple_of(PAGE_SIZE);
+        let prot = basalt_vm::Prot::new(seg.readable, seg.writable, seg.executable);
+        let kind = if seg.executable {
+            basalt_vm::VmaKind::Code
+        } else {
+            basalt_vm::VmaKind::Data
+        };
+        mm.add_area(start..end, prot, kind, false)
+            .map_err(|_| ExecError::Map(paging::MapError::AlreadyMapped))?;
+    }
+    Ok(())
+}
+
 fn auxv(plan: &LoadPlan) -> [(u64, u64); 13] {
     let (_, _, _, hwcap) = cpu::cpuid(1, 0);
     [
@@ -181,18 +198,7 @@ fn load_interpreter(mm: &AddressSpace, path: &str) -> Result<(u64, u64), ExecErr
     let bias = base - lowest;
     let plan = elf::plan(&image, bias, paging::USER_END - PAGE_SIZE).map_err(ExecError::Elf)?;
     load_segments(mm.pml4(), &image, &plan)?;
-    for seg in &plan.segments {
-        let start = seg.vaddr & !(PAGE_SIZE - 1);
-        let end = (seg.vaddr + seg.mem_size).next_multiple_of(PAGE_SIZE);
-        let prot = basalt_vm::Prot::new(seg.readable, seg.writable, seg.executable);
-        let kind = if seg.executable {
-            basalt_vm::VmaKind::Code
-        } else {
-            basalt_vm::VmaKind::Data
-        };
-        mm.add_area(start..end, prot, kind, false)
-            .map_err(|_| ExecError::Map(paging::MapError::AlreadyMapped))?;
-    }
+    register_segments(mm, &plan)?;
     Ok((plan.entry, base))
 }
 
@@ -210,18 +216,7 @@ pub fn load(path: &str, image: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> Result<
     ))?;
     let pml4 = mm.pml4();
     load_segments(pml4, image, &plan)?;
-    for seg in &plan.segments {
-        let start = seg.vaddr & !(PAGE_SIZE - 1);
-        let end = (seg.vaddr + seg.mem_size).next_multiple_of(PAGE_SIZE);
-        let prot = basalt_vm::Prot::new(seg.readable, seg.writable, seg.executable);
-        let kind = if seg.executable {
-            basalt_vm::VmaKind::Code
-        } else {
-            basalt_vm::VmaKind::Data
-        };
-        mm.add_area(start..end, prot, kind, false)
-            .map_err(|_| ExecError::Map(paging::MapError::AlreadyMapped))?;
-    }
+    register_segments(&mm, &plan)?;
     // A dynamically linked program starts in its interpreter (ld.so), loaded where mmap would place it.
     let (start, interp_base) = match &plan.interpreter {
         Some(interp) => load_interpreter(&mm, interp)?,
