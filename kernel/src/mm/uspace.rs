@@ -43,10 +43,12 @@ impl AddressSpace {
 
     /// A copy-on-write duplicate (fork).
     pub fn fork(&self) -> Result<Self, OutOfMemory> {
-        let vmas = self.vmas.lock();
+        // Copy the areas first and let go of the lock: copying the page tables shoots down other CPUs' TLBs, and a
+        // CPU spinning on this lock with interrupts off could never answer.
+        let vmas = self.vmas.lock().fork_copy();
         Ok(AddressSpace {
             pml4: paging::fork_user_space(self.pml4)?,
-            vmas: Mutex::new(vmas.fork_copy()),
+            vmas: Mutex::new(vmas),
         })
     }
 

@@ -188,19 +188,23 @@ pub fn pipe2(fds_ptr: u64, flags: u32) -> Result<usize, Errno> {
     let wf = OpenFile::new(w, O_WRONLY | nb);
     let cloexec = flags & O_CLOEXEC != 0;
     let t = table()?;
-    let mut t = t.lock();
-    let rfd = t.install(rf, cloexec)?;
-    let wfd = match t.install(wf, cloexec) {
-        Ok(fd) => fd,
-        Err(e) => {
-            let _ = t.close(rfd);
-            return Err(e);
+    let (rfd, wfd) = {
+        let mut t = t.lock();
+        let rfd = t.install(rf, cloexec)?;
+        match t.install(wf, cloexec) {
+            Ok(wfd) => (rfd, wfd),
+            Err(e) => {
+                let _ = t.close(rfd);
+                return Err(e);
+            }
         }
     };
     let mut out = [0u8; 8];
     out[..4].copy_from_slice(&rfd.to_le_bytes());
     out[4..].copy_from_slice(&wfd.to_le_bytes());
+    // Copy with the table unlocked: the copy may fault (copy-on-write) and shoot down other CPUs' TLBs.
     if let Err(e) = usercopy::copy_to_user(fds_ptr, &out) {
+        let mut t = t.lock();
         let _ = t.close(rfd);
         let _ = t.close(wfd);
         return Err(e);

@@ -159,12 +159,13 @@ pub fn getdents64(fd: i32, buf: u64, count: u64) -> Result<usize, Errno> {
         .lock()
         .get(fd)?;
     let ino = file.ops.inode().ok_or(Errno::ENOTDIR)?;
-    let mut offset = file.offset.lock();
+    // No lock is held while copying to user memory: the copy may fault and shoot down other CPUs' TLBs.
+    let start = *file.offset.lock();
     let (bytes, next) = root::fs()?
         .lock()
-        .read_dir(ino, *offset, count.min(1 << 20) as usize)?;
+        .read_dir(ino, start, count.min(1 << 20) as usize)?;
     usercopy::copy_to_user(buf, &bytes)?;
-    *offset = next;
+    *file.offset.lock() = next;
     Ok(bytes.len())
 }
 

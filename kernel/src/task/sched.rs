@@ -229,6 +229,8 @@ fn claim_next(index: usize, prev: Option<&Arc<Task>>) -> Option<Arc<Task>> {
             {
                 break;
             }
+            // The thread may be on a CPU that waits for this one to flush its TLB (interrupts are off here).
+            crate::arch::tlb::service();
             core::hint::spin_loop();
         }
         // Off every CPU now, so its state is settled: a thread only blocks or dies while running.
