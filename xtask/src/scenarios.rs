@@ -51,6 +51,8 @@ pub struct Scenario {
     pub ktest: bool,
     /// Compare the `case ...` lines with a native run of `abi-tests` on the host, one test per case.
     pub abi_compare: bool,
+    /// Free memory printed by sysfuzz after its run must be back near its level before (leak check).
+    pub memory_returns: bool,
 }
 
 /// The line /init prints first.
@@ -78,6 +80,7 @@ const DIRECT: Scenario = Scenario {
     timeout_secs: 90,
     ktest: false,
     abi_compare: false,
+    memory_returns: false,
 };
 
 /// Every scenario, run in this order.
@@ -212,6 +215,22 @@ pub const SCENARIOS: &[Scenario] = &[
         forbidden: &[Text("Kernel panic")],
         timeout_secs: 600,
         abi_compare: true,
+        ..DIRECT
+    },
+    Scenario {
+        name: "fuzz-short",
+        boot: ScenarioBoot::Busybox {
+            append: "console=ttyS0 quiet rdinit=/bin/sh -- /fuzz.sh",
+        },
+        memory: "256M",
+        expected: &[
+            Regex(r"sysfuzz: done, [0-9]+ calls"),
+            Text("after fuzz: 6 bytes"),
+            Text("fuzz: done"),
+        ],
+        forbidden: &[Text("Kernel panic")],
+        timeout_secs: 180,
+        memory_returns: true,
         ..DIRECT
     },
     Scenario {

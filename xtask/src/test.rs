@@ -223,6 +223,15 @@ fn run_scenario(paths: &crate::paths::Paths, scenario: &Scenario) -> Result<Scen
             }
         }
     }
+    if scenario.memory_returns {
+        match memory_returned(&log) {
+            Ok(message) => println!("    {message}"),
+            Err(problem) => {
+                println!("    memory check FAILED: {problem}");
+                passed = false;
+            }
+        }
+    }
     if scenario.ktest {
         let cases = evaluation.ktest_cases;
         println!("ktest: {} passed, {} failed", cases.passed, cases.failed);
@@ -244,6 +253,34 @@ fn run_scenario(paths: &crate::paths::Paths, scenario: &Scenario) -> Result<Scen
         passed,
         ktest_cases: cases_counted,
     })
+}
+
+/// Free memory reported by sysfuzz (`sysfuzz: before: MemFree: N kB` / `after: ...`) must come back: at most 2 %
+/// (or 2 MiB) less after the run, which leaves room for caches the kernel keeps.
+fn memory_returned(log: &str) -> Result<String, String> {
+    let value = |when: &str| {
+        let prefix = format!("sysfuzz: {when}: MemFree: ");
+        log.lines()
+            .find_map(|l| {
+                l.trim_end_matches('\r')
+                    .strip_prefix(&prefix)?
+                    .strip_suffix(" kB")?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .ok_or_else(|| format!("no `{prefix}N kB` line"))
+    };
+    let before = value("before")?;
+    let after = value("after")?;
+    let allowed = (before / 50).max(2048);
+    if after + allowed < before {
+        return Err(format!(
+            "{before} kB free before, {after} kB after: more than {allowed} kB not returned"
+        ));
+    }
+    Ok(format!(
+        "memory: {before} kB free before the fuzzer, {after} kB after"
+    ))
 }
 
 /// The QEMU machine of a scenario.
@@ -476,5 +513,19 @@ mod tests {
             }
         );
         assert_eq!((iso.memory.as_str(), iso.smp), ("256M", None));
+    }
+}
+
+#[cfg(test)]
+mod memory_check_tests {
+    use super::memory_returned;
+
+    #[test]
+    fn memory_must_come_back() {
+        let ok = "sysfuzz: before: MemFree: 100000 kB\r\nsysfuzz: after: MemFree: 99000 kB\n";
+        assert!(memory_returned(ok).is_ok());
+        let leak = "sysfuzz: before: MemFree: 100000 kB\nsysfuzz: after: MemFree: 90000 kB\n";
+        assert!(memory_returned(leak).is_err());
+        assert!(memory_returned("sysfuzz: before: meminfo: n/a\n").is_err());
     }
 }

@@ -1,14 +1,30 @@
-//! Free memory before and after a run, from `/proc/meminfo`, so a scenario can check that memory came back.
+//! Free memory before and after a run, from `/proc/meminfo` (or sysinfo(2) where there is no /proc), so a
+//! scenario can check that memory came back.
 
-/// The `MemFree:` line's value (`MemFree: 123456 kB`), or `meminfo: n/a` when the file or line is missing.
+/// The `MemFree:` line's value (`MemFree: 123456 kB`); without /proc, sysinfo's free RAM in the same form;
+/// `meminfo: n/a` when neither is available.
 pub fn mem_free_report() -> String {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|text| mem_free_kib(&text))
+        .or_else(sysinfo_free_kib)
         .map_or_else(
             || "meminfo: n/a".to_owned(),
             |kib| format!("MemFree: {kib} kB"),
         )
+}
+
+/// Free RAM from sysinfo(2), in KiB.
+fn sysinfo_free_kib() -> Option<u64> {
+    let mut info = std::mem::MaybeUninit::<libc::sysinfo>::zeroed();
+    // SAFETY: sysinfo fills the struct it is given; it is zero-initialised, so reading it is sound either way.
+    let r = unsafe { libc::sysinfo(info.as_mut_ptr()) };
+    if r != 0 {
+        return None;
+    }
+    // SAFETY: zero-initialised above and filled by a successful sysinfo.
+    let info = unsafe { info.assume_init() };
+    Some((info.freeram as u64).saturating_mul(info.mem_unit.max(1) as u64) / 1024)
 }
 
 /// The number of KiB on the `MemFree:` line of meminfo-formatted `text`.
