@@ -48,6 +48,7 @@ pub fn handle(frame: &mut TrapFrame) {
             args.get(3),
             args.get(4),
         ),
+        nr::CLONE3 => proc::clone3(frame, args.get(0), args.get(1)),
         nr::EXECVE => proc::execve(frame, args.get(0), args.get(1), args.get(2)),
         nr::RT_SIGRETURN => crate::task::signal::sigreturn(frame),
         nr::SIGALTSTACK => crate::task::signal::sigaltstack(frame, args.get(0), args.get(1)),

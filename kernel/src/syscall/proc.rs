@@ -51,6 +51,19 @@ pub fn clone(
     child_tid: u64,
     tls: u64,
 ) -> Result<usize, Errno> {
+    clone_with(frame, flags, stack, parent_tid, child_tid, tls, false)
+}
+
+/// clone, optionally resetting the child's caught signals to their defaults (clone3's CLONE_CLEAR_SIGHAND).
+fn clone_with(
+    frame: &TrapFrame,
+    flags: u64,
+    stack: u64,
+    parent_tid: u64,
+    child_tid: u64,
+    tls: u64,
+    clear_sighand: bool,
+) -> Result<usize, Errno> {
     if flags & !SUPPORTED != 0 {
         return Err(Errno::EINVAL);
     }
@@ -81,6 +94,9 @@ pub fn clone(
         child.set_name(&parent_process.name_string());
         if flags & CLONE_FILES != 0 {
             child.share_files(parent_process.files());
+        }
+        if clear_sighand {
+            child.signals.lock().handlers.reset_for_exec();
         }
         (child, id)
     };
@@ -361,4 +377,64 @@ pub fn setsid() -> Result<usize, Errno> {
     me.sid.store(me.pid, Ordering::Relaxed);
     me.pgid.store(me.pid, Ordering::Relaxed);
     Ok(me.pid as usize)
+}
+
+/// clone3(args, size): the extensible form of clone, with Linux's validation of `struct clone_args`.
+pub fn clone3(frame: &TrapFrame, args_ptr: u64, size: u64) -> Result<usize, Errno> {
+    const SIZE_VER0: u64 = 64;
+    const SIZE_KNOWN: u64 = 88;
+    const CLONE_CLEAR_SIGHAND: u64 = 1 << 32;
+    const MAX_SET_TID: u64 = 32;
+    if size < SIZE_VER0 {
+        return Err(Errno::EINVAL);
+    }
+    if size > 4096 {
+        return Err(Errno::E2BIG);
+    }
+    let mut raw = [0u8; SIZE_KNOWN as usize];
+    let known = size.min(SIZE_KNOWN) as usize;
+    usercopy::copy_from_user(&mut raw[..known], args_ptr)?;
+    if size > SIZE_KNOWN {
+        // A newer caller's extra fields must all be zero (we do not know them).
+        let mut tail = alloc::vec![0u8; (size - SIZE_KNOWN) as usize];
+        usercopy::copy_from_user(&mut tail, args_ptr + SIZE_KNOWN)?;
+        if tail.iter().any(|&b| b != 0) {
+            return Err(Errno::E2BIG);
+        }
+    }
+    let field = |i: usize| u64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+    let (flags, _pidfd, child_tid, parent_tid, exit_signal) =
+        (field(0), field(1), field(2), field(3), field(4));
+    let (stack, stack_size, tls, set_tid, set_tid_size) =
+        (field(5), field(6), field(7), field(8), field(9));
+    if exit_signal & !0xff != 0 || exit_signal > 64 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CSIGNAL != 0 || flags & !(SUPPORTED | CLONE_CLEAR_SIGHAND) & !CSIGNAL != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if (stack == 0) != (stack_size == 0) {
+        return Err(Errno::EINVAL);
+    }
+    if set_tid_size > MAX_SET_TID || (set_tid == 0) != (set_tid_size == 0) {
+        return Err(Errno::EINVAL);
+    }
+    if set_tid_size != 0 {
+        // Choosing the child's pid (checkpoint/restore) is not supported.
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_CLEAR_SIGHAND != 0 && flags & CLONE_SIGHAND != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_THREAD != 0 && exit_signal != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let clear_sighand = flags & CLONE_CLEAR_SIGHAND != 0;
+    let flags = (flags & !CLONE_CLEAR_SIGHAND) | exit_signal;
+    let top = if stack != 0 {
+        stack.checked_add(stack_size).ok_or(Errno::EINVAL)?
+    } else {
+        0
+    };
+    clone_with(frame, flags, top, parent_tid, child_tid, tls, clear_sighand)
 }
