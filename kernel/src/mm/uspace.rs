@@ -155,6 +155,10 @@ impl AddressSpace {
 
     pub fn mmap(&self, req: MmapRequest) -> Result<u64, Errno> {
         let shared_anonymous = req.needs_shmem_object();
+        // Shared anonymous memory is allocated at once: refuse what would take more than half of free memory.
+        if shared_anonymous && req.len / PAGE_SIZE > frames::free_frames() / 2 {
+            return Err(Errno::ENOMEM);
+        }
         let req = if shared_anonymous {
             req.with_file(basalt_vm::MmapFile::read_write(
                 SHMEM_IDS.fetch_add(1, Ordering::Relaxed),

@@ -492,15 +492,34 @@ pub fn resolve_cow(pml4: u64, virt: u64) -> Result<CowOutcome, OutOfMemory> {
     Ok(CowOutcome::Resolved)
 }
 
+/// The next address at or after `va` (below `end`) whose level-1 entry may exist: whole regions whose upper-level
+/// table is absent are skipped, so walking a huge, mostly empty range (a large untouched mapping) stays cheap.
+fn next_candidate(pml4: u64, mut va: u64, end: u64) -> Option<u64> {
+    'outer: while va < end {
+        let mut table_phys = pml4;
+        for level in [4u32, 3, 2] {
+            let entry = &table(table_phys)[index(va, level)];
+            if !entry.flags().contains(F::PRESENT) || entry.flags().contains(F::HUGE_PAGE) {
+                let span = 1u64 << (12 + 9 * (level - 1));
+                va = (va & !(span - 1)).checked_add(span)?;
+                continue 'outer;
+            }
+            table_phys = entry.addr().as_u64();
+        }
+        return Some(va);
+    }
+    None
+}
+
 /// Remove the user mappings in `[start, end)` of `pml4`, releasing their frames (shared ones are only unshared).
 pub fn unmap_user_range(pml4: u64, start: u64, end: u64) {
     let mut va = start & !(PAGE_SIZE - 1);
     let mut freed = alloc::vec::Vec::new();
-    while va < end {
-        if let Some(phys) = unmap_page(pml4, va) {
+    while let Some(at) = next_candidate(pml4, va, end) {
+        if let Some(phys) = unmap_page(pml4, at) {
             freed.push(phys);
         }
-        va += PAGE_SIZE;
+        va = at + PAGE_SIZE;
     }
     if freed.is_empty() {
         return;
@@ -518,7 +537,8 @@ pub fn unmap_user_range(pml4: u64, start: u64, end: u64) {
 /// until written (the fault handler then makes a private writable copy when `writable` is set).
 pub fn protect_user_range(pml4: u64, start: u64, end: u64, flags: MapFlags) {
     let mut va = start & !(PAGE_SIZE - 1);
-    while va < end {
+    while let Some(at) = next_candidate(pml4, va, end) {
+        va = at;
         if let Some(entry) = leaf_entry(pml4, va) {
             let old = entry.flags();
             if old.contains(F::PRESENT) {
@@ -558,7 +578,9 @@ fn leaf_entry(
 /// Move the mappings of `[old, old + len)` to `new` (mremap): page-table entries move, frames stay.
 pub fn move_user_range(pml4: u64, old: u64, new: u64, len: u64) -> Result<(), MapError> {
     let mut off = 0;
-    while off < len {
+    let end = old.checked_add(len).ok_or(MapError::BadAddress)?;
+    while let Some(at) = next_candidate(pml4, old + off, end) {
+        off = at - old;
         if let Some(entry) = leaf_entry(pml4, old + off) {
             if entry.flags().contains(F::PRESENT) {
                 let phys = entry.addr().as_u64();
