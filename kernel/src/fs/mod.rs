@@ -91,6 +91,10 @@ pub trait FileOps: Send + Sync {
     fn poll_events(&self) -> u16 {
         POLLIN | POLLOUT
     }
+    /// For pipes: (bytes waiting to be read, capacity) — FIONREAD and F_GETPIPE_SZ.
+    fn pipe_state(&self) -> Option<(usize, usize)> {
+        None
+    }
     /// The root-filesystem inode behind this file, if any (directories, regular files).
     fn inode(&self) -> Option<basalt_memfs::InodeId> {
         None

@@ -116,6 +116,10 @@ impl FileOps for PipeEnd {
         Ok(written)
     }
 
+    fn pipe_state(&self) -> Option<(usize, usize)> {
+        Some((self.pipe.data.lock().len(), PIPE_CAPACITY))
+    }
+
     fn poll_events(&self) -> u16 {
         let p = &self.pipe;
         let len = p.data.lock().len();

@@ -75,7 +75,18 @@ fn write_from_user(f: &OpenFile, buf: u64, count: u64) -> Result<usize, Errno> {
         };
         let written = match f.ops.write(&chunk[..n], offset, f.nonblocking()) {
             Ok(w) => w,
-            Err(e) => return if done > 0 { Ok(done) } else { Err(e) },
+            Err(e) => {
+                if e == Errno::EPIPE {
+                    // Writing to a pipe nobody reads: SIGPIPE, as on Linux (EPIPE if it is ignored or handled).
+                    if let Some(me) = crate::task::sched::current() {
+                        let _ = crate::task::signal::send_to_thread(
+                            &me,
+                            basalt_signal::SigInfo::kernel(basalt_signal::SIGPIPE),
+                        );
+                    }
+                }
+                return if done > 0 { Ok(done) } else { Err(e) };
+            }
         };
         if f.ops.seekable() {
             *f.offset.lock() = offset + written as u64;
@@ -252,6 +263,7 @@ const F_SETFD: u32 = 2;
 const F_GETFL: u32 = 3;
 const F_SETFL: u32 = 4;
 const F_DUPFD_CLOEXEC: u32 = 1030;
+const F_GETPIPE_SZ: u32 = 1032;
 const FD_CLOEXEC: u64 = 1;
 
 pub fn fcntl(fd: i32, cmd: u32, arg: u64) -> Result<usize, Errno> {
@@ -276,6 +288,11 @@ pub fn fcntl(fd: i32, cmd: u32, arg: u64) -> Result<usize, Errno> {
             Ok(0)
         }
         F_GETFL => Ok(f.flags() as usize),
+        F_GETPIPE_SZ => f
+            .ops
+            .pipe_state()
+            .map(|(_, capacity)| capacity)
+            .ok_or(Errno::EBADF),
         F_SETFL => {
             f.set_status_flags(arg as u32);
             Ok(0)
@@ -284,8 +301,79 @@ pub fn fcntl(fd: i32, cmd: u32, arg: u64) -> Result<usize, Errno> {
     }
 }
 
-pub fn ioctl(fd: i32, _cmd: u64, _arg: u64) -> Result<usize, Errno> {
-    file(fd)?;
+const FIONREAD: u64 = 0x541b;
+
+pub fn ioctl(fd: i32, cmd: u64, arg: u64) -> Result<usize, Errno> {
+    let f = file(fd)?;
+    if cmd == FIONREAD {
+        if let Some((waiting, _)) = f.ops.pipe_state() {
+            usercopy::copy_to_user(arg, &(waiting as i32).to_le_bytes())?;
+            return Ok(0);
+        }
+    }
     // No file is a terminal until the tty layer exists.
     Err(Errno::ENOTTY)
+}
+
+/// pread64: read at `offset` without moving the file position.
+pub fn pread64(fd: i32, buf: u64, count: u64, offset: i64) -> Result<usize, Errno> {
+    let f = file(fd)?;
+    if !f.readable() {
+        return Err(Errno::EBADF);
+    }
+    if !f.ops.seekable() {
+        return Err(Errno::ESPIPE);
+    }
+    if offset < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let mut chunk = [0u8; CHUNK];
+    let mut done = 0usize;
+    let count = count.min(0x7fff_f000) as usize;
+    while done < count {
+        let want = (count - done).min(CHUNK);
+        let n = f
+            .ops
+            .read(&mut chunk[..want], offset as u64 + done as u64, false)?;
+        if n == 0 {
+            break;
+        }
+        usercopy::copy_to_user(buf + done as u64, &chunk[..n])?;
+        done += n;
+        if n < want {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// pwrite64: write at `offset` without moving the file position.
+pub fn pwrite64(fd: i32, buf: u64, count: u64, offset: i64) -> Result<usize, Errno> {
+    let f = file(fd)?;
+    if !f.writable() {
+        return Err(Errno::EBADF);
+    }
+    if !f.ops.seekable() {
+        return Err(Errno::ESPIPE);
+    }
+    if offset < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let mut chunk = [0u8; CHUNK];
+    let mut done = 0usize;
+    let count = count.min(0x7fff_f000) as usize;
+    while done < count {
+        let n = (count - done).min(CHUNK);
+        if let Err(e) = usercopy::copy_from_user(&mut chunk[..n], buf + done as u64) {
+            return if done > 0 { Ok(done) } else { Err(e) };
+        }
+        let w = f
+            .ops
+            .write(&chunk[..n], offset as u64 + done as u64, false)?;
+        done += w;
+        if w < n {
+            break;
+        }
+    }
+    Ok(done)
 }

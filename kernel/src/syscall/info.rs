@@ -98,6 +98,9 @@ pub fn time(addr: u64) -> Result<usize, Errno> {
 pub fn clock_nanosleep(clock: u32, flags: u32, req: u64, rem: u64) -> Result<usize, Errno> {
     const TIMER_ABSTIME: u32 = 1;
     clock_ns(clock)?;
+    if clock == CLOCK_THREAD_CPUTIME_ID {
+        return Err(Errno::EOPNOTSUPP);
+    }
     if flags & TIMER_ABSTIME == 0 {
         return super::proc::nanosleep(req, rem);
     }
@@ -114,7 +117,9 @@ pub fn clock_nanosleep(clock: u32, flags: u32, req: u64, rem: u64) -> Result<usi
 
 /// getrandom(2): bytes from the CPU's generator mixed per call. GRND_NONBLOCK/RANDOM/INSECURE accepted.
 pub fn getrandom(buf: u64, len: u64, flags: u32) -> Result<usize, Errno> {
-    if flags & !0x7 != 0 {
+    const GRND_RANDOM: u32 = 2;
+    const GRND_INSECURE: u32 = 4;
+    if flags & !0x7 != 0 || flags & (GRND_RANDOM | GRND_INSECURE) == GRND_RANDOM | GRND_INSECURE {
         return Err(Errno::EINVAL);
     }
     let len = len.min(33_554_431) as usize;
@@ -224,4 +229,45 @@ pub fn times(addr: u64) -> Result<usize, Errno> {
         put(addr, &[0u8; 32])?;
     }
     Ok((crate::time::monotonic_ns() / 10_000_000) as usize)
+}
+
+const SCHED_OTHER: u32 = 0;
+const SCHED_FIFO: u32 = 1;
+const SCHED_RR: u32 = 2;
+const SCHED_BATCH: u32 = 3;
+const SCHED_IDLE: u32 = 5;
+const SCHED_DEADLINE: u32 = 6;
+
+fn process_for(pid: i32) -> Result<(), Errno> {
+    if pid < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if pid != 0 && crate::task::process::find(pid as u32).is_none() {
+        return Err(Errno::ESRCH);
+    }
+    Ok(())
+}
+
+/// sched_getscheduler: every thread runs under the time-sharing policy (SCHED_OTHER).
+pub fn sched_getscheduler(pid: i32) -> Result<usize, Errno> {
+    process_for(pid)?;
+    Ok(SCHED_OTHER as usize)
+}
+
+/// sched_getparam: SCHED_OTHER threads have static priority 0.
+pub fn sched_getparam(pid: i32, param: u64) -> Result<usize, Errno> {
+    if param == 0 {
+        return Err(Errno::EINVAL);
+    }
+    process_for(pid)?;
+    put(param, &0i32.to_le_bytes())
+}
+
+/// sched_get_priority_max / _min for a policy (Linux's ranges).
+pub fn sched_priority_range(policy: u32, max: bool) -> Result<usize, Errno> {
+    match policy {
+        SCHED_FIFO | SCHED_RR => Ok(if max { 99 } else { 1 }),
+        SCHED_OTHER | SCHED_BATCH | SCHED_IDLE | SCHED_DEADLINE => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
 }

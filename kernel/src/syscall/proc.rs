@@ -173,7 +173,11 @@ pub fn execve(
     }
     let path = String::from_utf8(path).map_err(|_| Errno::ENOENT)?;
     let mut total = 0;
-    let argv = user::read_string_array(argv_ptr, &mut total)?;
+    let mut argv = user::read_string_array(argv_ptr, &mut total)?;
+    if argv.is_empty() {
+        // Since Linux 5.18 an empty argv gets an empty argv[0], so programs never see argc == 0.
+        argv.push(Vec::new());
+    }
     let envp = user::read_string_array(envp_ptr, &mut total)?;
     let (path, image, argv) = resolve_program(path, argv)?;
     let argv_refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();

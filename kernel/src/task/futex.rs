@@ -179,7 +179,7 @@ pub fn requeue(
     if woken > 0 {
         SLEEP.wake_all();
     }
-    Ok(woken + if expected.is_some() { requeued } else { 0 })
+    Ok(woken + requeued)
 }
 
 /// The futex(2) entry point.
@@ -200,6 +200,10 @@ pub fn sys_futex(
     const FUTEX_PRIVATE_FLAG: u32 = 128;
     const FUTEX_CLOCK_REALTIME: u32 = 256;
     let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    // CLOCK_REALTIME only makes sense for the absolute-timeout waits (as on Linux).
+    if op & FUTEX_CLOCK_REALTIME != 0 && cmd != FUTEX_WAIT_BITSET {
+        return Err(Errno::ENOSYS);
+    }
     match cmd {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
             let deadline = if timeout == 0 {
@@ -228,6 +232,9 @@ pub fn sys_futex(
         }
         FUTEX_WAKE => wake(addr, val, FUTEX_BITSET_MATCH_ANY),
         FUTEX_WAKE_BITSET => wake(addr, val, val3),
+        FUTEX_REQUEUE | FUTEX_CMP_REQUEUE if (val as i32) < 0 || (timeout as i32) < 0 => {
+            Err(Errno::EINVAL)
+        }
         FUTEX_REQUEUE => requeue(addr, val, timeout as u32, addr2, None),
         FUTEX_CMP_REQUEUE => requeue(addr, val, timeout as u32, addr2, Some(val3)),
         _ => Err(Errno::ENOSYS),

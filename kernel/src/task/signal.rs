@@ -192,7 +192,8 @@ pub fn deliver(frame: &mut TrapFrame) {
     }
     let p = task.process.clone();
     // The original syscall number, for restarts (the syscall entry keeps it in the error-code slot).
-    let orig_rax = (frame.vector == SYSCALL_VECTOR).then_some(frame.error_code);
+    let mut orig_rax = (frame.vector == SYSCALL_VECTOR).then_some(frame.error_code);
+    let mut delivered_handler = false;
     loop {
         if p.is_exiting() {
             drop(task);
@@ -229,9 +230,15 @@ pub fn deliver(frame: &mut TrapFrame) {
             }
             Disposition::Handle(action) => {
                 run_handler(&task, frame, &info, &action, orig_rax);
-                return;
+                // Like Linux, keep going: another deliverable signal gets its frame on top of this one, so the
+                // handler set up last runs first. Only the first frame may restart the interrupted call.
+                orig_rax = None;
+                delivered_handler = true;
             }
         }
+    }
+    if delivered_handler {
+        return;
     }
     // No handler ran: a call that asked to be restarted runs again.
     if let Some(orig) = orig_rax {

@@ -85,6 +85,7 @@ pub extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
 fn dispatch(frame: &mut TrapFrame) {
     let vector = frame.vector;
     match vector {
+        3 if frame.is_user_mode() => exception(frame),
         3 => {
             BREAKPOINTS.fetch_add(1, Ordering::Relaxed);
         }
