@@ -315,10 +315,10 @@ pub fn ioctl(fd: i32, cmd: u64, arg: u64) -> Result<usize, Errno> {
     Err(Errno::ENOTTY)
 }
 
-/// pread64: read at `offset` without moving the file position.
-pub fn pread64(fd: i32, buf: u64, count: u64, offset: i64) -> Result<usize, Errno> {
+/// The file behind `fd` for a positional read or write, with Linux's checks (EBADF, ESPIPE, EINVAL).
+fn positional_file(fd: i32, offset: i64, write: bool) -> Result<Arc<OpenFile>, Errno> {
     let f = file(fd)?;
-    if !f.readable() {
+    if (write && !f.writable()) || (!write && !f.readable()) {
         return Err(Errno::EBADF);
     }
     if !f.ops.seekable() {
@@ -327,6 +327,12 @@ pub fn pread64(fd: i32, buf: u64, count: u64, offset: i64) -> Result<usize, Errn
     if offset < 0 {
         return Err(Errno::EINVAL);
     }
+    Ok(f)
+}
+
+/// pread64: read at `offset` without moving the file position.
+pub fn pread64(fd: i32, buf: u64, count: u64, offset: i64) -> Result<usize, Errno> {
+    let f = positional_file(fd, offset, false)?;
     let mut chunk = [0u8; CHUNK];
     let mut done = 0usize;
     let count = count.min(0x7fff_f000) as usize;
@@ -349,16 +355,7 @@ pub fn pread64(fd: i32, buf: u64, count: u64, offset: i64) -> Result<usize, Errn
 
 /// pwrite64: write at `offset` without moving the file position.
 pub fn pwrite64(fd: i32, buf: u64, count: u64, offset: i64) -> Result<usize, Errno> {
-    let f = file(fd)?;
-    if !f.writable() {
-        return Err(Errno::EBADF);
-    }
-    if !f.ops.seekable() {
-        return Err(Errno::ESPIPE);
-    }
-    if offset < 0 {
-        return Err(Errno::EINVAL);
-    }
+    let f = positional_file(fd, offset, true)?;
     let mut chunk = [0u8; CHUNK];
     let mut done = 0usize;
     let count = count.min(0x7fff_f000) as usize;
