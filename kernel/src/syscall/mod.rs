@@ -103,6 +103,13 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
             .load(core::sync::atomic::Ordering::Relaxed) as usize),
         nr::EXIT => crate::task::process::sys_exit(args.get(0) as i32),
         nr::EXIT_GROUP => crate::task::process::sys_exit_group(args.get(0) as i32),
+        nr::WAITID => proc::waitid(
+            args.get(0) as u32,
+            args.get(1),
+            args.get(2),
+            args.get(3) as u32,
+            args.get(4),
+        ),
         nr::WAIT4 => proc::wait4(
             args.get(0) as i32,
             args.get(1),

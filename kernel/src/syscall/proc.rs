@@ -442,3 +442,74 @@ pub fn clone3(frame: &TrapFrame, args_ptr: u64, size: u64) -> Result<usize, Errn
     };
     clone_with(frame, flags, top, parent_tid, child_tid, tls, clear_sighand)
 }
+
+/// waitid(idtype, id, infop, options, rusage): like wait4, reporting through a siginfo.
+pub fn waitid(idtype: u32, id: u64, infop: u64, options: u32, rusage: u64) -> Result<usize, Errno> {
+    const P_ALL: u32 = 0;
+    const P_PID: u32 = 1;
+    const P_PGID: u32 = 2;
+    const WSTOPPED: u32 = 2;
+    const WEXITED: u32 = 4;
+    const WCONTINUED: u32 = 8;
+    const WNOHANG: u32 = 1;
+    const WNOWAIT: u32 = 0x0100_0000;
+    const KNOWN: u32 = WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | 0xe000_0000;
+    if options & !KNOWN != 0 || options & (WEXITED | WSTOPPED | WCONTINUED) == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let me = process::current().ok_or(Errno::ESRCH)?;
+    let id = id as u32;
+    let my_pgid = me.pgid.load(Ordering::Relaxed);
+    let select: alloc::boxed::Box<dyn Fn(&process::Process) -> bool> = match idtype {
+        P_ALL => alloc::boxed::Box::new(|_| true),
+        P_PID if id as i32 > 0 => alloc::boxed::Box::new(move |c| c.pid == id),
+        P_PGID if id as i32 >= 0 => {
+            let pgid = if id == 0 { my_pgid } else { id };
+            alloc::boxed::Box::new(move |c| c.pgid.load(Ordering::Relaxed) == pgid)
+        }
+        _ => return Err(Errno::EINVAL),
+    };
+    let opts = process::WaitOptions {
+        exited: options & WEXITED != 0,
+        stopped: options & WSTOPPED != 0,
+        continued: options & WCONTINUED != 0,
+        nohang: options & WNOHANG != 0,
+        nowait: options & WNOWAIT != 0,
+    };
+    let found = process::wait_for(|c| select(c), opts)?;
+    if infop != 0 {
+        let bytes = match found {
+            Some((pid, status)) => child_event(pid, status).waitid_info().to_user_bytes(),
+            None => [0u8; 128],
+        };
+        usercopy::copy_to_user(infop, &bytes[..basalt_signal::WAITID_INFO_BYTES])?;
+    }
+    if rusage != 0 {
+        usercopy::copy_to_user(rusage, &[0u8; 144])?;
+    }
+    Ok(0)
+}
+
+/// A wait status word as the child event it describes.
+fn child_event(pid: u32, status: i32) -> basalt_signal::ChildEvent {
+    use basalt_signal::{ChildState, Signal};
+    let sig = |n: i32| Signal::new(n as u32).unwrap_or(basalt_signal::SIGKILL);
+    let state = if status == 0xffff {
+        ChildState::Continued
+    } else if status & 0xff == 0x7f {
+        ChildState::Stopped(sig((status >> 8) & 0xff))
+    } else if status & 0x7f == 0 {
+        ChildState::Exited((status >> 8) & 0xff)
+    } else if status & 0x80 != 0 {
+        ChildState::Dumped(sig(status & 0x7f))
+    } else {
+        ChildState::Killed(sig(status & 0x7f))
+    };
+    basalt_signal::ChildEvent {
+        state,
+        pid: pid as i32,
+        uid: 0,
+        utime_ns: 0,
+        stime_ns: 0,
+    }
+}

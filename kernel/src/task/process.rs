@@ -395,51 +395,86 @@ const WNOTHREAD: u32 = 0x2000_0000;
 const WALL: u32 = 0x4000_0000;
 const WCLONE: u32 = 0x8000_0000;
 
+/// Which child events a wait accepts, and how.
+#[derive(Clone, Copy, Debug)]
+pub struct WaitOptions {
+    pub exited: bool,
+    pub stopped: bool,
+    pub continued: bool,
+    /// Return at once (None) when no matching child has an event.
+    pub nohang: bool,
+    /// Report without consuming (waitid's WNOWAIT).
+    pub nowait: bool,
+}
+
 /// wait4: returns (pid, status) of a reaped child, or 0 with WNOHANG.
 pub fn wait_child(pid: i32, options: u32) -> Result<(u32, i32), Errno> {
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
         return Err(Errno::EINVAL);
     }
     let me = current().ok_or(Errno::ECHILD)?;
-    let matches = |c: &Arc<Process>| match pid {
+    let my_pgid = me.pgid.load(Ordering::Relaxed);
+    let select = move |c: &Process| match pid {
         -1 => true,
-        0 => c.pgid.load(Ordering::Relaxed) == me.pgid.load(Ordering::Relaxed),
+        0 => c.pgid.load(Ordering::Relaxed) == my_pgid,
         p if p > 0 => c.pid == p as u32,
         p => c.pgid.load(Ordering::Relaxed) == p.unsigned_abs(),
     };
+    let opts = WaitOptions {
+        exited: true,
+        stopped: options & WUNTRACED != 0,
+        continued: options & WCONTINUED != 0,
+        nohang: options & WNOHANG != 0,
+        nowait: false,
+    };
+    Ok(wait_for(select, opts)?.unwrap_or((0, 0)))
+}
+
+/// Wait for an event of a child chosen by `select`: Some((pid, wait status word)), or None with `nohang`.
+pub fn wait_for(
+    select: impl Fn(&Process) -> bool,
+    opts: WaitOptions,
+) -> Result<Option<(u32, i32)>, Errno> {
+    let me = current().ok_or(Errno::ECHILD)?;
     let result = me.child_events.wait_until(|| {
         let mut children = me.children.lock();
-        if !children.iter().any(matches) {
+        if !children.iter().any(|c| select(c)) {
             return Some(Err(Errno::ECHILD));
         }
-        if options & (WUNTRACED | WCONTINUED) != 0 {
+        if opts.stopped || opts.continued {
             let reportable = |c: &Arc<Process>| {
                 let s = c.unreported_stop.load(Ordering::Acquire);
-                let wanted = (s == 0xffff && options & WCONTINUED != 0)
-                    || (s != 0xffff && options & WUNTRACED != 0);
+                let wanted = (s == 0xffff && opts.continued) || (s != 0xffff && opts.stopped);
                 (s != 0 && wanted).then_some(s)
             };
-            if let Some((pid, s)) = children
+            if let Some(c) = children
                 .iter()
-                .filter(|c| matches(c))
-                .find_map(|c| reportable(c).map(|s| (c.pid, s)))
+                .filter(|c| select(c))
+                .find(|c| reportable(c).is_some())
             {
-                if let Some(c) = children.iter().find(|c| c.pid == pid) {
+                let s = c.unreported_stop.load(Ordering::Acquire);
+                if !opts.nowait {
                     c.unreported_stop.store(0, Ordering::Release);
                 }
-                return Some(Ok((pid, s)));
+                return Some(Ok(Some((c.pid, s))));
             }
         }
-        if let Some(i) = children
-            .iter()
-            .position(|c| matches(c) && c.zombie.load(Ordering::Acquire))
-        {
-            let child = children.remove(i);
-            PROCESSES.lock().remove(&child.pid);
-            return Some(Ok((child.pid, child.exit_status.load(Ordering::Acquire))));
+        if opts.exited {
+            if let Some(i) = children
+                .iter()
+                .position(|c| select(c) && c.zombie.load(Ordering::Acquire))
+            {
+                let status = children[i].exit_status.load(Ordering::Acquire);
+                let pid = children[i].pid;
+                if !opts.nowait {
+                    children.remove(i);
+                    PROCESSES.lock().remove(&pid);
+                }
+                return Some(Ok(Some((pid, status))));
+            }
         }
-        if options & WNOHANG != 0 {
-            return Some(Ok((0, 0)));
+        if opts.nohang {
+            return Some(Ok(None));
         }
         None
     });
