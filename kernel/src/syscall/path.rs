@@ -61,10 +61,29 @@ fn lookup(dirfd: i32, path: &[u8], follow: bool) -> Result<InodeId, Errno> {
 
 /// Resolve `path` for exec (following symlinks) and check that it is an executable regular file.
 pub fn lookup_executable(path: &[u8]) -> Result<InodeId, Errno> {
-    let ino = lookup(AT_FDCWD, path, true)?;
+    lookup_executable_at(AT_FDCWD, path, true)
+}
+
+/// Resolve `path` relative to `dirfd` for execveat (an empty path means the file `dirfd` itself) and check that
+/// it is an executable regular file; ELOOP for a symbolic link when not following.
+pub fn lookup_executable_at(dirfd: i32, path: &[u8], follow: bool) -> Result<InodeId, Errno> {
+    let ino = if path.is_empty() {
+        let file = process::current()
+            .ok_or(Errno::ESRCH)?
+            .files()
+            .lock()
+            .get(dirfd)?;
+        file.ops.inode().ok_or(Errno::EACCES)?
+    } else {
+        lookup(dirfd, path, follow)?
+    };
     let fs = root::fs()?;
     let fs = fs.lock();
-    if fs.file_type(ino)? != FileType::Regular {
+    let kind = fs.file_type(ino)?;
+    if kind == FileType::Symlink {
+        return Err(Errno::ELOOP);
+    }
+    if kind != FileType::Regular {
         return Err(Errno::EACCES);
     }
     let stat = fs.stat(ino)?;

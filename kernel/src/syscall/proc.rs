@@ -167,11 +167,45 @@ pub fn execve(
     argv_ptr: u64,
     envp_ptr: u64,
 ) -> Result<usize, Errno> {
+    execveat(
+        frame,
+        super::path::AT_FDCWD,
+        path_ptr,
+        argv_ptr,
+        envp_ptr,
+        0,
+    )
+}
+
+/// execveat(dirfd, path, argv, envp, flags): AT_EMPTY_PATH runs the file `dirfd` refers to; AT_SYMLINK_NOFOLLOW
+/// refuses a symbolic link (ELOOP).
+pub fn execveat(
+    frame: &mut TrapFrame,
+    dirfd: i32,
+    path_ptr: u64,
+    argv_ptr: u64,
+    envp_ptr: u64,
+    flags: u32,
+) -> Result<usize, Errno> {
+    const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
+    const AT_EMPTY_PATH: u32 = 0x1000;
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
     let path = user::read_cstring(path_ptr, user::PATH_MAX - 1, Errno::ENAMETOOLONG)?;
-    if path.is_empty() {
+    if path.is_empty() && flags & AT_EMPTY_PATH == 0 {
         return Err(Errno::ENOENT);
     }
+    let ino = super::path::lookup_executable_at(dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
     let path = String::from_utf8(path).map_err(|_| Errno::ENOENT)?;
+    // The name the program sees (and a script's interpreter opens), as Linux builds it for fd-relative execs.
+    let path = if path.starts_with('/') || dirfd == super::path::AT_FDCWD {
+        path
+    } else if path.is_empty() {
+        alloc::format!("/dev/fd/{dirfd}")
+    } else {
+        alloc::format!("/dev/fd/{dirfd}/{path}")
+    };
     let mut total = 0;
     let mut argv = user::read_string_array(argv_ptr, &mut total)?;
     if argv.is_empty() {
@@ -179,7 +213,7 @@ pub fn execve(
         argv.push(Vec::new());
     }
     let envp = user::read_string_array(envp_ptr, &mut total)?;
-    let (path, image, argv) = resolve_program(path, argv)?;
+    let (path, image, argv) = resolve_program(path, ino, argv)?;
     let argv_refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
     let envp_refs: Vec<&[u8]> = envp.iter().map(|e| e.as_slice()).collect();
     let loaded = exec::load(&path, &image, &argv_refs, &envp_refs).map_err(|e| e.errno())?;
@@ -205,9 +239,17 @@ pub fn execve(
 /// What exec runs: the program's path, its image, and its arguments.
 type Program = (String, Vec<u8>, Vec<Vec<u8>>);
 
-fn resolve_program(mut path: String, mut argv: Vec<Vec<u8>>) -> Result<Program, Errno> {
+fn resolve_program(
+    mut path: String,
+    first: basalt_memfs::InodeId,
+    mut argv: Vec<Vec<u8>>,
+) -> Result<Program, Errno> {
+    let mut next = Some(first);
     for _ in 0..5 {
-        let ino = super::path::lookup_executable(path.as_bytes())?;
+        let ino = match next.take() {
+            Some(ino) => ino,
+            None => super::path::lookup_executable(path.as_bytes())?,
+        };
         let image = crate::fs::root::read_whole(ino)?;
         if !image.starts_with(b"#!") {
             return Ok((path, image, argv));
