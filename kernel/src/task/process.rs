@@ -294,8 +294,10 @@ pub fn begin_exit(p: &Process, status: i32) {
     if !p.exiting.swap(true, Ordering::AcqRel) {
         p.exit_status.store(status, Ordering::Release);
     }
+    // Every thread leaves at its next chance: wake the sleeping ones so they see it.
     for t in p.threads_snapshot() {
         t.attention();
+        sched::wake(&t);
     }
 }
 

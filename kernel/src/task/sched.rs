@@ -145,7 +145,8 @@ pub fn sleep_until(deadline_ns: u64) -> bool {
         }
         prepare_to_block(&me);
         without_interrupts(|| SLEEPERS.lock().insert((deadline_ns, me.tid), me.clone()));
-        if crate::time::monotonic_ns() >= deadline_ns {
+        // Recheck after marking ourselves blocked: a wake-up before that point would be lost.
+        if crate::time::monotonic_ns() >= deadline_ns || interrupt_pending(&me) {
             cancel_block(&me);
         } else {
             block();

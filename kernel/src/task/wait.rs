@@ -38,6 +38,12 @@ impl WaitQueue {
                 sched::cancel_block(&me);
                 return Ok(v);
             }
+            // An interruption (signal, exit) that arrived before we were marked blocked woke nobody: look again.
+            if sched::interrupt_pending(&me) {
+                self.remove(&me);
+                sched::cancel_block(&me);
+                return Err(Interrupted);
+            }
             sched::block();
             self.remove(&me);
         }
