@@ -218,21 +218,22 @@ fn pick(cpu_index: usize) -> Option<Arc<Task>> {
 /// (a thread can sit in two queues after a racing wake-up), and make sure it is still runnable. The current thread
 /// itself is returned unclaimed (it is already on this CPU).
 fn claim_next(index: usize, prev: Option<&Arc<Task>>) -> Option<Arc<Task>> {
-    loop {
+    // A thread still running elsewhere (about to switch away) is put back rather than waited for: two CPUs each
+    // waiting for the other's current thread would wait forever. The idle loop retries soon.
+    const ATTEMPTS: usize = 8;
+    for _ in 0..ATTEMPTS {
         let n = pick(index)?;
         if prev.is_some_and(|p| Arc::ptr_eq(p, &n)) {
             return Some(n);
         }
-        loop {
-            if n.on_cpu
-                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
-                break;
-            }
-            // The thread may be on a CPU that waits for this one to flush its TLB (interrupts are off here).
+        if n.on_cpu
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            CPUS[index].queue.lock().push_back(n);
+            // The other CPU may be waiting for this one to flush its TLB (interrupts are off here).
             crate::arch::tlb::service();
-            core::hint::spin_loop();
+            continue;
         }
         // Off every CPU now, so its state is settled: a thread only blocks or dies while running.
         if n.state() == State::Runnable {
@@ -240,6 +241,7 @@ fn claim_next(index: usize, prev: Option<&Arc<Task>>) -> Option<Arc<Task>> {
         }
         n.on_cpu.store(false, Ordering::Release);
     }
+    None
 }
 
 /// Switch to the next runnable thread (or the idle context). Interrupts must be disabled.
