@@ -201,7 +201,7 @@ pub fn deliver(frame: &mut TrapFrame) {
             process::exit_thread();
         }
         if p.is_stopped() {
-            let _ = CONTINUED.wait_until(|| (!p.is_stopped() || p.is_exiting()).then_some(()));
+            CONTINUED.wait_uninterruptible(|| !p.is_stopped() || p.is_exiting());
             continue;
         }
         let info = {

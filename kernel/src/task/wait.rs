@@ -49,6 +49,23 @@ impl WaitQueue {
         }
     }
 
+    /// Sleep until `ready()` holds, ignoring pending signals (a stopped process waits for SIGCONT or SIGKILL, which
+    /// make `ready` true; other signals stay pending).
+    pub fn wait_uninterruptible(&self, mut ready: impl FnMut() -> bool) {
+        while !ready() {
+            let me = sched::current().expect("wait_uninterruptible outside a thread");
+            sched::prepare_to_block(&me);
+            without_interrupts(|| self.waiters.lock().push_back(me.clone()));
+            if ready() {
+                self.remove(&me);
+                sched::cancel_block(&me);
+                return;
+            }
+            sched::block();
+            self.remove(&me);
+        }
+    }
+
     fn remove(&self, task: &Arc<Task>) {
         without_interrupts(|| self.waiters.lock().retain(|t| !Arc::ptr_eq(t, task)));
     }
