@@ -21,6 +21,7 @@ mod reference;
 mod results;
 mod scenarios;
 mod test;
+mod toolchain;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -135,6 +136,9 @@ fn main() -> ExitCode {
 
 fn dispatch(command: Command) -> Result<ExitCode> {
     let paths = Paths::discover();
+    if !matches!(command, Command::Fetch) {
+        toolchain::ensure_targets(paths.root())?;
+    }
     match command {
         Command::Build(args) => {
             build::build_all(&paths, args.profile())?;

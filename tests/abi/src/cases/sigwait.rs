@@ -212,10 +212,21 @@ fn stack_memory(size: usize) -> usize {
     Box::leak(vec![0u8; size].into_boxed_slice()).as_mut_ptr() as usize
 }
 
+/// The runner's main thread inherits the alternate stack Rust's runtime installs. Its size follows the
+/// CPU's signal-frame size (max(SIGSTKSZ, AT_MINSIGSTKSZ)), which differs between machines, so the
+/// case reports whether the kernel hands back exactly that size rather than the number itself.
 fn altstack_query_default() -> String {
     let mut old = EMPTY_STACK;
     let r = outcome(altstack(None, Some(&mut old)));
-    format!("{r} flags={} size={}", flag_text(old.flags), old.size)
+    // SAFETY: getauxval only reads the process's auxiliary vector.
+    let auxv_min = unsafe { libc::getauxval(libc::AT_MINSIGSTKSZ) } as usize;
+    let runtime_size = libc::SIGSTKSZ.max(auxv_min);
+    let size = if old.size == runtime_size {
+        "runtime".to_string()
+    } else {
+        old.size.to_string()
+    };
+    format!("{r} flags={} size={size}", flag_text(old.flags))
 }
 
 fn altstack_too_small() -> String {
