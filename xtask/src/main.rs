@@ -11,6 +11,7 @@ mod build;
 mod cargo;
 mod cpio;
 mod expect;
+mod fuzz;
 mod host_tools;
 mod initramfs;
 mod iso;
@@ -48,6 +49,8 @@ enum Command {
     Test(TestArgs),
     /// Benchmark Basalt against Debian's Linux in identical QEMU machines (table in out/bench.md).
     Bench(BenchArgs),
+    /// Run the syscall fuzzer inside Basalt for a long time (the kernel must survive, memory must come back).
+    Fuzz(FuzzArgs),
     /// Download Debian's Linux kernel and static busybox into out/cache/.
     Fetch,
 }
@@ -114,6 +117,33 @@ struct TestArgs {
 }
 
 #[derive(Args, Debug)]
+struct FuzzArgs {
+    /// How long each run fuzzes, in seconds.
+    #[arg(long, default_value_t = 300)]
+    seconds: u64,
+    /// Fuzzing worker processes.
+    #[arg(long, default_value_t = 4)]
+    procs: u32,
+    /// Guest CPUs.
+    #[arg(long, default_value_t = 2)]
+    smp: u32,
+    /// Number of runs, each on a freshly booted machine with the next seed.
+    #[arg(long, default_value_t = 1)]
+    runs: u32,
+    /// Seed of the first run (decimal or 0x-hex); default: from the clock. A failed run prints its seed.
+    #[arg(long, value_parser = parse_seed)]
+    seed: Option<u64>,
+}
+
+fn parse_seed(text: &str) -> Result<u64, String> {
+    let parsed = match text.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => text.parse(),
+    };
+    parsed.map_err(|_| format!("`{text}` is not a number"))
+}
+
+#[derive(Args, Debug)]
 struct BenchArgs {
     /// Few iterations (a smoke test of the numbers, not a measurement).
     #[arg(long)]
@@ -176,6 +206,20 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             };
             bench::run(&paths, &options)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Fuzz(args) => {
+            let options = fuzz::FuzzOptions {
+                seconds: args.seconds,
+                procs: args.procs,
+                smp: args.smp,
+                runs: args.runs,
+                seed: args.seed,
+            };
+            Ok(if fuzz::run(&paths, &options)? {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Fetch => {
             reference::fetch_all()?;

@@ -218,6 +218,22 @@ pub const SCENARIOS: &[Scenario] = &[
         ..DIRECT
     },
     Scenario {
+        name: "fuzz-short",
+        boot: ScenarioBoot::Busybox {
+            append: "console=ttyS0 quiet rdinit=/bin/sh -- /fuzz.sh",
+        },
+        memory: "256M",
+        expected: &[
+            Regex(r"sysfuzz: done, [0-9]+ calls"),
+            Text("after fuzz: 6 bytes"),
+            Text("fuzz: done"),
+        ],
+        forbidden: &[Text("Kernel panic")],
+        timeout_secs: 180,
+        memory_returns: true,
+        ..DIRECT
+    },
+    Scenario {
         name: "pagefault",
         boot: ScenarioBoot::Direct {
             append: "console=ttyS0 basalt.test=pagefault",

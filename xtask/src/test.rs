@@ -147,12 +147,12 @@ fn host_test_counts(stdout: &str, success: bool) -> Counts {
 }
 
 /// What one scenario contributed.
-struct ScenarioOutcome {
-    passed: bool,
+pub struct ScenarioOutcome {
+    pub passed: bool,
     ktest_cases: Counts,
 }
 
-fn run_scenario(paths: &crate::paths::Paths, scenario: &Scenario) -> Result<ScenarioOutcome> {
+pub fn run_scenario(paths: &crate::paths::Paths, scenario: &Scenario) -> Result<ScenarioOutcome> {
     print!("qemu: {} ... ", scenario.name);
     std::io::stdout().flush()?;
     let machine = match machine_for(paths, scenario) {
