@@ -315,8 +315,8 @@ extern "C" fn init_thread(_arg: u64) -> ! {
         *slot = Some(path);
     }
     for path in candidates.into_iter().flatten() {
-        let entry = match initramfs::find_following_links(path) {
-            Ok(Some(e)) if e.is_file() => e,
+        match initramfs::find_following_links(path) {
+            Ok(Some(e)) if e.is_file() => {}
             Ok(Some(_)) => {
                 log::warn!("Failed to execute {path} (not a regular file)");
                 continue;
@@ -338,7 +338,17 @@ extern "C" fn init_thread(_arg: u64) -> ! {
         argv.extend(args.iter().map(|a| a.as_bytes()));
         let mut envp: Vec<&[u8]> = alloc::vec![b"HOME=/".as_slice(), b"TERM=linux".as_slice()];
         envp.extend(env.iter().map(|e| e.as_bytes()));
-        match exec::load(path, entry.data, &argv, &envp) {
+        // The initramfs is the root filesystem by now: load the program from there, paged in on demand.
+        let file =
+            crate::fs::root::resolve_absolute(path.as_bytes()).and_then(exec::ExecFile::open);
+        let loaded = match file {
+            Ok(file) => exec::load(path, file, &argv, &envp),
+            Err(errno) => {
+                log::warn!("Failed to execute {path} ({errno})");
+                continue;
+            }
+        };
+        match loaded {
             Ok(loaded) => {
                 let Some(me) = sched::current() else {
                     panic!("init thread lost its task")

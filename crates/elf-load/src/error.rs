@@ -55,6 +55,17 @@ pub enum ElfError {
     EntryNotExecutable { entry: u64 },
 }
 
+impl ElfError {
+    /// Whether [`crate::plan_from_head`] failed only because the headers or the interpreter path lie beyond the
+    /// bytes it was given (more of the file may fix it).
+    pub fn needs_more_of_file(&self) -> bool {
+        matches!(
+            self,
+            Self::TruncatedHeader | Self::ProgramHeadersOutsideFile | Self::InterpreterOutsideFile
+        )
+    }
+}
+
 impl fmt::Display for ElfError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -25,7 +25,8 @@ mod stack;
 
 pub use error::{ElfError, StackError};
 pub use plan::{
-    plan, ElfKind, LoadPlan, Segment, MAX_INTERPRETER_LEN, MAX_PROGRAM_HEADERS, PAGE_SIZE,
+    plan, plan_from_head, ElfKind, LoadPlan, Segment, MAX_INTERPRETER_LEN, MAX_PROGRAM_HEADERS,
+    PAGE_SIZE,
 };
 pub use stack::{build_stack, StackArgs, StackImage};
 

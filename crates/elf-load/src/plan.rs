@@ -100,6 +100,20 @@ pub struct LoadPlan {
 /// space (0x0000_7fff_ffff_f000 on x86_64); every segment, rounded out to
 /// whole pages, must lie in `[PAGE_SIZE, user_end)`.
 pub fn plan(image: &[u8], bias: u64, user_end: u64) -> Result<LoadPlan, ElfError> {
+    plan_from_head(image, image_len(image), bias, user_end)
+}
+
+/// Like [`plan`], from only the first bytes of a file of `file_len` bytes: enough for a kernel that maps segments
+/// from the file on demand instead of reading it whole. The headers and the interpreter path must lie in `head`;
+/// when they do not but the file is longer, the error says so ([`ElfError::needs_more_of_file`]) and the caller
+/// can try again with more of the file.
+pub fn plan_from_head(
+    head: &[u8],
+    file_len: u64,
+    bias: u64,
+    user_end: u64,
+) -> Result<LoadPlan, ElfError> {
+    let image = head;
     let (kind, header) = read_header(image)?;
     let load_bias = match kind {
         ElfKind::Executable => 0,
@@ -117,7 +131,7 @@ pub fn plan(image: &[u8], bias: u64, user_end: u64) -> Result<LoadPlan, ElfError
     for (index, header) in program_headers.iter().enumerate() {
         match header.p_type {
             PT_LOAD => {
-                if let Some(segment) = load_segment(image, index, header, load_bias, user_end)? {
+                if let Some(segment) = load_segment(file_len, index, header, load_bias, user_end)? {
                     segments.push(segment);
                 }
             }
@@ -180,7 +194,7 @@ fn page_align_up(addr: u64) -> Result<u64, ElfError> {
 
 /// Checks one PT_LOAD; `None` for an empty one, which Linux maps as nothing.
 fn load_segment(
-    image: &[u8],
+    file_len: u64,
     index: usize,
     header: &ProgramHeader,
     bias: u64,
@@ -190,7 +204,7 @@ fn load_segment(
         .p_offset
         .checked_add(header.p_filesz)
         .ok_or(ElfError::SegmentOutsideFile { index })?;
-    if file_end > image_len(image) {
+    if file_end > file_len {
         return Err(ElfError::SegmentOutsideFile { index });
     }
     if header.p_filesz > header.p_memsz {

@@ -531,3 +531,36 @@ fn host_binaries_plan_when_present() {
         }
     }
 }
+
+#[test]
+fn plan_from_head_matches_plan_of_the_whole_file() {
+    let image = ElfBuilder::pie().build();
+    let whole = plan(&image, PIE_BIAS, USER_END).unwrap();
+    // Headers, program headers and PT_INTERP lie in the first 0x300 bytes; the second segment lies beyond.
+    let head = &image[..0x300];
+    let from_head = crate::plan_from_head(head, image.len() as u64, PIE_BIAS, USER_END).unwrap();
+    assert_eq!(from_head, whole);
+}
+
+#[test]
+fn plan_from_head_checks_segments_against_the_file_length() {
+    let image = ElfBuilder::exec().build();
+    // The text segment (0x1000 file bytes) fits a 0x1000-byte file; the data segment after it does not.
+    let head = &image[..0x100];
+    assert_eq!(
+        crate::plan_from_head(head, 0x1000, 0, USER_END),
+        Err(ElfError::SegmentOutsideFile { index: 1 })
+    );
+}
+
+#[test]
+fn plan_from_head_says_when_it_needs_more_of_the_file() {
+    let image = ElfBuilder::pie().build();
+    for cut in [10, 64, 100] {
+        let error = crate::plan_from_head(&image[..cut], image.len() as u64, PIE_BIAS, USER_END)
+            .unwrap_err();
+        assert!(error.needs_more_of_file(), "cut at {cut}: {error:?}");
+    }
+    assert!(!ElfError::NotElf.needs_more_of_file());
+    assert!(!ElfError::NoLoadSegment.needs_more_of_file());
+}

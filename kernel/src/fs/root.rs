@@ -232,14 +232,20 @@ pub fn resolve_absolute(path: &[u8]) -> Result<InodeId, Errno> {
     fs.resolve(root, root, path, true)
 }
 
-/// Read a whole regular file (for exec). Bounded by free memory; allocation failure is ENOMEM.
+/// Read a whole regular file. Bounded by free memory; allocation failure is ENOMEM.
 pub fn read_whole(ino: InodeId) -> Result<Vec<u8>, Errno> {
+    read_head(ino, usize::MAX).map(|(data, _)| data)
+}
+
+/// Read the first `max` bytes of a regular file (for exec); also returns the file's length.
+pub fn read_head(ino: InodeId, max: usize) -> Result<(Vec<u8>, u64), Errno> {
     let fs = fs()?;
-    let size = fs.lock().stat(ino)?.size as usize;
+    let size = fs.lock().stat(ino)?.size;
+    let wanted = usize::try_from(size).unwrap_or(usize::MAX).min(max);
     let mut data = Vec::new();
-    data.try_reserve_exact(size).map_err(|_| Errno::ENOMEM)?;
-    data.resize(size, 0);
+    data.try_reserve_exact(wanted).map_err(|_| Errno::ENOMEM)?;
+    data.resize(wanted, 0);
     let n = fs.lock().read_at(ino, 0, &mut data)?;
     data.truncate(n);
-    Ok(data)
+    Ok((data, size))
 }

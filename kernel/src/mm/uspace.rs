@@ -123,20 +123,22 @@ impl AddressSpace {
             FaultAction::LoadFile {
                 file_id, offset, ..
             } => {
-                let frame = frames::alloc_zeroed().map_err(|_| FaultOutcome::OutOfMemory)?;
-                let mut page_data = [0u8; PAGE_SIZE as usize];
-                let read = crate::fs::root::fs().and_then(|fs| {
-                    fs.lock().read_at(
-                        basalt_memfs::InodeId::from_number(file_id),
-                        offset,
-                        &mut page_data,
-                    )
+                // Read the file straight into the new frame; only the part past the end of the file is cleared.
+                let frame = frames::alloc_pages(0).map_err(|_| FaultOutcome::OutOfMemory)?;
+                let read = crate::arch::physmem::fill_frame(frame, |page| {
+                    let read = crate::fs::root::fs().and_then(|fs| {
+                        fs.lock()
+                            .read_at(basalt_memfs::InodeId::from_number(file_id), offset, page)
+                    });
+                    if let Some(rest) = page.get_mut(*read.as_ref().unwrap_or(&0)..) {
+                        rest.fill(0);
+                    }
+                    read
                 });
                 if read.is_err() {
                     frames::free(frame);
                     return Err(FaultOutcome::Signal(FaultSignal::BusAdrErr));
                 }
-                crate::arch::physmem::write(frame, &page_data);
                 match paging::map_page(self.pml4, page, frame, flags_for(prot)) {
                     Ok(()) => Ok(()),
                     Err(paging::MapError::AlreadyMapped) => {

@@ -102,13 +102,10 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
         nr::FSTAT => fs::fstat(args.get(0) as i32, args.get(1)),
         nr::FCNTL => fs::fcntl(args.get(0) as i32, args.get(1) as u32, args.get(2)),
         nr::IOCTL => fs::ioctl(args.get(0) as i32, args.get(1), args.get(2)),
-        nr::GETPID => Ok(proc::ids()?.1.pid as usize),
-        nr::GETTID => Ok(proc::ids()?.0.tid as usize),
-        nr::GETPPID => Ok(proc::ids()?.1.ppid() as usize),
-        nr::GETPGRP => Ok(proc::ids()?
-            .1
-            .pgid
-            .load(core::sync::atomic::Ordering::Relaxed) as usize),
+        nr::GETPID => proc::with_current(|t| t.process.pid as usize),
+        nr::GETTID => proc::with_current(|t| t.tid as usize),
+        nr::GETPPID => proc::with_current(|t| t.process.ppid() as usize),
+        nr::GETPGRP => proc::with_current(|t| t.process.pgid.load(Ordering::Relaxed) as usize),
         nr::EXIT => crate::task::process::sys_exit(args.get(0) as i32),
         nr::EXIT_GROUP => crate::task::process::sys_exit_group(args.get(0) as i32),
         nr::WAITID => proc::waitid(

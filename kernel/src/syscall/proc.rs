@@ -5,7 +5,6 @@ use super::user;
 use crate::arch::{idt::TrapFrame, switch, usercopy};
 use crate::task::{exec, process, sched, Task};
 use alloc::string::String;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use basalt_linux_abi::Errno;
 use core::sync::atomic::Ordering;
@@ -213,10 +212,10 @@ pub fn execveat(
         argv.push(Vec::new());
     }
     let envp = user::read_string_array(envp_ptr, &mut total)?;
-    let (path, image, argv) = resolve_program(path, ino, argv)?;
+    let (path, file, argv) = resolve_program(path, ino, argv)?;
     let argv_refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
     let envp_refs: Vec<&[u8]> = envp.iter().map(|e| e.as_slice()).collect();
-    let loaded = exec::load(&path, &image, &argv_refs, &envp_refs).map_err(|e| e.errno())?;
+    let loaded = exec::load(&path, file, &argv_refs, &envp_refs).map_err(|e| e.errno())?;
     let me = sched::current().ok_or(Errno::ESRCH)?;
     let closed = me.process.files().lock().close_on_exec();
     drop(closed);
@@ -237,7 +236,7 @@ pub fn execveat(
 /// Find the program to run: the file at `path`, or for a `#!` script its interpreter with the script's path
 /// inserted into the arguments (up to 4 levels, like Linux's binfmt_script nesting limit).
 /// What exec runs: the program's path, its image, and its arguments.
-type Program = (String, Vec<u8>, Vec<Vec<u8>>);
+type Program = (String, exec::ExecFile, Vec<Vec<u8>>);
 
 fn resolve_program(
     mut path: String,
@@ -250,10 +249,11 @@ fn resolve_program(
             Some(ino) => ino,
             None => super::path::lookup_executable(path.as_bytes())?,
         };
-        let image = crate::fs::root::read_whole(ino)?;
-        if !image.starts_with(b"#!") {
-            return Ok((path, image, argv));
+        let file = exec::ExecFile::open(ino)?;
+        if !file.head.starts_with(b"#!") {
+            return Ok((path, file, argv));
         }
+        let image = &file.head;
         let line_end = image
             .iter()
             .position(|&b| b == b'\n')
@@ -346,10 +346,9 @@ pub fn nanosleep(req: u64, rem: u64) -> Result<usize, Errno> {
 }
 
 /// The current thread's ids.
-pub fn ids() -> Result<(Arc<Task>, Arc<process::Process>), Errno> {
-    let t = sched::current().ok_or(Errno::ESRCH)?;
-    let p = t.process.clone();
-    Ok((t, p))
+/// A value read from the calling thread, without taking references (for the id calls, which must be cheap).
+pub fn with_current(read: impl FnOnce(&Task) -> usize) -> Result<usize, Errno> {
+    sched::with_current(|t| read(t)).ok_or(Errno::ESRCH)
 }
 
 /// setpgid(pid, pgid): move a process (itself or a child) into a process group of its session.

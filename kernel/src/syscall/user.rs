@@ -13,12 +13,14 @@ pub const ARG_MAX: usize = 128 * 1024;
 /// Copy a NUL-terminated string of at most `max` bytes (NUL excluded). ENAMETOOLONG/E2BIG is the caller's choice
 /// via `too_long`.
 pub fn read_cstring(addr: u64, max: usize, too_long: Errno) -> Result<Vec<u8>, Errno> {
+    // Most strings (paths, arguments, environment entries) are short: copy in small steps, not whole pages.
+    const STEP: u64 = 256;
     let mut out = Vec::new();
     let mut at = addr;
     loop {
-        // Copy up to the end of the page so an unmapped next page is not touched before it is needed.
-        let chunk = (4096 - (at % 4096)) as usize;
-        let mut buf = [0u8; 4096];
+        // Never cross a page end in one copy, so an unmapped next page is not touched before it is needed.
+        let chunk = STEP.min(4096 - (at % 4096)) as usize;
+        let mut buf = [0u8; STEP as usize];
         usercopy::copy_from_user(&mut buf[..chunk], at)?;
         if let Some(nul) = buf[..chunk].iter().position(|&b| b == 0) {
             if out.len() + nul > max {

@@ -5,8 +5,10 @@
 use crate::arch::{cpu, idt::TrapFrame, paging, paging::MapFlags, paging::PAGE_SIZE, physmem};
 use crate::mm::frames;
 use crate::mm::uspace::AddressSpace;
-use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 use basalt_elf_load::{self as elf, auxv::*, LoadPlan, StackArgs};
+use basalt_linux_abi::Errno;
+use basalt_memfs::InodeId;
 use core::fmt;
 
 /// Top of the initial stack (as on Linux without ASLR: just below the end of user space).
@@ -96,51 +98,114 @@ fn map_zeroed(pml4: u64, start: u64, end: u64, flags: MapFlags) -> Result<(), Ex
     Ok(())
 }
 
-fn load_segments(pml4: u64, image: &[u8], plan: &LoadPlan) -> Result<(), ExecError> {
-    // Neighbouring segments may share a page: give every page the union of the permissions of its segments.
-    let mut pages: BTreeMap<u64, MapFlags> = BTreeMap::new();
-    for seg in &plan.segments {
-        let mut va = seg.vaddr & !(PAGE_SIZE - 1);
-        while va < seg.vaddr + seg.mem_size {
-            let f = pages.entry(va).or_insert(MapFlags {
-                writable: false,
-                executable: false,
-                user: true,
-                uncached: false,
-            });
-            f.writable |= seg.writable;
-            f.executable |= seg.executable;
-            va += PAGE_SIZE;
+/// An executable file as exec sees it: its first bytes (the `#!` line, or the ELF and program headers) and its
+/// length. Segments are mapped from the file and paged in on demand, as Linux does, so exec never reads the
+/// whole program.
+pub struct ExecFile {
+    pub ino: InodeId,
+    pub head: Vec<u8>,
+    pub len: u64,
+}
+
+/// How much of a file exec reads up front: the headers of every ordinary ELF file lie in its first page.
+const EXEC_HEAD_BYTES: usize = 4096;
+
+impl ExecFile {
+    pub fn open(ino: InodeId) -> Result<ExecFile, Errno> {
+        let (head, len) = crate::fs::root::read_head(ino, EXEC_HEAD_BYTES)?;
+        Ok(ExecFile { ino, head, len })
+    }
+
+    /// The load plan at `bias`; reads the rest of the file only when the headers lie beyond its first page.
+    fn plan(&mut self, bias: u64) -> Result<LoadPlan, ExecError> {
+        let user_end = paging::USER_END - PAGE_SIZE;
+        match elf::plan_from_head(&self.head, self.len, bias, user_end) {
+            Err(e) if e.needs_more_of_file() && (self.head.len() as u64) < self.len => {
+                self.head =
+                    crate::fs::root::read_whole(self.ino).map_err(|_| ExecError::OutOfMemory)?;
+                self.len = self.head.len() as u64;
+                elf::plan_from_head(&self.head, self.len, bias, user_end).map_err(ExecError::Elf)
+            }
+            other => other.map_err(ExecError::Elf),
         }
     }
-    for (&va, &flags) in &pages {
-        map_zeroed(pml4, va, va + PAGE_SIZE, flags)?;
-    }
+}
+
+/// Map every PT_LOAD segment like Linux's ELF loader: the file's pages as a private file mapping, the bss beyond
+/// them as anonymous memory, and the part of the last file page past the segment's file bytes cleared.
+fn map_segments(mm: &AddressSpace, file: &ExecFile, plan: &LoadPlan) -> Result<(), ExecError> {
+    use basalt_linux_abi::mman::{MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE};
+    let mapped_file = basalt_vm::MmapFile {
+        file_id: file.ino.number(),
+        readable: true,
+        writable: false,
+        noexec: false,
+    };
     for seg in &plan.segments {
-        let start = seg.file_offset as usize;
-        let data = image
-            .get(start..start + seg.file_size as usize)
-            .ok_or(ExecError::OutOfMemory)?;
-        fill(pml4, seg.vaddr, data)?;
+        let prot = basalt_vm::Prot::new(seg.readable, seg.writable, seg.executable).bits();
+        let page_start = seg.vaddr & !(PAGE_SIZE - 1);
+        let file_end = seg.vaddr + seg.file_size;
+        let file_pages_end = if seg.file_size > 0 {
+            file_end.next_multiple_of(PAGE_SIZE)
+        } else {
+            page_start
+        };
+        let mem_end = (seg.vaddr + seg.mem_size).next_multiple_of(PAGE_SIZE);
+        if file_pages_end > page_start {
+            // p_vaddr and p_offset are congruent modulo the page size (checked by the plan).
+            let offset = seg.file_offset - (seg.vaddr - page_start);
+            let request = basalt_vm::MmapRequest::new(
+                page_start,
+                file_pages_end - page_start,
+                prot,
+                MAP_PRIVATE | MAP_FIXED,
+                offset,
+            );
+            mm.mmap(request.with_file(mapped_file))
+                .map_err(|_| ExecError::OutOfMemory)?;
+        }
+        if mem_end > file_pages_end {
+            let request = basalt_vm::MmapRequest::new(
+                file_pages_end,
+                mem_end - file_pages_end,
+                prot,
+                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+                0,
+            );
+            mm.mmap(request).map_err(|_| ExecError::OutOfMemory)?;
+        }
+        if seg.mem_size > seg.file_size && seg.file_size > 0 && file_end % PAGE_SIZE != 0 {
+            clear_after_file_bytes(mm.pml4(), file, seg, file_end)?;
+        }
     }
     Ok(())
 }
 
-/// Record the loaded segments as memory areas (so mmap, mprotect and faults know them).
-fn register_segments(mm: &AddressSpace, plan: &LoadPlan) -> Result<(), ExecError> {
-    for seg in &plan.segments {
-        let start = seg.vaddr & !(PAGE_SIZE - 1);
-        let end = (seg.vaddr + seg.mem_size).next_multiple_of(PAGE_SIZE);
-        let prot = basalt_vm::Prot::new(seg.readable, seg.writable, seg.executable);
-        let kind = if seg.executable {
-            basalt_vm::VmaKind::Code
-        } else {
-            basalt_vm::VmaKind::Data
-        };
-        mm.add_area(start..end, prot, kind, false)
-            .map_err(|_| ExecError::Map(paging::MapError::AlreadyMapped))?;
-    }
-    Ok(())
+/// The bss of a segment starts inside its last file page: give that page its file bytes and zeros after them
+/// (the rest of the file page belongs to whatever follows in the file).
+fn clear_after_file_bytes(
+    pml4: u64,
+    file: &ExecFile,
+    seg: &elf::Segment,
+    file_end: u64,
+) -> Result<(), ExecError> {
+    let page = file_end & !(PAGE_SIZE - 1);
+    let flags = MapFlags {
+        writable: seg.writable,
+        executable: seg.executable,
+        user: true,
+        uncached: false,
+    };
+    map_zeroed(pml4, page, page + PAGE_SIZE, flags)?;
+    let mut bytes = alloc::vec![0u8; (file_end - page) as usize];
+    // The file offset of `page` (p_offset and p_vaddr are congruent, so this never goes below zero).
+    let offset = (seg.file_offset + page)
+        .checked_sub(seg.vaddr)
+        .ok_or(ExecError::Map(paging::MapError::BadAddress))?;
+    crate::fs::root::fs()
+        .and_then(|fs| fs.lock().read_at(file.ino, offset, &mut bytes))
+        .map_err(|_| ExecError::OutOfMemory)?;
+    fill(pml4, page, &bytes)
 }
 
 fn auxv(plan: &LoadPlan) -> [(u64, u64); 13] {
@@ -166,11 +231,10 @@ fn auxv(plan: &LoadPlan) -> [(u64, u64); 13] {
 fn load_interpreter(mm: &AddressSpace, path: &str) -> Result<(u64, u64), ExecError> {
     let ino = crate::fs::root::resolve_absolute(path.as_bytes())
         .map_err(|_| ExecError::NeedsInterpreter)?;
-    let image = crate::fs::root::read_whole(ino).map_err(|_| ExecError::OutOfMemory)?;
+    let mut file = ExecFile::open(ino).map_err(|_| ExecError::OutOfMemory)?;
     // Plan once at a trial address (page 0 is never mappable) to learn the span of the image.
     const TRIAL_BIAS: u64 = 0x1000_0000;
-    let probe =
-        elf::plan(&image, TRIAL_BIAS, paging::USER_END - PAGE_SIZE).map_err(ExecError::Elf)?;
+    let probe = file.plan(TRIAL_BIAS)?;
     if probe.interpreter.is_some() {
         return Err(ExecError::NeedsInterpreter);
     }
@@ -196,9 +260,8 @@ fn load_interpreter(mm: &AddressSpace, path: &str) -> Result<(u64, u64), ExecErr
         .map_err(|_| ExecError::OutOfMemory)?;
     mm.munmap(base, span).map_err(|_| ExecError::OutOfMemory)?;
     let bias = base - lowest;
-    let plan = elf::plan(&image, bias, paging::USER_END - PAGE_SIZE).map_err(ExecError::Elf)?;
-    load_segments(mm.pml4(), &image, &plan)?;
-    register_segments(mm, &plan)?;
+    let plan = file.plan(bias)?;
+    map_segments(mm, &file, &plan)?;
     Ok((plan.entry, base))
 }
 
@@ -208,15 +271,19 @@ pub struct Loaded {
     pub frame: TrapFrame,
 }
 
-/// Build a new address space holding `image` and its initial stack.
-pub fn load(path: &str, image: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> Result<Loaded, ExecError> {
-    let plan = elf::plan(image, PIE_BASE, paging::USER_END - PAGE_SIZE).map_err(ExecError::Elf)?;
+/// Build a new address space holding the program in `file` and its initial stack.
+pub fn load(
+    path: &str,
+    mut file: ExecFile,
+    argv: &[&[u8]],
+    envp: &[&[u8]],
+) -> Result<Loaded, ExecError> {
+    let plan = file.plan(PIE_BASE)?;
     let mm = AddressSpace::with_layout(basalt_vm::AddressSpaceLayout::linux_x86_64(
         plan.highest_address,
     ))?;
     let pml4 = mm.pml4();
-    load_segments(pml4, image, &plan)?;
-    register_segments(&mm, &plan)?;
+    map_segments(&mm, &file, &plan)?;
     // A dynamically linked program starts in its interpreter (ld.so), loaded where mmap would place it.
     let (start, interp_base) = match &plan.interpreter {
         Some(interp) => load_interpreter(&mm, interp)?,
@@ -242,7 +309,8 @@ pub fn load(path: &str, image: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> Result<
         user: true,
         uncached: false,
     };
-    map_zeroed(pml4, STACK_TOP - STACK_SIZE, STACK_TOP, stack_flags)?;
+    // Only the pages the initial stack image needs are mapped now; the rest of the area is demand-zero.
+    map_zeroed(pml4, stack.sp & !(PAGE_SIZE - 1), STACK_TOP, stack_flags)?;
     let stack_prot = basalt_vm::Prot::new(true, true, plan.executable_stack);
     mm.add_area(
         STACK_TOP - STACK_SIZE..STACK_TOP,

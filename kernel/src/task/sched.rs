@@ -55,10 +55,19 @@ fn this() -> (usize, &'static CpuSched) {
 
 /// The thread running on this CPU (None in the idle context or early boot).
 pub fn current() -> Option<Arc<Task>> {
-    if !percpu::this_cpu_ready() {
+    with_current(Arc::clone)
+}
+
+/// Run `f` on the thread running on this CPU without taking a reference to it (the cheap way for hot paths such as
+/// every return to user mode). `f` runs with interrupts off and this CPU's current slot locked: keep it short and
+/// never schedule from it.
+pub fn with_current<R>(f: impl FnOnce(&Arc<Task>) -> R) -> Option<R> {
+    // Threads run only on CPUs whose per-CPU block is set up, and no CPU looks for its thread before its own
+    // set-up, so "any CPU online" is enough here (and cheaper than reading the GS base MSR).
+    if percpu::online_count() == 0 {
         return None;
     }
-    without_interrupts(|| this().1.current.lock().clone())
+    without_interrupts(|| this().1.current.lock().as_ref().map(f))
 }
 
 /// Make a new or woken thread runnable on the least loaded online CPU.

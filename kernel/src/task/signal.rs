@@ -186,10 +186,12 @@ fn apply_regs(frame: &mut TrapFrame, r: &UserRegs) {
 /// On every return to user mode: leave if the process is ending, wait while it is stopped, and deliver pending
 /// signals (running a handler, or taking the default action).
 pub fn deliver(frame: &mut TrapFrame) {
-    let Some(task) = sched::current() else { return };
-    if !task.needs_attention.swap(false, Ordering::AcqRel) {
+    // Most returns have nothing to do: check the flag without taking a reference to the thread.
+    let attention = sched::with_current(|task| task.needs_attention.swap(false, Ordering::AcqRel));
+    if attention != Some(true) {
         return;
     }
+    let Some(task) = sched::current() else { return };
     let p = task.process.clone();
     // The original syscall number, for restarts (the syscall entry keeps it in the error-code slot).
     let mut orig_rax = (frame.vector == SYSCALL_VECTOR).then_some(frame.error_code);

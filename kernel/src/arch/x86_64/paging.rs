@@ -235,6 +235,7 @@ pub fn activate(pml4: u64) {
     use x86_64::registers::control::{Cr3, Cr3Flags};
     use x86_64::structures::paging::PhysFrame;
     let frame = PhysFrame::containing_address(PhysAddr::new(pml4));
+    super::tlb::note_loaded(pml4);
     // SAFETY: every address space shares the kernel half (copied from the kernel table), so the code and stack in use
     // stay mapped across the switch.
     unsafe { Cr3::write(frame, Cr3Flags::empty()) };
@@ -408,7 +409,7 @@ pub fn fork_user_space(parent: u64) -> Result<u64, OutOfMemory> {
     let child = new_user_pml4()?;
     let result = copy_level(parent, child, 4, 0..256);
     // Writable entries of the parent were downgraded: its other threads, on any CPU, must see that.
-    super::tlb::shootdown();
+    super::tlb::shootdown(parent);
     match result {
         Ok(()) => Ok(child),
         Err(e) => {
@@ -483,12 +484,14 @@ pub fn resolve_cow(pml4: u64, virt: u64) -> Result<CowOutcome, OutOfMemory> {
         if crate::mm::pageref::unshare(old) {
             frames::free(old);
         }
+        invalidate(page);
+        // Other threads of this address space may still use the old (shared, read-only) frame.
+        super::tlb::shootdown(pml4);
     } else {
+        // Only the permission grew: a stale read-only entry elsewhere just faults once more and is refreshed.
         entry.set_flags(new_flags);
+        invalidate(page);
     }
-    invalidate(page);
-    // Other threads of this address space may still use the old (shared, read-only) frame.
-    super::tlb::shootdown();
     Ok(CowOutcome::Resolved)
 }
 
@@ -525,7 +528,7 @@ pub fn unmap_user_range(pml4: u64, start: u64, end: u64) {
         return;
     }
     // Other CPUs must forget the pages before the frames can be reused.
-    super::tlb::shootdown();
+    super::tlb::shootdown(pml4);
     for phys in freed {
         if crate::mm::pageref::unshare(phys) {
             frames::free(phys);
@@ -556,7 +559,7 @@ pub fn protect_user_range(pml4: u64, start: u64, end: u64, flags: MapFlags) {
         }
         va += PAGE_SIZE;
     }
-    super::tlb::shootdown();
+    super::tlb::shootdown(pml4);
 }
 
 /// The level-1 entry mapping `virt`, if the tables down to it exist.
@@ -593,7 +596,7 @@ pub fn move_user_range(pml4: u64, old: u64, new: u64, len: u64) -> Result<(), Ma
         }
         off += PAGE_SIZE;
     }
-    super::tlb::shootdown();
+    super::tlb::shootdown(pml4);
     Ok(())
 }
 

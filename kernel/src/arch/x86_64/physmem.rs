@@ -63,6 +63,17 @@ pub fn zero_pages(phys: u64, pages: u64) {
     }
 }
 
+/// Fill the page-sized frame at `phys` through `fill`, which must write every byte (the frame may hold old data).
+pub fn fill_frame<R>(phys: u64, fill: impl FnOnce(&mut [u8]) -> R) -> R {
+    debug_assert_eq!(phys % PAGE_SIZE, 0);
+    // SAFETY: the caller owns the frame (just allocated, not yet mapped anywhere), so nothing else reads or writes
+    // it while the slice lives; the direct map covers all RAM.
+    let page = unsafe {
+        core::slice::from_raw_parts_mut(phys_to_virt(phys) as *mut u8, PAGE_SIZE as usize)
+    };
+    fill(page)
+}
+
 /// Copy `src` into physical memory at `phys`.
 pub fn write(phys: u64, src: &[u8]) {
     // SAFETY: the caller owns the destination frames (allocated for a user page being filled).

@@ -203,8 +203,9 @@ fn check_thread_and_futex() {
     if tid <= 0 {
         return report("clone thread", false, tid);
     }
-    CHILD_TID.store(tid as u32, Ordering::SeqCst);
-    // Join: the kernel clears CHILD_TID and wakes the futex when the thread exits.
+    // CLONE_CHILD_SETTID put the tid into CHILD_TID before the thread could run (storing it here again would race
+    // with the thread's exit, which clears the word). Join: the kernel clears CHILD_TID and wakes the futex when
+    // the thread exits.
     for _ in 0..1000 {
         let v = CHILD_TID.load(Ordering::SeqCst);
         if v == 0 {
