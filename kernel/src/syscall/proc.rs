@@ -122,8 +122,12 @@ fn clone_with(
     if stack != 0 {
         child_frame.rsp = stack;
     }
-    let task = Task::new(id, child_process.clone(), crate::task::user_thread_entry, 0)
-        .map_err(|_| Errno::ENOMEM)?;
+    let Ok(task) = Task::new(id, child_process.clone(), crate::task::user_thread_entry, 0) else {
+        if flags & CLONE_THREAD == 0 {
+            process::abandon(&child_process);
+        }
+        return Err(Errno::ENOMEM);
+    };
     *task.initial_frame.lock() = Some(child_frame);
     {
         // The mask is inherited; a new thread has no alternate stack, a forked child keeps its parent's.

@@ -477,6 +477,29 @@ fn leave(status: Option<i32>) -> ! {
     sched::exit_current()
 }
 
+/// A new process whose first thread could not be created: take it out of the tables again.
+pub fn abandon(p: &Arc<Process>) {
+    PROCESSES.lock().remove(&p.pid);
+    if let Some(parent) = p.parent() {
+        parent.children.lock().retain(|c| !Arc::ptr_eq(c, p));
+    }
+    release_shared(p);
+}
+
+/// Drop the process's references to its descriptor table and fs context; whatever no other process shares is
+/// closed or released.
+fn release_shared(p: &Process) {
+    let files = core::mem::take(&mut *p.files.lock());
+    if let Some(table) = Arc::into_inner(files) {
+        let closed = table.lock().close_all();
+        drop(closed);
+    }
+    let fs = core::mem::replace(&mut *p.fs.lock(), Arc::new(FsContext::new(None, 0)));
+    if let Some(fs) = Arc::into_inner(fs) {
+        fs.release();
+    }
+}
+
 fn finish_process(p: &Arc<Process>) {
     if p.pid == 1 {
         panic!(
@@ -498,15 +521,7 @@ fn finish_process(p: &Arc<Process>) {
     }
     // Close files (pipes see their ends go) and release the memory now; the zombie keeps only its status. A table
     // or cwd shared with other processes (CLONE_FILES, CLONE_FS) lives on with them.
-    let files = core::mem::take(&mut *p.files.lock());
-    if let Some(table) = Arc::into_inner(files) {
-        let closed = table.lock().close_all();
-        drop(closed);
-    }
-    let fs = core::mem::replace(&mut *p.fs.lock(), Arc::new(FsContext::new(None, 0)));
-    if let Some(fs) = Arc::into_inner(fs) {
-        fs.release();
-    }
+    release_shared(p);
     if let Ok(empty) = AddressSpace::new() {
         p.replace_address_space(empty);
     }
