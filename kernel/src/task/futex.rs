@@ -236,6 +236,17 @@ pub fn wake_op(
     let k1 = key(addr, shared)?;
     let k2 = key(addr2, shared)?;
     let op = WakeOp::decode(encoded);
+    if op.apply(0).is_none() {
+        // Linux checks only that the word is in user space before refusing the operation.
+        let in_user = addr2
+            .checked_add(4)
+            .is_some_and(|end| end <= crate::arch::paging::USER_END);
+        return Err(if in_user {
+            Errno::ENOSYS
+        } else {
+            Errno::EFAULT
+        });
+    }
     let mut table = table();
     // Another thread may change the word between the read and the exchange: try again (boundedly, so a program
     // hammering the word cannot hold this CPU in the kernel forever).
