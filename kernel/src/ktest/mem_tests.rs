@@ -229,6 +229,19 @@ pub fn usercopy_faults_are_efault() -> TestResult {
         usercopy::copy_to_user(0x2000, &buf) == Err(Errno::EFAULT),
         "write to unmapped user page did not fault"
     );
+    // The futex compare-and-exchange: a fault resumes at its own fixup.
+    ensure!(
+        usercopy::cmpxchg_user_u32(0x1000, 0, 1) == Err(Errno::EFAULT),
+        "cmpxchg on an unmapped user page did not fault"
+    );
+    ensure!(
+        usercopy::cmpxchg_user_u32(paging::phys_to_virt(0), 0, 1) == Err(Errno::EFAULT),
+        "cmpxchg accepted a kernel address"
+    );
+    ensure!(
+        usercopy::cmpxchg_user_u32(0x1002, 0, 1) == Err(Errno::EFAULT),
+        "cmpxchg accepted an unaligned word"
+    );
     Ok(())
 }
 

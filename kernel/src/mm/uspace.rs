@@ -247,6 +247,20 @@ impl AddressSpace {
         outcome.result()
     }
 
+    /// For keys that must be equal in every process mapping the same memory (shared futexes): the shared object
+    /// and byte offset behind `addr` when it lies in a MAP_SHARED area, None for private memory, EFAULT when nothing
+    /// is mapped there.
+    pub fn shared_object_at(&self, addr: u64) -> Result<Option<(u64, u64)>, Errno> {
+        let vmas = self.vmas.lock();
+        let vma = vmas.find(addr).ok_or(Errno::EFAULT)?;
+        Ok(match (vma.sharing, vma.backing) {
+            (basalt_vm::Sharing::Shared, basalt_vm::Backing::File { file_id, offset }) => {
+                Some((file_id, offset + (addr - vma.start)))
+            }
+            _ => None,
+        })
+    }
+
     fn free_ranges(&self, ranges: &[Range<u64>]) {
         for r in ranges {
             paging::unmap_user_range(self.pml4, r.start, r.end);

@@ -39,7 +39,8 @@ pub fn handle(frame: &mut TrapFrame) {
     let args = Args::from_frame(frame);
     let result = match number {
         // Calls that need the caller's registers.
-        nr::FORK | nr::VFORK => proc::fork(frame),
+        nr::FORK => proc::fork(frame),
+        nr::VFORK => proc::vfork(frame),
         nr::CLONE => proc::clone(
             frame,
             args.get(0),
@@ -142,14 +143,8 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
             args.get(4),
             args.get(5) as u32,
         ),
-        nr::SET_ROBUST_LIST => {
-            // The list is only walked when a thread dies holding a robust mutex; kept for that (24-byte head).
-            if args.get(1) != 24 {
-                Err(Errno::EINVAL)
-            } else {
-                Ok(0)
-            }
-        }
+        nr::SET_ROBUST_LIST => proc::set_robust_list(args.get(0), args.get(1)),
+        nr::GET_ROBUST_LIST => proc::get_robust_list(args.get(0) as i32, args.get(1), args.get(2)),
         nr::RT_SIGACTION => {
             signal::rt_sigaction(args.get(0), args.get(1), args.get(2), args.get(3))
         }

@@ -106,9 +106,7 @@ fn at(dirfd: i32, path: &[u8]) -> Result<PathAt<'_>, Errno> {
 }
 
 fn umask() -> u32 {
-    process::current()
-        .map(|p| p.umask.load(core::sync::atomic::Ordering::Relaxed))
-        .unwrap_or(0o022)
+    process::current().map(|p| p.umask()).unwrap_or(0o022)
 }
 
 pub fn openat(dirfd: i32, path_ptr: u64, flags: u32, mode: u32) -> Result<usize, Errno> {
@@ -387,8 +385,7 @@ pub fn faccessat(dirfd: i32, path_ptr: u64, mode: u32, flags: u32) -> Result<usi
 
 pub fn set_umask(mask: u32) -> Result<usize, Errno> {
     let p = process::current().ok_or(Errno::ESRCH)?;
-    Ok(p.umask
-        .swap(mask & 0o777, core::sync::atomic::Ordering::Relaxed) as usize)
+    Ok(p.set_umask(mask & 0o777) as usize)
 }
 
 pub fn fchmodat(dirfd: i32, path_ptr: u64, mode: u32) -> Result<usize, Errno> {

@@ -5,6 +5,7 @@ use super::user;
 use crate::arch::{idt::TrapFrame, switch, usercopy};
 use crate::task::{exec, process, sched, Task};
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use basalt_linux_abi::Errno;
 use core::sync::atomic::Ordering;
@@ -73,31 +74,47 @@ fn clone_with(
     if flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0 {
         return Err(Errno::EINVAL);
     }
+    if flags & CLONE_SETTLS != 0 && tls >= crate::arch::paging::USER_END {
+        return Err(Errno::EPERM);
+    }
     let me = sched::current().ok_or(Errno::ESRCH)?;
-    let parent_process = me.process.clone();
+    let caller = me.process.clone();
+    // init has no parent to share (Linux refuses CLONE_PARENT for the unkillable init).
+    if flags & CLONE_PARENT != 0 && caller.pid == 1 {
+        return Err(Errno::EINVAL);
+    }
     let id = process::alloc_id()?;
 
-    let (child_process, tid) = if flags & CLONE_THREAD != 0 {
-        (parent_process.clone(), id)
+    let child_process = if flags & CLONE_THREAD != 0 {
+        caller.clone()
     } else {
         let mm = if flags & CLONE_VM != 0 {
-            // A process sharing memory without being a thread (vfork-style): not supported yet.
-            return Err(Errno::EINVAL);
+            // Shared memory without being a thread (vfork, posix_spawn): one address space, two processes.
+            caller.address_space()
         } else {
-            parent_process
-                .address_space()
-                .fork()
-                .map_err(|_| Errno::ENOMEM)?
+            Arc::new(caller.address_space().fork().map_err(|_| Errno::ENOMEM)?)
         };
-        let child = process::Process::new(id, Some(&parent_process), mm);
-        child.set_name(&parent_process.name_string());
-        if flags & CLONE_FILES != 0 {
-            child.share_files(parent_process.files());
-        }
+        // CLONE_PARENT: a sibling of the caller, which also gets the caller's own exit signal.
+        let (parent, exit_signal) = if flags & CLONE_PARENT != 0 {
+            let parent = caller
+                .parent()
+                .or_else(|| process::find(1))
+                .unwrap_or_else(|| caller.clone());
+            (parent, caller.exit_signal())
+        } else {
+            (caller.clone(), (flags & CSIGNAL) as u8)
+        };
+        let share = process::Share {
+            files: flags & CLONE_FILES != 0,
+            fs: flags & CLONE_FS != 0,
+            exit_signal,
+        };
+        let child = process::Process::new_child(id, Some(&caller), Some(&parent), mm, share);
+        child.set_name(&caller.name_string());
         if clear_sighand {
             child.signals.lock().handlers.reset_for_exec();
         }
-        (child, id)
+        child
     };
 
     let mut child_frame = frame.clone();
@@ -105,13 +122,12 @@ fn clone_with(
     if stack != 0 {
         child_frame.rsp = stack;
     }
-    let task = Task::new(
-        tid,
-        child_process.clone(),
-        crate::task::user_thread_entry,
-        0,
-    )
-    .map_err(|_| Errno::ENOMEM)?;
+    let Ok(task) = Task::new(id, child_process.clone(), crate::task::user_thread_entry, 0) else {
+        if flags & CLONE_THREAD == 0 {
+            process::abandon(&child_process);
+        }
+        return Err(Errno::ENOMEM);
+    };
     *task.initial_frame.lock() = Some(child_frame);
     {
         // The mask is inherited; a new thread has no alternate stack, a forked child keeps its parent's.
@@ -133,30 +149,40 @@ fn clone_with(
         },
         Ordering::Relaxed,
     );
-    if flags & CLONE_SETTLS != 0 && tls >= crate::arch::paging::USER_END {
-        return Err(Errno::EPERM);
-    }
     if flags & CLONE_PARENT_SETTID != 0 {
-        user::write_i32(parent_tid, tid as i32)?;
+        // Linux ignores a bad pointer here: the child exists either way.
+        let _ = user::write_i32(parent_tid, id as i32);
     }
     if flags & CLONE_CHILD_CLEARTID != 0 {
         task.clear_child_tid.store(child_tid, Ordering::Relaxed);
     }
     if flags & CLONE_CHILD_SETTID != 0 {
-        // The child's memory is a copy (or shared); write through the child's view once it runs — for a shared VM
-        // the parent's view is the same memory.
-        if flags & CLONE_VM != 0 {
-            user::write_i32(child_tid, tid as i32)?;
-        }
+        // Written by the child itself before it first runs in user mode, so it lands in the child's memory.
+        task.set_child_tid.store(child_tid, Ordering::Relaxed);
     }
+    let vfork = (flags & CLONE_VFORK != 0).then(|| {
+        let done = process::VforkDone::new();
+        *task.vfork_done.lock() = Some(done.clone());
+        done
+    });
     child_process.add_thread(&task);
     sched::spawn(task);
-    Ok(tid as usize)
+    if let Some(done) = vfork {
+        // The child borrows our memory (and often our stack): sleep until it execs or exits.
+        done.wait(&caller);
+    }
+    Ok(id as usize)
 }
 
 /// fork(2).
 pub fn fork(frame: &TrapFrame) -> Result<usize, Errno> {
-    clone(frame, 17 /* SIGCHLD */, 0, 0, 0, 0)
+    clone(frame, u64::from(process::SIGCHLD), 0, 0, 0, 0)
+}
+
+/// vfork(2): the child runs in our memory while we sleep until it execs or exits.
+pub fn vfork(frame: &TrapFrame) -> Result<usize, Errno> {
+    let flags = CLONE_VM | CLONE_VFORK | u64::from(process::SIGCHLD);
+    clone(frame, flags, 0, 0, 0, 0)
 }
 
 /// execve(2): replace the program. Today programs come from the initramfs.
@@ -197,6 +223,16 @@ pub fn execveat(
     }
     let ino = super::path::lookup_executable_at(dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
     let path = String::from_utf8(path).map_err(|_| Errno::ENOENT)?;
+    // A script run through a close-on-exec descriptor: its interpreter could not open /dev/fd/N (the descriptor is
+    // gone by then), so Linux refuses scripts (ENOENT) in that case.
+    let fd_path_inaccessible = dirfd != super::path::AT_FDCWD
+        && !path.starts_with('/')
+        && process::current()
+            .ok_or(Errno::ESRCH)?
+            .files()
+            .lock()
+            .cloexec(dirfd)
+            .unwrap_or(false);
     // The name the program sees (and a script's interpreter opens), as Linux builds it for fd-relative execs.
     let path = if path.starts_with('/') || dirfd == super::path::AT_FDCWD {
         path
@@ -212,12 +248,18 @@ pub fn execveat(
         argv.push(Vec::new());
     }
     let envp = user::read_string_array(envp_ptr, &mut total)?;
-    let (path, file, argv) = resolve_program(path, ino, argv)?;
+    let (path, file, argv) = resolve_program(path, ino, argv, fd_path_inaccessible)?;
     let argv_refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
     let envp_refs: Vec<&[u8]> = envp.iter().map(|e| e.as_slice()).collect();
     let loaded = exec::load(&path, file, &argv_refs, &envp_refs).map_err(|e| e.errno())?;
     let me = sched::current().ok_or(Errno::ESRCH)?;
-    let closed = me.process.files().lock().close_on_exec();
+    // Past the point of no return. The old memory is let go of first (robust futexes, a vfork parent resumes).
+    process::exec_release(&me);
+    // A table shared with another process (CLONE_FILES) is copied first: close-on-exec acts on ours only.
+    let mut files = me.process.files().lock().clone();
+    let closed = files.close_on_exec();
+    let old = me.process.set_files(Arc::new(spin::Mutex::new(files)));
+    drop(old);
     drop(closed);
     crate::task::signal::reset_for_exec(&me);
     me.process.replace_address_space(loaded.mm);
@@ -242,6 +284,7 @@ fn resolve_program(
     mut path: String,
     first: basalt_memfs::InodeId,
     mut argv: Vec<Vec<u8>>,
+    fd_path_inaccessible: bool,
 ) -> Result<Program, Errno> {
     let mut next = Some(first);
     for _ in 0..5 {
@@ -252,6 +295,9 @@ fn resolve_program(
         let file = exec::ExecFile::open(ino)?;
         if !file.head.starts_with(b"#!") {
             return Ok((path, file, argv));
+        }
+        if fd_path_inaccessible {
+            return Err(Errno::ENOENT);
         }
         let image = &file.head;
         let line_end = image
@@ -293,6 +339,30 @@ pub fn wait4(pid: i32, status_ptr: u64, options: u32, rusage: u64) -> Result<usi
         usercopy::copy_to_user(rusage, &[0u8; 144])?;
     }
     Ok(child as usize)
+}
+
+/// set_robust_list(head, len): remember the thread's robust futex list (walked when it exits or execs).
+pub fn set_robust_list(head: u64, len: u64) -> Result<usize, Errno> {
+    if len != basalt_futex::robust::HEAD_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let me = sched::current().ok_or(Errno::ESRCH)?;
+    me.robust_list.store(head, Ordering::Relaxed);
+    Ok(0)
+}
+
+/// get_robust_list(tid, head_ptr, len_ptr): the list head of a thread (0: the caller).
+pub fn get_robust_list(tid: i32, head_ptr: u64, len_ptr: u64) -> Result<usize, Errno> {
+    let t = if tid == 0 {
+        sched::current()
+    } else {
+        u32::try_from(tid).ok().and_then(process::find_thread)
+    }
+    .ok_or(Errno::ESRCH)?;
+    let head = t.robust_list.load(Ordering::Relaxed);
+    usercopy::copy_to_user(len_ptr, &basalt_futex::robust::HEAD_SIZE.to_le_bytes())?;
+    usercopy::copy_to_user(head_ptr, &head.to_le_bytes())?;
+    Ok(0)
 }
 
 /// set_tid_address(2).
@@ -368,6 +438,10 @@ pub fn setpgid(pid: i32, pgid: i32) -> Result<usize, Errno> {
         }
         if t.sid.load(Ordering::Relaxed) != me.sid.load(Ordering::Relaxed) {
             return Err(Errno::EPERM);
+        }
+        // A child that has run execve is out of reach.
+        if t.has_exec() {
+            return Err(Errno::EACCES);
         }
         t
     };
@@ -516,6 +590,8 @@ pub fn waitid(idtype: u32, id: u64, infop: u64, options: u32, rusage: u64) -> Re
         continued: options & WCONTINUED != 0,
         nohang: options & WNOHANG != 0,
         nowait: options & WNOWAIT != 0,
+        all: options & process::WALL != 0,
+        clone: options & process::WCLONE != 0,
     };
     let found = process::wait_for(|c| select(c), opts)?;
     if infop != 0 {

@@ -46,6 +46,12 @@ pub struct Task {
     pub fs_base: AtomicU64,
     /// `set_tid_address` / CLONE_CHILD_CLEARTID: cleared and futex-woken on exit.
     pub clear_child_tid: AtomicU64,
+    /// CLONE_CHILD_SETTID: where the new thread stores its tid before it first enters user mode.
+    pub set_child_tid: AtomicU64,
+    /// set_robust_list: the head of this thread's robust futex list (walked when it exits or execs).
+    pub robust_list: AtomicU64,
+    /// CLONE_VFORK: the parent sleeps until this thread execs or exits.
+    pub vfork_done: Mutex<Option<Arc<process::VforkDone>>>,
     /// Last CPU this thread ran on (wake-ups go back there).
     pub last_cpu: AtomicU32,
     /// Registers a new user thread starts with (fork/clone child, or init).
@@ -82,6 +88,9 @@ impl Task {
             fpu: Mutex::new(FpuState::initial()),
             fs_base: AtomicU64::new(0),
             clear_child_tid: AtomicU64::new(0),
+            set_child_tid: AtomicU64::new(0),
+            robust_list: AtomicU64::new(0),
+            vfork_done: Mutex::new(None),
             last_cpu: AtomicU32::new(0),
             initial_frame: Mutex::new(None),
             needs_attention: AtomicBool::new(true),
@@ -127,7 +136,15 @@ impl Drop for Task {
 pub extern "C" fn user_thread_entry(_arg: u64) -> ! {
     sched::finish_switch();
     let me = sched::current().expect("user thread without a task");
-    let frame = me.initial_frame.lock().take().unwrap_or_default();
+    let mut frame = me.initial_frame.lock().take().unwrap_or_default();
+    // CLONE_CHILD_SETTID: written from the child itself, so it lands in the child's memory (a failure is ignored,
+    // as on Linux).
+    let settid = me.set_child_tid.swap(0, Ordering::AcqRel);
+    if settid != 0 {
+        let _ = crate::arch::usercopy::copy_to_user(settid, &me.tid.to_le_bytes());
+    }
     drop(me);
+    // Like any return to user mode: leave at once if the process is already exiting, take pending signals.
+    crate::arch::traps::returning_to_user(&mut frame);
     crate::arch::syscall::enter_user(frame)
 }

@@ -10,11 +10,92 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use basalt_linux_abi::Errno;
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU8, Ordering};
 use spin::Mutex;
 
 /// Largest pid handed out before wrapping (Linux's default pid_max).
 const PID_MAX: u32 = 32768;
+
+/// The usual exit signal of a child (a child with another one, or none, is a "clone" child for wait).
+pub const SIGCHLD: u8 = 17;
+
+/// What CLONE_FS shares between processes: the working directory and the file-creation mask.
+pub struct FsContext {
+    /// An inode of the root filesystem, held while it is the cwd (None: the root).
+    cwd: Mutex<Option<basalt_memfs::InodeId>>,
+    umask: AtomicU32,
+}
+
+impl FsContext {
+    fn new(cwd: Option<basalt_memfs::InodeId>, umask: u32) -> FsContext {
+        FsContext {
+            cwd: Mutex::new(cwd),
+            umask: AtomicU32::new(umask),
+        }
+    }
+
+    /// A private copy (a child without CLONE_FS): the cwd is held once more.
+    fn copy(&self) -> FsContext {
+        let cwd = *self.cwd.lock();
+        let cwd =
+            cwd.filter(|&ino| crate::fs::root::fs().is_ok_and(|fs| fs.lock().hold(ino).is_ok()));
+        FsContext::new(cwd, self.umask.load(Ordering::Relaxed))
+    }
+
+    /// Give the cwd back (the last process using this context ended).
+    fn release(self) {
+        if let (Some(cwd), Ok(fs)) = (self.cwd.lock().take(), crate::fs::root::fs()) {
+            let _ = fs.lock().release(cwd);
+        }
+    }
+}
+
+/// CLONE_VFORK: the parent sleeps until the child execs or exits.
+pub struct VforkDone {
+    done: AtomicBool,
+    queue: WaitQueue,
+}
+
+impl VforkDone {
+    pub fn new() -> Arc<VforkDone> {
+        Arc::new(VforkDone {
+            done: AtomicBool::new(false),
+            queue: WaitQueue::new(),
+        })
+    }
+
+    /// The child let go of the parent's memory.
+    pub fn complete(&self) {
+        self.done.store(true, Ordering::SeqCst);
+        self.queue.wake_all();
+    }
+
+    /// The parent waits; only a fatal signal (its process exiting) ends the wait early, as on Linux.
+    pub fn wait(&self, parent: &Process) {
+        self.queue
+            .wait_uninterruptible(|| self.done.load(Ordering::SeqCst) || parent.is_exiting());
+    }
+}
+
+/// What a new process shares with the one creating it (clone flags).
+#[derive(Clone, Copy)]
+pub struct Share {
+    /// CLONE_FILES: one descriptor table.
+    pub files: bool,
+    /// CLONE_FS: one cwd and umask.
+    pub fs: bool,
+    /// Sent to the parent when the child ends (the low byte of clone's flags; 0: none).
+    pub exit_signal: u8,
+}
+
+impl Share {
+    /// fork: copies of everything, SIGCHLD at exit.
+    pub const FORK: Share = Share {
+        files: false,
+        fs: false,
+        exit_signal: SIGCHLD,
+    };
+}
 
 /// A process: one address space, one or more threads.
 pub struct Process {
@@ -34,12 +115,16 @@ pub struct Process {
     pub child_events: WaitQueue,
     /// Open files; threads share the table (and clone with CLONE_FILES shares it across processes).
     files: Mutex<Arc<Mutex<FdTable>>>,
+    /// Working directory and umask (shared across processes by CLONE_FS).
+    fs: Mutex<Arc<FsContext>>,
+    /// Threads that have not exited yet: the last one to leave ends the process.
+    live: AtomicU32,
+    /// Signal for the parent at exit (`SIGCHLD` normally; see `Share::exit_signal`).
+    exit_signal: AtomicU8,
+    /// The process has called execve since fork (setpgid on it is then EACCES).
+    exec_done: AtomicBool,
     /// Signal handlers and process-wide pending signals.
     pub signals: Mutex<super::signal::ProcessSignals>,
-    /// Working directory (an inode of the root filesystem, held while it is the cwd).
-    cwd: Mutex<Option<basalt_memfs::InodeId>>,
-    /// File-creation mask.
-    pub umask: AtomicU32,
     /// ITIMER_REAL / alarm.
     pub real_timer: Mutex<basalt_signal::RealTimer>,
     /// Stopped by a stop signal (job control).
@@ -69,9 +154,21 @@ pub fn alloc_id() -> Result<u32, Errno> {
 }
 
 impl Process {
-    /// A new process (not yet in the table) with `mm` as its address space.
+    /// A new process (entered in the table) with `mm` as its address space, forked from `parent` if any.
     pub fn new(pid: u32, parent: Option<&Arc<Process>>, mm: AddressSpace) -> Arc<Process> {
-        let (pgid, sid) = parent
+        Self::new_child(pid, parent, parent, Arc::new(mm), Share::FORK)
+    }
+
+    /// A new process that inherits from `from` (ids, handlers, files, cwd...) and is the child of `parent` (the
+    /// two differ with CLONE_PARENT).
+    pub fn new_child(
+        pid: u32,
+        from: Option<&Arc<Process>>,
+        parent: Option<&Arc<Process>>,
+        mm: Arc<AddressSpace>,
+        share: Share,
+    ) -> Arc<Process> {
+        let (pgid, sid) = from
             .map(|p| {
                 (
                     p.pgid.load(Ordering::Relaxed),
@@ -79,41 +176,42 @@ impl Process {
                 )
             })
             .unwrap_or((pid, pid));
-        let p =
-            Arc::new(Process {
-                pid,
-                parent: Mutex::new(parent.map(Arc::downgrade).unwrap_or_default()),
-                pgid: AtomicU32::new(pgid),
-                sid: AtomicU32::new(sid),
-                mm: Mutex::new(Arc::new(mm)),
-                threads: Mutex::new(Vec::new()),
-                children: Mutex::new(Vec::new()),
-                exiting: AtomicBool::new(false),
-                exit_status: AtomicI32::new(0),
-                zombie: AtomicBool::new(false),
-                child_events: WaitQueue::new(),
-                signals: Mutex::new(super::signal::ProcessSignals {
-                    handlers: parent
-                        .map(|p| p.signals.lock().handlers.clone())
-                        .unwrap_or_default(),
-                    pending: basalt_signal::Pending::new(),
-                }),
-                real_timer: Mutex::new(basalt_signal::RealTimer::DISARMED),
-                cwd: Mutex::new(parent.and_then(|p| p.cwd()).filter(|&ino| {
-                    crate::fs::root::fs().is_ok_and(|fs| fs.lock().hold(ino).is_ok())
-                })),
-                umask: AtomicU32::new(
-                    parent
-                        .map(|p| p.umask.load(Ordering::Relaxed))
-                        .unwrap_or(0o022),
-                ),
-                stopped: AtomicBool::new(false),
-                unreported_stop: AtomicI32::new(0),
-                files: Mutex::new(Arc::new(Mutex::new(
-                    parent.map(|p| p.files().lock().clone()).unwrap_or_default(),
-                ))),
-                name: Mutex::new(parent.map(|p| *p.name.lock()).unwrap_or([0; 16])),
-            });
+        let p = Arc::new(Process {
+            pid,
+            parent: Mutex::new(parent.map(Arc::downgrade).unwrap_or_default()),
+            pgid: AtomicU32::new(pgid),
+            sid: AtomicU32::new(sid),
+            mm: Mutex::new(mm),
+            threads: Mutex::new(Vec::new()),
+            children: Mutex::new(Vec::new()),
+            exiting: AtomicBool::new(false),
+            exit_status: AtomicI32::new(0),
+            zombie: AtomicBool::new(false),
+            child_events: WaitQueue::new(),
+            signals: Mutex::new(super::signal::ProcessSignals {
+                handlers: from
+                    .map(|p| p.signals.lock().handlers.clone())
+                    .unwrap_or_default(),
+                pending: basalt_signal::Pending::new(),
+            }),
+            real_timer: Mutex::new(basalt_signal::RealTimer::DISARMED),
+            fs: Mutex::new(match from {
+                Some(p) if share.fs => p.fs.lock().clone(),
+                Some(p) => Arc::new(p.fs.lock().copy()),
+                None => Arc::new(FsContext::new(None, 0o022)),
+            }),
+            live: AtomicU32::new(0),
+            exit_signal: AtomicU8::new(share.exit_signal),
+            exec_done: AtomicBool::new(false),
+            stopped: AtomicBool::new(false),
+            unreported_stop: AtomicI32::new(0),
+            files: Mutex::new(match from {
+                Some(p) if share.files => p.files(),
+                Some(p) => Arc::new(Mutex::new(p.files().lock().clone())),
+                None => Arc::default(),
+            }),
+            name: Mutex::new(from.map(|p| *p.name.lock()).unwrap_or([0; 16])),
+        });
         PROCESSES.lock().insert(pid, Arc::downgrade(&p));
         if let Some(parent) = parent {
             parent.children.lock().push(p.clone());
@@ -123,15 +221,45 @@ impl Process {
 
     /// The working directory (None: the root).
     pub fn cwd(&self) -> Option<basalt_memfs::InodeId> {
-        *self.cwd.lock()
+        *self.fs.lock().cwd.lock()
     }
 
     /// Change the working directory (the new one is already held by the caller).
     pub fn set_cwd(&self, ino: basalt_memfs::InodeId) {
-        let old = self.cwd.lock().replace(ino);
+        let old = self.fs.lock().cwd.lock().replace(ino);
         if let (Some(old), Ok(fs)) = (old, crate::fs::root::fs()) {
             let _ = fs.lock().release(old);
         }
+    }
+
+    /// The file-creation mask.
+    pub fn umask(&self) -> u32 {
+        self.fs.lock().umask.load(Ordering::Relaxed)
+    }
+
+    /// Set the file-creation mask; returns the old one.
+    pub fn set_umask(&self, mask: u32) -> u32 {
+        self.fs.lock().umask.swap(mask, Ordering::Relaxed)
+    }
+
+    /// The signal the parent gets when this process ends.
+    pub fn exit_signal(&self) -> u8 {
+        self.exit_signal.load(Ordering::Relaxed)
+    }
+
+    /// execve succeeded: the process runs a new program.
+    pub fn note_exec(&self) {
+        self.exec_done.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the process has exec'd since it was forked.
+    pub fn has_exec(&self) -> bool {
+        self.exec_done.load(Ordering::Relaxed)
+    }
+
+    /// The parent process, if it still exists.
+    pub fn parent(&self) -> Option<Arc<Process>> {
+        self.parent.lock().upgrade()
     }
 
     /// Live threads of this process.
@@ -190,9 +318,10 @@ impl Process {
         self.files.lock().clone()
     }
 
-    /// Share another process's descriptor table (CLONE_FILES).
-    pub fn share_files(&self, table: Arc<Mutex<FdTable>>) {
-        *self.files.lock() = table;
+    /// Use `table` as the descriptor table (exec gives a process sharing one by CLONE_FILES its own copy); returns
+    /// the old one, for the caller to drop outside the lock.
+    pub fn set_files(&self, table: Arc<Mutex<FdTable>>) -> Arc<Mutex<FdTable>> {
+        core::mem::replace(&mut *self.files.lock(), table)
     }
 
     /// A process for kernel threads: not in the process table (no signals, not visible to kill or wait).
@@ -215,7 +344,12 @@ impl Process {
 
     /// Register a thread; its id also finds this process (as on Linux, where every tid names its thread group).
     pub fn add_thread(self: &Arc<Self>, t: &Arc<Task>) {
-        self.threads.lock().push(Arc::downgrade(t));
+        self.live.fetch_add(1, Ordering::SeqCst);
+        {
+            let mut threads = self.threads.lock();
+            threads.retain(|t| t.upgrade().is_some_and(|t| t.state() != super::State::Dead));
+            threads.push(Arc::downgrade(t));
+        }
         if t.tid != self.pid && PROCESSES.lock().contains_key(&self.pid) {
             PROCESSES.lock().insert(t.tid, Arc::downgrade(self));
         }
@@ -226,7 +360,8 @@ impl Process {
     }
 
     pub fn is_exiting(&self) -> bool {
-        self.exiting.load(Ordering::Acquire)
+        // SeqCst: sleepers check this after marking themselves blocked; see `sched::prepare_to_block`.
+        self.exiting.load(Ordering::SeqCst)
     }
 
     /// The process name (`comm`): the executable's file name, at most 15 bytes.
@@ -242,12 +377,6 @@ impl Process {
         let name = *self.name.lock();
         let len = name.iter().position(|&b| b == 0).unwrap_or(16);
         alloc::string::String::from_utf8_lossy(&name[..len]).into_owned()
-    }
-
-    fn live_threads(&self) -> usize {
-        let mut threads = self.threads.lock();
-        threads.retain(|t| t.upgrade().is_some_and(|t| t.state() != super::State::Dead));
-        threads.len()
     }
 }
 
@@ -291,7 +420,7 @@ pub fn current() -> Option<Arc<Process>> {
 
 /// Start the whole process ending with wait status `status`: other threads stop at their next chance.
 pub fn begin_exit(p: &Process, status: i32) {
-    if !p.exiting.swap(true, Ordering::AcqRel) {
+    if !p.exiting.swap(true, Ordering::SeqCst) {
         p.exit_status.store(status, Ordering::Release);
     }
     // Every thread leaves at its next chance: wake the sleeping ones so they see it.
@@ -303,25 +432,72 @@ pub fn begin_exit(p: &Process, status: i32) {
 
 /// The current thread ends. When it is the process's last thread, the process becomes a zombie for its parent.
 pub fn exit_thread() -> ! {
+    leave(None)
+}
+
+/// exec succeeded in thread `me`: its robust futexes are released, its tid words forgotten, a CLONE_VFORK parent
+/// resumes, and the process counts as exec'd.
+pub fn exec_release(me: &Task) {
+    super::futex::exit_robust_list(me);
+    me.clear_child_tid.store(0, Ordering::Relaxed);
+    if let Some(v) = me.vfork_done.lock().take() {
+        v.complete();
+    }
+    me.process.note_exec();
+}
+
+/// The current thread ends; `status` becomes the process's wait status if it is the last thread and nothing
+/// (exit_group, a signal) decided one before.
+fn leave(status: Option<i32>) -> ! {
     let me = sched::current().expect("exit_thread outside a thread");
-    // CLONE_CHILD_CLEARTID / set_tid_address: tell a joining thread (pthread_join waits on this word).
+    super::futex::exit_robust_list(&me);
+    // CLONE_CHILD_CLEARTID / set_tid_address: tell a joining thread (pthread_join waits on this word; Linux's wake
+    // is a shared one).
     let clear = me.clear_child_tid.swap(0, Ordering::AcqRel);
     if clear != 0 && crate::arch::usercopy::copy_to_user(clear, &0u32.to_le_bytes()).is_ok() {
-        let _ = super::futex::wake(clear, 1, u32::MAX);
+        let _ = super::futex::wake(clear, true, 1, u32::MAX);
+    }
+    if let Some(v) = me.vfork_done.lock().take() {
+        v.complete();
     }
     let process = me.process.clone();
     let tid = me.tid;
     drop(me);
-    // The thread is the caller itself, still counted live until it is marked dead by the scheduler.
-    let others = process.live_threads().saturating_sub(1);
     if tid != process.pid {
         PROCESSES.lock().remove(&tid);
     }
-    if others == 0 {
+    // One atomic count, so of threads leaving at the same time exactly one is the last.
+    if process.live.fetch_sub(1, Ordering::SeqCst) == 1 {
+        if let Some(status) = status {
+            begin_exit(&process, status);
+        }
         finish_process(&process);
     }
     drop(process);
     sched::exit_current()
+}
+
+/// A new process whose first thread could not be created: take it out of the tables again.
+pub fn abandon(p: &Arc<Process>) {
+    PROCESSES.lock().remove(&p.pid);
+    if let Some(parent) = p.parent() {
+        parent.children.lock().retain(|c| !Arc::ptr_eq(c, p));
+    }
+    release_shared(p);
+}
+
+/// Drop the process's references to its descriptor table and fs context; whatever no other process shares is
+/// closed or released.
+fn release_shared(p: &Process) {
+    let files = core::mem::take(&mut *p.files.lock());
+    if let Some(table) = Arc::into_inner(files) {
+        let closed = table.lock().close_all();
+        drop(closed);
+    }
+    let fs = core::mem::replace(&mut *p.fs.lock(), Arc::new(FsContext::new(None, 0)));
+    if let Some(fs) = Arc::into_inner(fs) {
+        fs.release();
+    }
 }
 
 fn finish_process(p: &Arc<Process>) {
@@ -331,30 +507,28 @@ fn finish_process(p: &Arc<Process>) {
             p.exit_status.load(Ordering::Acquire)
         );
     }
-    // Children go to init, as on Linux without subreapers.
+    // Children go to init, as on Linux without subreapers (and signal it with SIGCHLD whatever they had).
     let orphans: Vec<Arc<Process>> = core::mem::take(&mut *p.children.lock());
     if !orphans.is_empty() {
         if let Some(init) = find(1) {
             for child in orphans {
+                child.exit_signal.store(SIGCHLD, Ordering::Relaxed);
                 *child.parent.lock() = Arc::downgrade(&init);
                 init.children.lock().push(child);
             }
             init.child_events.wake_all();
         }
     }
-    // Close files (pipes see their ends go) and release the memory now; the zombie keeps only its status.
-    let closed = p.files().lock().close_all();
-    drop(closed);
-    if let (Some(cwd), Ok(fs)) = (p.cwd.lock().take(), crate::fs::root::fs()) {
-        let _ = fs.lock().release(cwd);
-    }
+    // Close files (pipes see their ends go) and release the memory now; the zombie keeps only its status. A table
+    // or cwd shared with other processes (CLONE_FILES, CLONE_FS) lives on with them.
+    release_shared(p);
     if let Ok(empty) = AddressSpace::new() {
         p.replace_address_space(empty);
     }
     p.zombie.store(true, Ordering::Release);
     if let Some(parent) = p.parent.lock().upgrade() {
         let status = p.exit_status.load(Ordering::Acquire);
-        if super::signal::notify_parent_of_exit(&parent, p.pid, status) {
+        if super::signal::notify_parent_of_exit(&parent, p.pid, status, p.exit_signal()) {
             // The parent ignores SIGCHLD: nobody will wait, reap now.
             parent.children.lock().retain(|c| c.pid != p.pid);
             PROCESSES.lock().remove(&p.pid);
@@ -365,12 +539,7 @@ fn finish_process(p: &Arc<Process>) {
 
 /// exit(2): this thread only (the process ends with it when it is the last).
 pub fn sys_exit(code: i32) -> ! {
-    if let Some(p) = current() {
-        if p.live_threads() <= 1 {
-            begin_exit(&p, (code & 0xff) << 8);
-        }
-    }
-    exit_thread()
+    leave(Some((code & 0xff) << 8))
 }
 
 /// exit_group(2): the whole process.
@@ -394,8 +563,8 @@ const WNOHANG: u32 = 1;
 const WUNTRACED: u32 = 2;
 const WCONTINUED: u32 = 8;
 const WNOTHREAD: u32 = 0x2000_0000;
-const WALL: u32 = 0x4000_0000;
-const WCLONE: u32 = 0x8000_0000;
+pub const WALL: u32 = 0x4000_0000;
+pub const WCLONE: u32 = 0x8000_0000;
 
 /// Which child events a wait accepts, and how.
 #[derive(Clone, Copy, Debug)]
@@ -407,6 +576,17 @@ pub struct WaitOptions {
     pub nohang: bool,
     /// Report without consuming (waitid's WNOWAIT).
     pub nowait: bool,
+    /// __WALL: children of any exit signal; else __WCLONE: only those whose exit signal is not SIGCHLD (or none),
+    /// without it only the SIGCHLD ones.
+    pub all: bool,
+    pub clone: bool,
+}
+
+impl WaitOptions {
+    /// Whether the wait's __WALL / __WCLONE choice includes `c`.
+    fn kind_matches(&self, c: &Process) -> bool {
+        self.all || (c.exit_signal() != SIGCHLD) == self.clone
+    }
 }
 
 /// wait4: returns (pid, status) of a reaped child, or 0 with WNOHANG.
@@ -428,6 +608,8 @@ pub fn wait_child(pid: i32, options: u32) -> Result<(u32, i32), Errno> {
         continued: options & WCONTINUED != 0,
         nohang: options & WNOHANG != 0,
         nowait: false,
+        all: options & WALL != 0,
+        clone: options & WCLONE != 0,
     };
     Ok(wait_for(select, opts)?.unwrap_or((0, 0)))
 }
@@ -438,6 +620,7 @@ pub fn wait_for(
     opts: WaitOptions,
 ) -> Result<Option<(u32, i32)>, Errno> {
     let me = current().ok_or(Errno::ECHILD)?;
+    let select = |c: &Process| select(c) && opts.kind_matches(c);
     let result = me.child_events.wait_until(|| {
         let mut children = me.children.lock();
         if !children.iter().any(|c| select(c)) {

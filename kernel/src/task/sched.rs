@@ -93,7 +93,10 @@ fn enqueue(cpu: usize, task: Arc<Task>) {
 
 /// Mark the current thread as about to block (call before queueing it anywhere a waker can find it).
 pub fn prepare_to_block(me: &Arc<Task>) {
-    me.set_state(State::Blocked);
+    // SeqCst (a locked exchange): the caller's next step is to recheck its condition and the interruption flags, and
+    // that load must not pass this store. Otherwise a waker that sets a flag and then finds the thread still
+    // Runnable (an exit_group, say) wakes nobody, while the thread read the old flag and sleeps for good.
+    me.state.swap(State::Blocked as u8, Ordering::SeqCst);
 }
 
 /// The condition came true before blocking: stay runnable.
@@ -122,6 +125,18 @@ pub fn wake(task: &Arc<Task>) {
             (task.last_cpu.load(Ordering::Relaxed) as usize).min(percpu::online_count().max(1) - 1);
         enqueue(cpu, task.clone());
     }
+}
+
+/// Give up the CPU (after `prepare_to_block` and the caller's recheck) until woken or until the monotonic clock
+/// reaches `deadline_ns`.
+pub fn block_until(me: &Arc<Task>, deadline_ns: u64) {
+    without_interrupts(|| SLEEPERS.lock().insert((deadline_ns, me.tid), me.clone()));
+    if crate::time::monotonic_ns() >= deadline_ns {
+        cancel_block(me);
+    } else {
+        block();
+    }
+    without_interrupts(|| SLEEPERS.lock().remove(&(deadline_ns, me.tid)));
 }
 
 /// Let others run.

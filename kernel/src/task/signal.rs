@@ -574,11 +574,23 @@ pub fn rt_sigtimedwait(
     }
 }
 
-/// Notify a parent that a child ended (SIGCHLD unless ignored). Returns true if the child should be reaped at once
-/// (the parent ignores SIGCHLD or set SA_NOCLDWAIT).
-pub fn notify_parent_of_exit(parent: &Arc<Process>, child_pid: u32, status: i32) -> bool {
+/// Notify a parent that a child ended with the child's exit signal (SIGCHLD unless ignored; another signal, or none
+/// for 0 or an invalid number). Returns true if the child should be reaped at once (SIGCHLD children only: the
+/// parent ignores SIGCHLD or set SA_NOCLDWAIT).
+pub fn notify_parent_of_exit(
+    parent: &Arc<Process>,
+    child_pid: u32,
+    status: i32,
+    exit_signal: u8,
+) -> bool {
     let policy = parent.signals.lock().handlers.child_exit_policy();
-    if policy.send_sigchld {
+    let sigchld = exit_signal == process::SIGCHLD;
+    let signal = if sigchld {
+        policy.send_sigchld.then_some(basalt_signal::SIGCHLD)
+    } else {
+        Signal::new(u32::from(exit_signal))
+    };
+    if let Some(signal) = signal {
         let (code, value) = if status & 0x7f == 0 {
             (basalt_signal::code::CLD_EXITED, (status >> 8) & 0xff)
         } else if status & 0x80 != 0 {
@@ -586,12 +598,11 @@ pub fn notify_parent_of_exit(parent: &Arc<Process>, child_pid: u32, status: i32)
         } else {
             (basalt_signal::code::CLD_KILLED, status & 0x7f)
         };
-        let _ = send_to_process(
-            parent,
-            SigInfo::child(code, child_pid as i32, 0, value, 0, 0),
-        );
+        let mut info = SigInfo::child(code, child_pid as i32, 0, value, 0, 0);
+        info.signo = signal;
+        let _ = send_to_process(parent, info);
     }
-    policy.autoreap
+    sigchld && policy.autoreap
 }
 
 /// A stop or continue of a child, for its parent (SIGCHLD when asked for).

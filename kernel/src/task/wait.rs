@@ -49,6 +49,44 @@ impl WaitQueue {
         }
     }
 
+    /// Like `wait_until`, giving up when the monotonic clock reaches `deadline_ns` (Ok(None)); no deadline: wait
+    /// as long as it takes.
+    pub fn wait_until_deadline<T>(
+        &self,
+        mut ready: impl FnMut() -> Option<T>,
+        deadline_ns: Option<u64>,
+    ) -> Result<Option<T>, Interrupted> {
+        let Some(deadline) = deadline_ns else {
+            return self.wait_until(ready).map(Some);
+        };
+        loop {
+            if let Some(v) = ready() {
+                return Ok(Some(v));
+            }
+            if crate::time::monotonic_ns() >= deadline {
+                return Ok(None);
+            }
+            let me = sched::current().expect("wait_until_deadline outside a thread");
+            if sched::interrupt_pending(&me) {
+                return Err(Interrupted);
+            }
+            sched::prepare_to_block(&me);
+            without_interrupts(|| self.waiters.lock().push_back(me.clone()));
+            if let Some(v) = ready() {
+                self.remove(&me);
+                sched::cancel_block(&me);
+                return Ok(Some(v));
+            }
+            if sched::interrupt_pending(&me) {
+                self.remove(&me);
+                sched::cancel_block(&me);
+                return Err(Interrupted);
+            }
+            sched::block_until(&me, deadline);
+            self.remove(&me);
+        }
+    }
+
     /// Sleep until `ready()` holds, ignoring pending signals (a stopped process waits for SIGCONT or SIGKILL, which
     /// make `ready` true; other signals stay pending).
     pub fn wait_uninterruptible(&self, mut ready: impl FnMut() -> bool) {

@@ -49,19 +49,47 @@ usercopy_fixup:
     clac
 3:  mov rax, rcx
     ret
+
+/* u64 usercopy_cmpxchg32_raw(ptr, expected, new, found: *mut u32): 0, or 1 after a fault. */
+    .global usercopy_cmpxchg32_raw
+usercopy_cmpxchg32_raw:
+    mov eax, esi
+    cmp byte ptr [rip + USERCOPY_SMAP], 0
+    je 4f
+    stac
+4:
+    .global usercopy_cmpxchg_insn
+usercopy_cmpxchg_insn:
+    lock cmpxchg dword ptr [rdi], edx
+    cmp byte ptr [rip + USERCOPY_SMAP], 0
+    je 5f
+    clac
+5:  mov dword ptr [rcx], eax
+    xor eax, eax
+    ret
+    .global usercopy_cmpxchg_fixup
+usercopy_cmpxchg_fixup:
+    cmp byte ptr [rip + USERCOPY_SMAP], 0
+    je 6f
+    clac
+6:  mov eax, 1
+    ret
     "#
 );
 
 extern "C" {
     fn usercopy_raw(dst: *mut u8, src: *const u8, len: usize) -> usize;
+    fn usercopy_cmpxchg32_raw(ptr: *mut u32, expected: u32, new: u32, found: *mut u32) -> u64;
     static usercopy_words_insn: u8;
     static usercopy_words_fixup: u8;
     static usercopy_insn: u8;
     static usercopy_fixup: u8;
+    static usercopy_cmpxchg_insn: u8;
+    static usercopy_cmpxchg_fixup: u8;
 }
 
-/// The copy instructions that may fault on user memory, and where each resumes after a fault.
-fn fault_points() -> [(u64, u64); 2] {
+/// The instructions that may fault on user memory (copies, the compare-and-exchange), and where each resumes.
+fn fault_points() -> [(u64, u64); 3] {
     // SAFETY: only the addresses of the labels are taken.
     unsafe {
         [
@@ -72,6 +100,10 @@ fn fault_points() -> [(u64, u64); 2] {
             (
                 &usercopy_insn as *const u8 as u64,
                 &usercopy_fixup as *const u8 as u64,
+            ),
+            (
+                &usercopy_cmpxchg_insn as *const u8 as u64,
+                &usercopy_cmpxchg_fixup as *const u8 as u64,
             ),
         ]
     }
@@ -134,6 +166,25 @@ pub fn copy_to_user(dst: u64, src: &[u8]) -> Result<(), basalt_linux_abi::Errno>
     // SAFETY: as in copy_from_user, the other way round.
     match unsafe { copy_raw(dst as *mut u8, src.as_ptr(), src.len()) } {
         0 => Ok(()),
+        _ => Err(basalt_linux_abi::Errno::EFAULT),
+    }
+}
+
+/// Atomically replace the user word at `addr` with `new` if it holds `expected` (futexes); returns the value found.
+/// `EFAULT` if the word is outside user space, unaligned, or cannot be written.
+pub fn cmpxchg_user_u32(
+    addr: u64,
+    expected: u32,
+    new: u32,
+) -> Result<u32, basalt_linux_abi::Errno> {
+    if !user_range_ok(addr, 4) || !addr.is_multiple_of(4) {
+        return Err(basalt_linux_abi::Errno::EFAULT);
+    }
+    let mut found = 0u32;
+    // SAFETY: the aligned word lies in the user half (checked), so it never crosses a page; a fault is resolved by
+    // the page-fault handler (demand paging, copy-on-write) or resumes at the fixup; `found` is a kernel local.
+    match unsafe { usercopy_cmpxchg32_raw(addr as *mut u32, expected, new, &mut found) } {
+        0 => Ok(found),
         _ => Err(basalt_linux_abi::Errno::EFAULT),
     }
 }

@@ -36,6 +36,7 @@ pub const CASES: &[Case] = &[
     Case::new("clone.files_copied", files_copied),
     Case::new("clone.fs_shared_umask", fs_shared_umask),
     Case::new("clone.parent_flag_sibling", parent_flag_sibling),
+    Case::new("clone.vm_child_shares_memory", vm_child_shares_memory),
 ];
 
 /// Legacy clone(flags, stack, parent_tid, child_tid, tls) whose child exits with `code`.
@@ -313,4 +314,37 @@ fn parent_flag_sibling() -> String {
         Err(e) => errno_name(e),
     };
     format!("{inner}, grandparent reaps sibling: {sibling}")
+}
+
+static VM_CHILD_WROTE: AtomicU32 = AtomicU32::new(0);
+
+extern "C" fn vm_child_body(_arg: *mut libc::c_void) -> i32 {
+    VM_CHILD_WROTE.store(sys::getpid() as u32, SeqCst);
+    9
+}
+
+fn vm_child_shares_memory() -> String {
+    // CLONE_VM without CLONE_THREAD or CLONE_VFORK: a process of its own that runs in our memory.
+    let mut stack = vec![0u8; 256 * 1024];
+    let top = ((stack.as_mut_ptr() as usize + stack.len()) & !15) as *mut libc::c_void;
+    // SAFETY: the callback touches only an atomic and makes raw calls, on its own stack, which outlives it (we
+    // wait for the child before returning).
+    let pid = unsafe {
+        libc::clone(
+            vm_child_body,
+            top,
+            libc::CLONE_VM | libc::SIGCHLD,
+            core::ptr::null_mut(),
+        )
+    };
+    if pid < 0 {
+        return format!("clone {}", sys::last_errno());
+    }
+    let status = child::wait_text(pid);
+    let seen = VM_CHILD_WROTE.load(SeqCst) as i32;
+    format!(
+        "{status} its pid in our memory={} own pid={}",
+        yes(seen == pid),
+        yes(seen != sys::getpid() as i32)
+    )
 }

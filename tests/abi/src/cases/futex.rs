@@ -38,6 +38,14 @@ pub const CASES: &[Case] = &[
     ),
     Case::new("futex.shared_across_fork", shared_across_fork),
     Case::new("futex.wake_op", wake_op),
+    Case::new("futex.wake_op_ops_and_compares", wake_op_ops_and_compares),
+    Case::new("futex.wake_op_unknown_op_enosys", wake_op_unknown_op),
+    Case::new("futex.wake_op_unknown_cmp_enosys", wake_op_unknown_cmp),
+    Case::new("futex.wake_zero_wakes_one", wake_zero_wakes_one),
+    Case::new(
+        "futex.requeued_waiter_stays_asleep",
+        requeued_waiter_stays_asleep,
+    ),
     Case::new("futex.unknown_op_enosys", unknown_op),
 ];
 
@@ -342,6 +350,93 @@ fn wake_op() -> String {
         b.load(SeqCst),
         join(on_a),
         join(on_b)
+    )
+}
+
+/// FUTEX_OP(op, oparg, cmp, cmparg).
+fn futex_op(op: u32, oparg: u32, cmp: u32, cmparg: u32) -> u32 {
+    (op << 28) | (cmp << 24) | ((oparg & 0xfff) << 12) | (cmparg & 0xfff)
+}
+
+/// Runs FUTEX_WAKE_OP on a word holding `start` with one waiter asleep on it: the call's result (1 when the
+/// comparison woke the waiter) and the word after it.
+fn wake_op_on(start: u32, encoded: u32) -> String {
+    let a = AtomicU32::new(0);
+    let b = word();
+    let handles = start_waiters(b, WAIT | PRIVATE, 0, 1);
+    b.store(start, SeqCst);
+    let r = value(futex(
+        addr(&a),
+        libc::FUTEX_WAKE_OP | PRIVATE,
+        1,
+        1,
+        addr(b),
+        encoded,
+    ));
+    let after = b.load(SeqCst);
+    let _ = futex(addr(b), WAKE | PRIVATE, 1, 0, 0, 0);
+    join(handles);
+    format!("{r}/{after:#x}")
+}
+
+fn wake_op_ops_and_compares() -> String {
+    const SHIFT: u32 = 8;
+    let cases = [
+        (6, futex_op(1, 3, 0, 0)),          // ADD
+        (6, futex_op(2, 9, 1, 6)),          // OR, NE
+        (0xff, futex_op(3, 0xf, 2, 0)),     // ANDN, LT
+        (5, futex_op(4, 1, 3, 5)),          // XOR, LE
+        (5, futex_op(1, 0xfff, 4, 0xfff)),  // ADD -1, GT -1
+        (1, futex_op(SHIFT | 2, 4, 5, 1)),  // OR 1 << 4, GE
+        (0, futex_op(SHIFT, 31, 0, 0)),     // SET 1 << 31
+        (0, futex_op(SHIFT | 2, 40, 0, 0)), // shift out of range: low five bits
+    ];
+    let results: Vec<String> = cases
+        .iter()
+        .map(|&(start, op)| wake_op_on(start, op))
+        .collect();
+    results.join(" ")
+}
+
+fn wake_op_unknown_op() -> String {
+    wake_op_on(3, futex_op(6, 1, 0, 0))
+}
+
+fn wake_op_unknown_cmp() -> String {
+    // The operation is done before the comparison is found unknown.
+    wake_op_on(3, futex_op(0, 9, 7, 0))
+}
+
+fn wake_zero_wakes_one() -> String {
+    let w = word();
+    let handles = start_waiters(w, WAIT | PRIVATE, 0, 2);
+    let first = value(futex(addr(w), WAKE | PRIVATE, 0, 0, 0, 0));
+    let rest = value(futex(addr(w), WAKE | PRIVATE, i32::MAX as u32, 0, 0, 0));
+    format!(
+        "wake(0)={first} then={rest} waiters returned {}",
+        join(handles)
+    )
+}
+
+fn requeued_waiter_stays_asleep() -> String {
+    let a = word();
+    let b = word();
+    let handles = start_waiters(a, WAIT | PRIVATE, 0, 1);
+    let moved = value(futex(
+        addr(a),
+        libc::FUTEX_CMP_REQUEUE | PRIVATE,
+        0,
+        1,
+        addr(b),
+        0,
+    ));
+    // Still asleep, now on b: a wake on a finds nobody, one on b finds it.
+    sleep_ms(20);
+    let on_a = value(futex(addr(a), WAKE | PRIVATE, 1, 0, 0, 0));
+    let on_b = value(futex(addr(b), WAKE | PRIVATE, 1, 0, 0, 0));
+    format!(
+        "requeued={moved} wake a={on_a} wake b={on_b} waiter returned {}",
+        join(handles)
     )
 }
 

@@ -3,7 +3,7 @@
 use core::sync::atomic::{AtomicI32, AtomicU32, AtomicUsize, Ordering::SeqCst};
 
 use crate::registry::Case;
-use crate::sys::{self, eq, errno_name, nr, outcome, BAD_PTR, NO_SUCH_PID};
+use crate::sys::{self, eq, errno_name, nr, outcome, BAD_PTR, KERNEL_PTR, NO_SUCH_PID};
 
 /// The cases of this group.
 pub const CASES: &[Case] = &[
@@ -20,6 +20,11 @@ pub const CASES: &[Case] = &[
     Case::new("tid.get_robust_list_esrch", get_robust_list_esrch),
     Case::new("tid.get_robust_list_efault", get_robust_list_efault),
     Case::new("tid.robust_owner_died", robust_owner_died),
+    Case::new(
+        "tid.robust_cycle_and_wild_pending",
+        robust_cycle_and_wild_pending,
+    ),
+    Case::new("tid.robust_wild_next_stops_walk", robust_wild_next),
 ];
 
 /// `struct robust_list_head` (24 bytes).
@@ -173,4 +178,107 @@ fn robust_owner_died() -> String {
             "cleared"
         },
     )
+}
+
+/// A robust list head whose every field a thread can set.
+#[repr(C)]
+struct MutableHead {
+    next: AtomicUsize,
+    futex_offset: AtomicUsize,
+    pending: AtomicUsize,
+}
+
+static WILD_HEAD: MutableHead = MutableHead {
+    next: AtomicUsize::new(0),
+    futex_offset: AtomicUsize::new(8),
+    pending: AtomicUsize::new(0),
+};
+static WILD_LOCKS: [RobustLock; 2] = [
+    RobustLock {
+        next: AtomicUsize::new(0),
+        word: AtomicU32::new(0),
+    },
+    RobustLock {
+        next: AtomicUsize::new(0),
+        word: AtomicU32::new(0),
+    },
+];
+/// What the thread links after each lock: 0 a cycle on the first lock, 1 a wild pointer after it.
+static WILD_MODE: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn hold_lock_with_wild_list(_arg: usize) {
+    let tid = sys::gettid() as u32;
+    let [first, second] = &WILD_LOCKS;
+    match WILD_MODE.load(SeqCst) {
+        // head -> first -> first -> ... never back at the head; the pending op points into the kernel.
+        0 => {
+            first
+                .next
+                .store(first as *const RobustLock as usize, SeqCst);
+            WILD_HEAD.pending.store(KERNEL_PTR, SeqCst);
+        }
+        // head -> first -> (unmapped): the walk stops there; `second` is never reached.
+        _ => {
+            first.next.store(BAD_PTR, SeqCst);
+            second
+                .next
+                .store(&WILD_HEAD as *const MutableHead as usize, SeqCst);
+        }
+    }
+    first.word.store(tid, SeqCst);
+    second.word.store(tid, SeqCst);
+    WILD_HEAD
+        .next
+        .store(first as *const RobustLock as usize, SeqCst);
+    let _ = sys!(
+        nr::SET_ROBUST_LIST,
+        &WILD_HEAD as *const MutableHead,
+        HEAD_LEN
+    );
+}
+
+/// A thread exits holding the locks of a malformed list: what its lock words say afterwards (the kernel must
+/// neither crash nor hang).
+fn robust_wild_list(mode: usize) -> String {
+    WILD_MODE.store(mode, SeqCst);
+    let mut stack = sys::ThreadStack::new();
+    let ctid = AtomicI32::new(-1);
+    let flags = sys::THREAD_FLAGS | libc::CLONE_CHILD_CLEARTID as usize;
+    // SAFETY: the thread uses statics and raw calls only; its stack outlives it (we wait for ctid).
+    let r = unsafe {
+        sys::clone_thread(
+            flags,
+            stack.top(),
+            0,
+            ctid.as_ptr() as usize,
+            hold_lock_with_wild_list,
+            0,
+        )
+    };
+    if let Err(e) = sys::decode(r) {
+        return format!("clone {}", errno_name(e));
+    }
+    sys::wait_cleared(&ctid);
+    let describe = |w: u32| {
+        if w & 0x4000_0000 != 0 && w & 0x3fff_ffff == 0 {
+            "owner died"
+        } else if w & 0x3fff_ffff != 0 {
+            "still held"
+        } else {
+            "other"
+        }
+    };
+    format!(
+        "first={} second={}",
+        describe(WILD_LOCKS[0].word.load(SeqCst)),
+        describe(WILD_LOCKS[1].word.load(SeqCst))
+    )
+}
+
+fn robust_cycle_and_wild_pending() -> String {
+    robust_wild_list(0)
+}
+
+fn robust_wild_next() -> String {
+    robust_wild_list(1)
 }

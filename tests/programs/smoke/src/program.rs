@@ -177,7 +177,10 @@ extern "C" fn thread_body() -> ! {
 }
 
 fn check_thread_and_futex() {
-    const FLAGS: usize = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 | 0x200000 | 0x1000000;
+    // CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|PARENT_SETTID|CHILD_CLEARTID|CHILD_SETTID. PARENT_SETTID stores the
+    // tid before the thread can run (as pthread implementations rely on), so the join below cannot miss the clear.
+    const FLAGS: usize =
+        0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 | 0x100000 | 0x200000 | 0x1000000;
     let stack_top = core::ptr::addr_of_mut!(THREAD_STACK) as usize + STACK_SIZE;
     // The new thread starts on its own stack at the instruction after `syscall`; it jumps to the body.
     let tid: isize;
@@ -193,7 +196,7 @@ fn check_thread_and_futex() {
             inlateout("rax") nr::CLONE as isize => tid,
             in("rdi") FLAGS,
             in("rsi") stack_top,
-            in("rdx") 0usize,
+            in("rdx") CHILD_TID.as_ptr() as usize,
             in("r10") CHILD_TID.as_ptr() as usize,
             in("r8") 0usize,
             lateout("rcx") _,
@@ -203,9 +206,7 @@ fn check_thread_and_futex() {
     if tid <= 0 {
         return report("clone thread", false, tid);
     }
-    // CLONE_CHILD_SETTID put the tid into CHILD_TID before the thread could run (storing it here again would race
-    // with the thread's exit, which clears the word). Join: the kernel clears CHILD_TID and wakes the futex when
-    // the thread exits.
+    // Join: the kernel clears CHILD_TID and wakes the futex when the thread exits.
     for _ in 0..1000 {
         let v = CHILD_TID.load(Ordering::SeqCst);
         if v == 0 {
