@@ -101,7 +101,12 @@ fn tms_in_user_hz_ticks() {
     };
     let bytes = tms_bytes(own, children);
     assert_eq!(
-        [word(&bytes, 0), word(&bytes, 1), word(&bytes, 2), word(&bytes, 3)],
+        [
+            word(&bytes, 0),
+            word(&bytes, 1),
+            word(&bytes, 2),
+            word(&bytes, 3)
+        ],
         [25, 0, 50, 50]
     );
 }

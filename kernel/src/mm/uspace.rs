@@ -309,5 +309,9 @@ pub fn handle_current_fault(addr: u64, error_code: u64) -> Result<(), FaultOutco
         Access::Read
     };
     let mm = task.process.address_space();
-    mm.handle_fault(addr, access, error_code & 1 != 0)
+    let outcome = mm.handle_fault(addr, access, error_code & 1 != 0);
+    if outcome.is_ok() {
+        task.cpu_time.count_fault();
+    }
+    outcome
 }

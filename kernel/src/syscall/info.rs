@@ -49,8 +49,14 @@ fn clock_ns(clock: u32) -> Result<u64, Errno> {
         CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => {
             Ok(crate::time::monotonic_ns())
         }
-        // CPU-time accounting is not kept yet; wall time since boot is an upper bound.
-        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => Ok(crate::time::monotonic_ns()),
+        CLOCK_PROCESS_CPUTIME_ID => Ok(crate::task::process::current()
+            .ok_or(Errno::EINVAL)?
+            .cpu_account()
+            .runtime_ns),
+        CLOCK_THREAD_CPUTIME_ID => {
+            sched::with_current(|t| t.cpu_time.read(crate::time::monotonic_ns()).runtime_ns)
+                .ok_or(Errno::EINVAL)
+        }
         _ => Err(Errno::EINVAL),
     }
 }
@@ -217,18 +223,30 @@ pub fn prlimit64(pid: i32, resource: u32, new: u64, old: u64) -> Result<usize, E
 
 /// getrusage(who): accounting is not kept yet, so everything is zero (EINVAL for unknown `who`).
 pub fn getrusage(who: i32, addr: u64) -> Result<usize, Errno> {
-    if !(-1..=1).contains(&who) {
-        return Err(Errno::EINVAL);
-    }
-    put(addr, &[0u8; 144])
+    const RUSAGE_SELF: i32 = 0;
+    const RUSAGE_CHILDREN: i32 = -1;
+    const RUSAGE_THREAD: i32 = 1;
+    let me = crate::task::process::current().ok_or(Errno::ESRCH)?;
+    let account = match who {
+        RUSAGE_SELF => me.cpu_account(),
+        RUSAGE_CHILDREN => me.children_account(),
+        RUSAGE_THREAD => sched::with_current(|t| t.cpu_time.read(crate::time::monotonic_ns()))
+            .ok_or(Errno::ESRCH)?,
+        _ => return Err(Errno::EINVAL),
+    };
+    put(addr, &basalt_cputime::rusage_bytes(account))
 }
 
-/// times(2): clock ticks since boot; per-process CPU times are not kept yet (zero).
+/// times(2): the process's and its reaped children's CPU time in clock ticks; returns ticks since boot.
 pub fn times(addr: u64) -> Result<usize, Errno> {
     if addr != 0 {
-        put(addr, &[0u8; 32])?;
+        let me = crate::task::process::current().ok_or(Errno::ESRCH)?;
+        put(
+            addr,
+            &basalt_cputime::tms_bytes(me.cpu_account(), me.children_account()),
+        )?;
     }
-    Ok((crate::time::monotonic_ns() / 10_000_000) as usize)
+    Ok((crate::time::monotonic_ns() / (1_000_000_000 / basalt_cputime::USER_HZ)) as usize)
 }
 
 const SCHED_OTHER: u32 = 0;

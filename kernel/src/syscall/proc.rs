@@ -329,16 +329,17 @@ fn resolve_program(
 
 /// wait4(pid, wstatus, options, rusage).
 pub fn wait4(pid: i32, status_ptr: u64, options: u32, rusage: u64) -> Result<usize, Errno> {
-    let (child, status) = process::wait_child(pid, options)?;
-    if child != 0 && status_ptr != 0 {
-        user::write_i32(status_ptr, status)?;
+    let Some(event) = process::wait_child(pid, options)? else {
+        // WNOHANG and nothing to report: Linux leaves status and rusage alone.
+        return Ok(0);
+    };
+    if status_ptr != 0 {
+        user::write_i32(status_ptr, event.status)?;
     }
     if rusage != 0 {
-        // struct rusage (144 bytes): resource accounting is not kept yet; report zeros as Linux would for a child
-        // that used nothing measurable.
-        usercopy::copy_to_user(rusage, &[0u8; 144])?;
+        usercopy::copy_to_user(rusage, &basalt_cputime::rusage_bytes(event.usage))?;
     }
-    Ok(child as usize)
+    Ok(event.pid as usize)
 }
 
 /// set_robust_list(head, len): remember the thread's robust futex list (walked when it exits or execs).
@@ -596,13 +597,16 @@ pub fn waitid(idtype: u32, id: u64, infop: u64, options: u32, rusage: u64) -> Re
     let found = process::wait_for(|c| select(c), opts)?;
     if infop != 0 {
         let bytes = match found {
-            Some((pid, status)) => child_event(pid, status).waitid_info().to_user_bytes(),
+            Some(event) => child_event(event.pid, event.status)
+                .waitid_info()
+                .to_user_bytes(),
             None => [0u8; 128],
         };
         usercopy::copy_to_user(infop, &bytes[..basalt_signal::WAITID_INFO_BYTES])?;
     }
     if rusage != 0 {
-        usercopy::copy_to_user(rusage, &[0u8; 144])?;
+        let usage = found.map(|event| event.usage).unwrap_or_default();
+        usercopy::copy_to_user(rusage, &basalt_cputime::rusage_bytes(usage))?;
     }
     Ok(0)
 }

@@ -1,5 +1,6 @@
 //! Threads ("tasks"), processes, and the scheduler that runs them on every CPU.
 
+pub mod cputime;
 pub mod exec;
 pub mod futex;
 pub mod process;
@@ -61,6 +62,8 @@ pub struct Task {
     /// Something may need doing before this thread returns to user mode (a signal was posted or unblocked, the
     /// process is exiting or stopping). Lets the common return path skip the signal machinery.
     pub needs_attention: AtomicBool,
+    /// CPU time, faults and context switches, for getrusage, times and the CPU-time clocks.
+    pub cpu_time: cputime::CpuClock,
 }
 
 /// Out of memory creating a thread.
@@ -94,6 +97,7 @@ impl Task {
             last_cpu: AtomicU32::new(0),
             initial_frame: Mutex::new(None),
             needs_attention: AtomicBool::new(true),
+            cpu_time: cputime::CpuClock::default(),
             sig: Mutex::new(signal::ThreadSignals::new(
                 basalt_signal::SigSet::EMPTY,
                 basalt_signal::AltStack::RESET,

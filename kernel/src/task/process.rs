@@ -9,6 +9,7 @@ use crate::mm::uspace::AddressSpace;
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
+use basalt_cputime::Account;
 use basalt_linux_abi::Errno;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU8, Ordering};
 use spin::Mutex;
@@ -132,6 +133,25 @@ pub struct Process {
     /// A stop or continue not yet reported to wait4 (WUNTRACED / WCONTINUED): the wait status to report.
     unreported_stop: AtomicI32,
     pub name: Mutex<[u8; 16]>,
+    /// CPU time of threads that ended and of children that were reaped.
+    accounts: Mutex<EndedAccounts>,
+}
+
+/// What a process keeps of threads and children that are gone.
+#[derive(Clone, Copy, Default)]
+struct EndedAccounts {
+    threads: Account,
+    reaped_children: Account,
+}
+
+/// A child's state change found by wait4/waitid.
+#[derive(Clone, Copy, Debug)]
+pub struct WaitEvent {
+    pub pid: u32,
+    /// The wait status word (Linux's encoding).
+    pub status: i32,
+    /// The child's resource use, its own reaped children included (wait4's `rusage`).
+    pub usage: Account,
 }
 
 static PROCESSES: Mutex<BTreeMap<u32, Weak<Process>>> = Mutex::new(BTreeMap::new());
@@ -211,6 +231,7 @@ impl Process {
                 None => Arc::default(),
             }),
             name: Mutex::new(from.map(|p| *p.name.lock()).unwrap_or([0; 16])),
+            accounts: Mutex::new(EndedAccounts::default()),
         });
         PROCESSES.lock().insert(pid, Arc::downgrade(&p));
         if let Some(parent) = parent {
@@ -355,6 +376,20 @@ impl Process {
         }
     }
 
+    /// CPU time and other resource use of all the process's threads, live and ended.
+    pub fn cpu_account(&self) -> Account {
+        let now = crate::time::monotonic_ns();
+        let ended = self.accounts.lock().threads;
+        self.threads_snapshot()
+            .iter()
+            .fold(ended, |sum, t| sum.plus(t.cpu_time.read(now)))
+    }
+
+    /// Resource use of the children this process has reaped (and of their reaped children).
+    pub fn children_account(&self) -> Account {
+        self.accounts.lock().reaped_children
+    }
+
     pub fn ppid(&self) -> u32 {
         self.parent.lock().upgrade().map(|p| p.pid).unwrap_or(0)
     }
@@ -461,6 +496,11 @@ fn leave(status: Option<i32>) -> ! {
         v.complete();
     }
     let process = me.process.clone();
+    let ended = me.cpu_time.retire(crate::time::monotonic_ns());
+    {
+        let mut accounts = process.accounts.lock();
+        accounts.threads = accounts.threads.plus(ended);
+    }
     let tid = me.tid;
     drop(me);
     if tid != process.pid {
@@ -590,7 +630,7 @@ impl WaitOptions {
 }
 
 /// wait4: returns (pid, status) of a reaped child, or 0 with WNOHANG.
-pub fn wait_child(pid: i32, options: u32) -> Result<(u32, i32), Errno> {
+pub fn wait_child(pid: i32, options: u32) -> Result<Option<WaitEvent>, Errno> {
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -611,14 +651,15 @@ pub fn wait_child(pid: i32, options: u32) -> Result<(u32, i32), Errno> {
         all: options & WALL != 0,
         clone: options & WCLONE != 0,
     };
-    Ok(wait_for(select, opts)?.unwrap_or((0, 0)))
+    wait_for(select, opts)
 }
 
-/// Wait for an event of a child chosen by `select`: Some((pid, wait status word)), or None with `nohang`.
+/// Wait for an event of a child chosen by `select`, or None with `nohang`. Reaping a child adds its resource use
+/// to the caller's children account.
 pub fn wait_for(
     select: impl Fn(&Process) -> bool,
     opts: WaitOptions,
-) -> Result<Option<(u32, i32)>, Errno> {
+) -> Result<Option<WaitEvent>, Errno> {
     let me = current().ok_or(Errno::ECHILD)?;
     let select = |c: &Process| select(c) && opts.kind_matches(c);
     let result = me.child_events.wait_until(|| {
@@ -641,7 +682,12 @@ pub fn wait_for(
                 if !opts.nowait {
                     c.unreported_stop.store(0, Ordering::Release);
                 }
-                return Some(Ok(Some((c.pid, s))));
+                let usage = c.cpu_account().plus(c.children_account());
+                return Some(Ok(Some(WaitEvent {
+                    pid: c.pid,
+                    status: s,
+                    usage,
+                })));
             }
         }
         if opts.exited {
@@ -651,11 +697,16 @@ pub fn wait_for(
             {
                 let status = children[i].exit_status.load(Ordering::Acquire);
                 let pid = children[i].pid;
+                let usage = children[i]
+                    .cpu_account()
+                    .plus(children[i].children_account());
                 if !opts.nowait {
                     children.remove(i);
                     PROCESSES.lock().remove(&pid);
+                    let mut accounts = me.accounts.lock();
+                    accounts.reaped_children = accounts.reaped_children.plus(usage);
                 }
-                return Some(Ok(Some((pid, status))));
+                return Some(Ok(Some(WaitEvent { pid, status, usage })));
             }
         }
         if opts.nohang {

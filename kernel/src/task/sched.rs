@@ -183,6 +183,7 @@ pub fn sleep_until(deadline_ns: u64) -> bool {
 /// Called from the timer interrupt. `user` says whether the CPU was in user mode (only then is the thread
 /// preempted: the kernel itself is not preemptible).
 pub fn timer_tick(user: bool) {
+    with_current(|t| t.cpu_time.charge_tick(user));
     let now = crate::time::monotonic_ns();
     if this().0 == 0 {
         let expired: alloc::vec::Vec<Arc<Task>> = {
@@ -291,6 +292,14 @@ fn schedule(requeue: bool) {
     }
     if prev.is_none() && next.is_none() {
         return;
+    }
+    let now = crate::time::monotonic_ns();
+    if let Some(p) = &prev {
+        p.cpu_time
+            .switched_out(now, !(requeue && p.state() == State::Runnable));
+    }
+    if let Some(n) = &next {
+        n.cpu_time.switched_in(now);
     }
 
     let save_ptr: *mut u64 = match &prev {

@@ -57,6 +57,15 @@ pub const CASES: &[Case] = &[
     Case::new("time.getrusage", getrusage),
     Case::new("time.getrusage_bad_who_einval", getrusage_bad_who),
     Case::new("time.getrusage_efault", getrusage_efault),
+    Case::new(
+        "time.cpu_clocks_count_busy_time",
+        cpu_clocks_count_busy_time,
+    ),
+    Case::new(
+        "time.getrusage_counts_busy_time",
+        getrusage_counts_busy_time,
+    ),
+    Case::new("time.child_cpu_time_reported", child_cpu_time_reported),
     Case::new("time.setitimer_real_fires", setitimer_real_fires),
     Case::new("time.getitimer_remaining", getitimer_remaining),
     Case::new("time.setitimer_bad_which_einval", setitimer_bad_which),
@@ -400,4 +409,109 @@ fn pause_alarm() -> String {
     let r = outcome(sys!(nr::PAUSE));
     itimer_off();
     format!("pause={r} handled={}", yes(sig::hits(libc::SIGALRM) >= 1))
+}
+
+/// How long the CPU-time cases keep the CPU busy, and the least CPU time they accept for it (the rest is room for
+/// a machine that is busy with other work).
+const BUSY_NS: i128 = 60_000_000;
+const COUNTED_NS: i128 = 30_000_000;
+
+/// Spins for BUSY_NS of wall time.
+fn spin_busy() {
+    let start = now(libc::CLOCK_MONOTONIC).map(nanos).unwrap_or(0);
+    while now(libc::CLOCK_MONOTONIC).map(nanos).unwrap_or(i128::MAX) - start < BUSY_NS {
+        core::hint::spin_loop();
+    }
+}
+
+fn cpu_clocks_count_busy_time() -> String {
+    let clocks = [
+        libc::CLOCK_PROCESS_CPUTIME_ID,
+        libc::CLOCK_THREAD_CPUTIME_ID,
+    ];
+    let read = || clocks.map(|c| now(c).map(nanos).unwrap_or(-1));
+    let wall_before = now(libc::CLOCK_MONOTONIC).map(nanos).unwrap_or(0);
+    let before = read();
+    spin_busy();
+    let after = read();
+    let wall = now(libc::CLOCK_MONOTONIC).map(nanos).unwrap_or(0) - wall_before;
+    let counted = |i: usize| after[i] - before[i] >= COUNTED_NS;
+    let within_wall = |i: usize| after[i] - before[i] <= wall;
+    format!(
+        "process counted={} thread counted={} within wall time={}",
+        yes(counted(0)),
+        yes(counted(1)),
+        yes(within_wall(0) && within_wall(1))
+    )
+}
+
+/// utime + stime of a `struct rusage`, in nanoseconds.
+fn rusage_cpu_ns(ru: &libc::rusage) -> i128 {
+    let tv = |t: libc::timeval| i128::from(t.tv_sec) * 1_000_000_000 + i128::from(t.tv_usec) * 1000;
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+fn getrusage_of(who: i32) -> libc::rusage {
+    // SAFETY: plain data.
+    let mut ru: libc::rusage = unsafe { core::mem::zeroed() };
+    let _ = sys!(nr::GETRUSAGE, who, &mut ru as *mut libc::rusage);
+    ru
+}
+
+fn getrusage_counts_busy_time() -> String {
+    let self_before = rusage_cpu_ns(&getrusage_of(libc::RUSAGE_SELF));
+    let thread_before = rusage_cpu_ns(&getrusage_of(1));
+    spin_busy();
+    let self_after = rusage_cpu_ns(&getrusage_of(libc::RUSAGE_SELF));
+    let thread_after = rusage_cpu_ns(&getrusage_of(1));
+    format!(
+        "SELF counted={} THREAD counted={}",
+        yes(self_after - self_before >= COUNTED_NS),
+        yes(thread_after - thread_before >= COUNTED_NS)
+    )
+}
+
+/// A child that spins and touches 64 fresh pages: wait4's rusage, RUSAGE_CHILDREN and times() report it.
+fn child_cpu_time_reported() -> String {
+    const PAGES: usize = 64;
+    let children_before = rusage_cpu_ns(&getrusage_of(libc::RUSAGE_CHILDREN));
+    let pid = match crate::child::spawn(|| {
+        spin_busy();
+        let mut pages = vec![0u8; PAGES * 4096 + 4096];
+        for page in pages.chunks_mut(4096) {
+            page[0] = 1;
+        }
+        i32::from(pages.contains(&1)) - 1
+    }) {
+        Ok(pid) => pid,
+        Err(e) => return errno_name(e),
+    };
+    // SAFETY: plain data.
+    let mut ru: libc::rusage = unsafe { core::mem::zeroed() };
+    let mut status = 0i32;
+    let r = loop {
+        match sys!(
+            nr::WAIT4,
+            pid,
+            &mut status as *mut i32,
+            0,
+            &mut ru as *mut libc::rusage
+        ) {
+            Err(sys::Errno::EINTR) => continue,
+            other => break other,
+        }
+    };
+    if r != Ok(pid as usize) {
+        return format!("wait4 {}", outcome(r));
+    }
+    let children_after = rusage_cpu_ns(&getrusage_of(libc::RUSAGE_CHILDREN));
+    let mut tms = [0i64; 4];
+    let _ = sys!(nr::TIMES, tms.as_mut_ptr());
+    format!(
+        "wait4 counted={} minflt>={PAGES}={} CHILDREN counted={} times cutime+cstime>=3={}",
+        yes(rusage_cpu_ns(&ru) >= COUNTED_NS),
+        yes(ru.ru_minflt >= PAGES as i64),
+        yes(children_after - children_before >= COUNTED_NS),
+        yes(tms[2] + tms[3] >= 3)
+    )
 }
