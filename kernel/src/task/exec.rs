@@ -143,9 +143,13 @@ fn register_segments(mm: &AddressSpace, plan: &LoadPlan) -> Result<(), ExecError
     Ok(())
 }
 
-fn auxv(plan: &LoadPlan) -> [(u64, u64); 13] {
+fn auxv(plan: &LoadPlan) -> [(u64, u64); 14] {
     let (_, _, _, hwcap) = cpu::cpuid(1, 0);
     [
+        (
+            AT_MINSIGSTKSZ,
+            crate::arch::fpu::format().min_signal_stack(),
+        ),
         (AT_PHDR, plan.phdr_vaddr.unwrap_or(0)),
         (AT_PHENT, plan.phent as u64),
         (AT_PHNUM, plan.phnum as u64),
