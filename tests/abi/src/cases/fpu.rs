@@ -59,7 +59,7 @@ fn xgetbv0() -> u64 {
 /// Distinct bytes for each (seed, register, byte), never zero, so upper halves are always in use.
 fn pattern(seed: u8) -> Ymm {
     core::array::from_fn(|r| {
-        core::array::from_fn(|b| (seed.wrapping_mul(31) ^ (r as u8 * 32 + b as u8)) | 1)
+        core::array::from_fn(|b| ((usize::from(seed) * 37 + r * 32 + b) % 251 + 1) as u8)
     })
 }
 
