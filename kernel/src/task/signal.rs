@@ -6,8 +6,9 @@
 use super::process::{self, Process};
 use super::wait::WaitQueue;
 use super::{sched, Task};
+use crate::arch::fpu::{format as fpu_format, mxcsr_mask};
 use crate::arch::idt::{TrapFrame, SYSCALL_VECTOR};
-use crate::arch::{fpu, switch, usercopy};
+use crate::arch::{switch, usercopy};
 use alloc::sync::Arc;
 use basalt_linux_abi::Errno;
 use basalt_signal::{
@@ -287,7 +288,7 @@ fn run_handler(
         &altstack,
         action,
         FpuImage {
-            format: fpu::format(),
+            format: fpu_format(),
             bytes: fpu.bytes(),
         },
         trap,
@@ -346,7 +347,7 @@ pub fn sigreturn(frame: &mut TrapFrame) -> Result<usize, Errno> {
         None => switch::FpuState::initial(),
         Some(addr) => {
             let mut read = |at: u64, buf: &mut [u8]| usercopy::copy_from_user(buf, at).is_ok();
-            let image = read_sigreturn_fpstate(fpu::format(), addr, fpu::mxcsr_mask(), &mut read);
+            let image = read_sigreturn_fpstate(fpu_format(), addr, mxcsr_mask(), &mut read);
             match image
                 .ok()
                 .and_then(|image| switch::FpuState::from_image(&image))
