@@ -62,6 +62,7 @@ pub fn start(protocol: u32, info_phys: u64) -> ! {
     let features = cpu::features();
     // NX must be on before the kernel page tables (which use it) are loaded.
     cpu::enable_protections(&features);
+    crate::arch::fpu::init_boot_cpu();
     init_memory(
         boot_info,
         &features,

@@ -7,7 +7,8 @@
 //!                                       uc_mcontext (struct sigcontext), uc_sigmask
 //!               siginfo           128   only written with SA_SIGINFO
 //!               (padding)
-//! fpstate   ─►  FXSAVE image      512   64-byte aligned
+//! fpstate   ─►  FXSAVE or XSAVE   512   64-byte aligned; with XSAVE the whole
+//!               image           or more  image and FP_XSTATE_MAGIC2 (see `fpstate`)
 //!               (padding)
 //!               red zone          128   skipped below the interrupted rsp
 //! ```
@@ -18,6 +19,7 @@ use core::fmt;
 
 use crate::action::{flags, Handler, SigAction};
 use crate::altstack::{AltStack, StackT, STACK_T_SIZE};
+use crate::fpstate::{write_sigframe_fpstate, FpuImage};
 use crate::regs::{UserRegs, FIX_EFLAGS, RFLAGS_DF, RFLAGS_RF, RFLAGS_TF, USER_CS, USER_SS};
 use crate::siginfo::{SigInfo, SIGINFO_SIZE};
 use crate::sigset::SigSet;
@@ -107,6 +109,15 @@ pub enum FrameError {
     Truncated(usize),
     /// MXCSR in a restored FXSAVE image sets reserved bits (FXRSTOR would #GP).
     BadMxcsr(u32),
+    /// The fpstate at this address could not be read.
+    Fault(u64),
+    /// The fpstate pointer is not aligned for FXRSTOR (16) or XRSTOR (64).
+    MisalignedFpstate(u64),
+    /// The XSAVE header names components that are not enabled, or sets
+    /// XCOMP_BV or reserved bytes (XRSTOR would #GP).
+    BadXstateHeader,
+    /// The saved FPU image is shorter than the format says.
+    ShortFpuImage(usize),
 }
 
 impl fmt::Display for FrameError {
@@ -120,6 +131,12 @@ impl fmt::Display for FrameError {
             FrameError::AddressOverflow => f.write_str("signal frame address out of range"),
             FrameError::Truncated(len) => write!(f, "signal frame of {len} bytes is too short"),
             FrameError::BadMxcsr(mxcsr) => write!(f, "MXCSR {mxcsr:#x} sets reserved bits"),
+            FrameError::Fault(addr) => write!(f, "FPU state at {addr:#x} is not readable"),
+            FrameError::MisalignedFpstate(addr) => {
+                write!(f, "FPU state at {addr:#x} is misaligned")
+            }
+            FrameError::BadXstateHeader => f.write_str("invalid XSAVE header"),
+            FrameError::ShortFpuImage(len) => write!(f, "FPU image of {len} bytes is too short"),
         }
     }
 }
@@ -128,11 +145,11 @@ impl fmt::Display for FrameError {
 /// registers the handler starts with.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct SigFrame {
-    /// The frame and FXSAVE image, to be written at `frame_addr`.
+    /// The frame and FPU state, to be written at `frame_addr`.
     pub bytes: Vec<u8>,
     /// User address of `pretcode`, the start of `bytes`.
     pub frame_addr: u64,
-    /// Address of the FXSAVE image (`sigcontext.fpstate`).
+    /// Address of the FPU state (`sigcontext.fpstate`).
     pub fpstate_addr: u64,
     /// The handler's rsp (= `frame_addr`; `(rsp + 8) % 16 == 0`).
     pub new_sp: u64,
@@ -168,10 +185,11 @@ impl SigFrame {
 /// Builds the `rt_sigframe` for running `action`'s handler for `info.signo`
 /// (Linux's `get_sigframe` + `x64_setup_rt_frame`): below the red zone of
 /// `regs.rsp`, or at the top of the alternate stack with SA_ONSTACK when not
-/// already on it; the FXSAVE image 64-byte aligned, the frame below it so that
+/// already on it; the FPU state 64-byte aligned, the frame below it so that
 /// `(rsp + 8) % 16 == 0` at handler entry. `blocked` is the mask to restore on
-/// return. The siginfo is written only with SA_SIGINFO, as in Linux. The
-/// sw_reserved bytes of the image are zeroed (no XSAVE metadata).
+/// return. The siginfo is written only with SA_SIGINFO, as in Linux. `fpu` is
+/// the thread's saved image (see [`write_sigframe_fpstate`]); with XSAVE
+/// `uc_flags` has UC_FP_XSTATE.
 ///
 /// Afterwards the caller sets the blocked mask ([`crate::blocked_during_handler`])
 /// and disarms an SS_AUTODISARM alternate stack ([`AltStack::disarm_on_delivery`]).
@@ -181,7 +199,7 @@ pub fn build_rt_sigframe(
     blocked: SigSet,
     altstack: &AltStack,
     action: &SigAction,
-    fpstate: &[u8; FXSAVE_SIZE],
+    fpu: FpuImage<'_>,
     trap: TrapState,
 ) -> Result<SigFrame, FrameError> {
     let Handler::User(handler) = action.handler else {
@@ -190,18 +208,24 @@ pub fn build_rt_sigframe(
     if !action.has(flags::SA_RESTORER) {
         return Err(FrameError::NoRestorer);
     }
-    let layout = place_frame(regs.rsp, altstack, action.has(flags::SA_ONSTACK))?;
+    let format = fpu.format;
+    if fpu.bytes.len() < format.image_size() {
+        return Err(FrameError::ShortFpuImage(fpu.bytes.len()));
+    }
+    let fp_size = format.sigframe_size();
+    let layout = place_frame(regs.rsp, altstack, action.has(flags::SA_ONSTACK), fp_size)?;
     let frame_addr = layout.frame_addr;
     let len = usize::try_from(layout.fpstate_addr - frame_addr)
         .map_err(|_| FrameError::AddressOverflow)?
-        + FXSAVE_SIZE;
+        + fp_size;
     let mut bytes = vec![0u8; len];
 
     put_u64(&mut bytes, offsets::PRETCODE, action.restorer);
+    let fp_xstate = if format.is_xsave() { UC_FP_XSTATE } else { 0 };
     put_u64(
         &mut bytes,
         offsets::UC_FLAGS,
-        UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS,
+        fp_xstate | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS,
     );
     put_u64(&mut bytes, offsets::UC_LINK, 0);
     bytes[offsets::UC_STACK..offsets::UC_STACK + STACK_T_SIZE]
@@ -218,10 +242,8 @@ pub fn build_rt_sigframe(
         bytes[offsets::SIGINFO..offsets::SIGINFO + SIGINFO_SIZE]
             .copy_from_slice(&info.to_user_bytes());
     }
-    let fp_offset = len - FXSAVE_SIZE;
-    let image = &mut bytes[fp_offset..];
-    image.copy_from_slice(fpstate);
-    image[offsets::FX_SW_RESERVED..].fill(0);
+    let fp_offset = len - fp_size;
+    write_sigframe_fpstate(format, fpu.bytes, &mut bytes[fp_offset..]);
 
     Ok(SigFrame {
         bytes,
@@ -244,6 +266,7 @@ fn place_frame(
     user_sp: u64,
     altstack: &AltStack,
     onstack: bool,
+    fp_size: usize,
 ) -> Result<FrameLayout, FrameError> {
     let nested = altstack.is_on(user_sp);
     let mut sp = user_sp
@@ -259,7 +282,7 @@ fn place_frame(
         entering = true;
     }
     let fpstate_addr = sp
-        .checked_sub(FXSAVE_SIZE as u64)
+        .checked_sub(fp_size as u64)
         .ok_or(FrameError::AddressOverflow)?
         & !63;
     let frame_addr = (fpstate_addr
@@ -309,9 +332,9 @@ pub struct SigReturn {
     pub blocked: SigSet,
     /// `uc_stack`, to give to [`AltStack::restore_from_frame`].
     pub altstack: StackT,
-    /// Where the FXSAVE image is (`sigcontext.fpstate`), to be read from user
-    /// memory and checked with [`check_fxsave`]; `None` (a null pointer) means
-    /// "reset the FPU to its initial state".
+    /// Where the FPU state is (`sigcontext.fpstate`), to be read from user
+    /// memory with [`crate::read_sigreturn_fpstate`]; `None` (a null pointer)
+    /// means "reset the FPU to its initial state".
     pub fpstate_addr: Option<u64>,
     /// `uc_flags` as found.
     pub uc_flags: u64,

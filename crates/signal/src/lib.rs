@@ -26,6 +26,7 @@ extern crate std;
 mod action;
 mod altstack;
 mod error;
+mod fpstate;
 mod frame;
 mod itimer;
 mod mask;
@@ -45,6 +46,11 @@ pub use altstack::{
     AltStack, StackT, MINSIGSTKSZ, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, STACK_T_SIZE,
 };
 pub use error::SignalError;
+pub use fpstate::{
+    check_xsave_image, read_sigreturn_fpstate, write_sigframe_fpstate, FpuFormat, FpuImage,
+    FP_XSTATE_MAGIC1, FP_XSTATE_MAGIC2, FP_XSTATE_MAGIC2_SIZE, MXCSR_DEFAULT, MXCSR_MASK_DEFAULT,
+    XFEATURE_MASK_FPSSE, XFEATURE_MASK_YMM, XSAVE_HEADER, XSAVE_HEADER_SIZE,
+};
 pub use frame::{
     build_rt_sigframe, check_fxsave, offsets, parse_rt_sigreturn, FrameError, SigFrame, SigReturn,
     TrapState, FXSAVE_SIZE, RED_ZONE, RT_SIGFRAME_SIZE, UC_FP_XSTATE, UC_SIGCONTEXT_SS,
@@ -71,6 +77,8 @@ pub use wait::{
 
 #[cfg(test)]
 mod tests_action;
+#[cfg(test)]
+mod tests_fpstate;
 #[cfg(test)]
 mod tests_frame;
 #[cfg(test)]

@@ -44,7 +44,10 @@ fn frame_layout_on_normal_stack() {
         blocked,
         &AltStack::NONE,
         &handler_action(flags::SA_SIGINFO),
-        &fx_image(),
+        FpuImage {
+            format: FpuFormat::Fxsave,
+            bytes: &fx_image(),
+        },
         trap,
     )
     .unwrap();
@@ -79,7 +82,12 @@ fn frame_layout_on_normal_stack() {
     assert_eq!(&b[312..440], &info.to_user_bytes());
     let image = &b[b.len() - 512..];
     assert_eq!(&image[..464], &fx_image()[..464]);
-    assert!(image[464..].iter().all(|x| *x == 0), "sw_reserved cleared");
+    // Linux fills _fpx_sw_bytes even without XSAVE (no magic2 follows, though).
+    assert_eq!(&image[464..468], &FP_XSTATE_MAGIC1.to_le_bytes());
+    assert_eq!(&image[468..472], &516u32.to_le_bytes(), "extended_size");
+    assert_eq!(word(image, 472), 3, "xfeatures: x87 and SSE");
+    assert_eq!(&image[480..484], &512u32.to_le_bytes(), "xstate_size");
+    assert!(image[484..].iter().all(|x| *x == 0), "padding");
 
     let entry = frame.handler_regs(&regs);
     assert_eq!(
@@ -100,7 +108,10 @@ fn siginfo_written_only_with_sa_siginfo() {
         SigSet::EMPTY,
         &AltStack::NONE,
         &handler_action(0),
-        &fx_image(),
+        FpuImage {
+            format: FpuFormat::Fxsave,
+            bytes: &fx_image(),
+        },
         TrapState::default(),
     )
     .unwrap();
@@ -119,7 +130,10 @@ fn frame_errors() {
             SigSet::EMPTY,
             alt,
             action,
-            &fx_image(),
+            FpuImage {
+                format: FpuFormat::Fxsave,
+                bytes: &fx_image(),
+            },
             TrapState::default(),
         )
     };
@@ -208,7 +222,10 @@ fn alternate_stack_selection() {
             SigSet::EMPTY,
             alt,
             &handler_action(extra),
-            &fx_image(),
+            FpuImage {
+                format: FpuFormat::Fxsave,
+                bytes: &fx_image(),
+            },
             TrapState::default(),
         )
         .unwrap()
@@ -254,7 +271,10 @@ fn sigreturn_roundtrip_and_sanitising() {
         blocked,
         &alt,
         &handler_action(flags::SA_SIGINFO),
-        &fx_image(),
+        FpuImage {
+            format: FpuFormat::Fxsave,
+            bytes: &fx_image(),
+        },
         TrapState::default(),
     )
     .unwrap();
@@ -345,7 +365,10 @@ fn randomized_frames_roundtrip() {
             blocked,
             &alt,
             &handler_action(extra),
-            &fx_image(),
+            FpuImage {
+                format: FpuFormat::Fxsave,
+                bytes: &fx_image(),
+            },
             TrapState::default(),
         );
         let Ok(frame) = result else {

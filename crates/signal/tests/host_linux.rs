@@ -503,6 +503,10 @@ static mut UC_ADDR: u64 = 0;
 static mut INFO_ADDR: u64 = 0;
 static mut MASK_IN_HANDLER: u64 = 0;
 static mut ALT_IN_HANDLER: [u8; STACK_T_SIZE] = [0; STACK_T_SIZE];
+/// The fpstate's sw_reserved bytes, XSTATE_BV and the word after the image.
+static mut FP_SW: [u8; 48] = [0; 48];
+static mut FP_XSTATE_BV: u64 = 0;
+static mut FP_AFTER_IMAGE: u32 = 0;
 
 extern "C" fn capture(_sig: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
     // SAFETY: runs synchronously inside raise() on the test thread; the frame
@@ -524,6 +528,14 @@ extern "C" fn capture(_sig: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_vo
             8,
         );
         MASK_IN_HANDLER = mask;
+        let sc = (uc as *const u8).add(offsets::UC_MCONTEXT - offsets::UCONTEXT);
+        let fp = *(sc.add(offsets::SC_FPSTATE) as *const *const u8);
+        std::ptr::copy_nonoverlapping(fp.add(464), addr_of_mut!(FP_SW).cast::<u8>(), 48);
+        if *(fp.add(464) as *const u32) == FP_XSTATE_MAGIC1 {
+            let size = *(fp.add(480) as *const u32) as usize;
+            FP_XSTATE_BV = *(fp.add(XSAVE_HEADER) as *const u64);
+            FP_AFTER_IMAGE = *(fp.add(size) as *const u32);
+        }
         libc::syscall(
             libc::SYS_sigaltstack,
             std::ptr::null::<u8>(),
@@ -568,6 +580,58 @@ fn raise_and_capture(sig: Signal, extra: i32) -> ([u8; CAPTURE], SigAction, SigS
             SigSet(before),
         )
     }
+}
+
+/// The host's fpstate is what `FpuFormat` describes: with XSAVE, UC_FP_XSTATE,
+/// `_fpx_sw_bytes`, XSTATE_BV with x87/SSE, FP_XSTATE_MAGIC2 after the image,
+/// and the frame exactly where `build_rt_sigframe` puts it for that size.
+fn check_fpstate_against_model(back: &SigReturn, frame_addr: u64) {
+    // SAFETY: written by the handler that has returned.
+    let (sw, xstate_bv, after) = unsafe { (*addr_of!(FP_SW), FP_XSTATE_BV, FP_AFTER_IMAGE) };
+    let word = |at: usize| u32::from_le_bytes(sw[at..at + 4].try_into().unwrap());
+    // CPUID.1:ECX.OSXSAVE: the kernel enabled XSAVE.
+    let xsave = std::arch::x86_64::__cpuid(1).ecx & (1 << 27) != 0;
+    assert_eq!(back.uc_flags & UC_FP_XSTATE != 0, xsave);
+    assert_eq!(
+        word(0),
+        FP_XSTATE_MAGIC1,
+        "magic1 (written even without XSAVE)"
+    );
+    let size = word(16) as usize;
+    assert_eq!(
+        word(4) as usize,
+        size + FP_XSTATE_MAGIC2_SIZE,
+        "extended_size"
+    );
+    let features = u64::from_le_bytes(sw[8..16].try_into().unwrap());
+    let format = if xsave {
+        assert_eq!(after, FP_XSTATE_MAGIC2);
+        assert_eq!(xstate_bv & XFEATURE_MASK_FPSSE, XFEATURE_MASK_FPSSE);
+        assert_eq!(xstate_bv & !features, 0);
+        FpuFormat::Xsave { size, features }
+    } else {
+        FpuFormat::Fxsave
+    };
+    let model = build_rt_sigframe(
+        &back.regs,
+        &SigInfo::kernel(SIGUSR1),
+        SigSet::EMPTY,
+        &AltStack::NONE,
+        &SigAction {
+            handler: Handler::User(1),
+            flags: flags::SA_RESTORER,
+            restorer: 1,
+            mask: SigSet::EMPTY,
+        },
+        FpuImage {
+            format,
+            bytes: &vec![0u8; size],
+        },
+        TrapState::default(),
+    )
+    .unwrap();
+    assert_eq!(model.frame_addr, frame_addr, "frame placed as Linux does");
+    assert_eq!(Some(model.fpstate_addr), back.fpstate_addr);
 }
 
 #[test]
@@ -633,6 +697,7 @@ fn real_signal_frames_match_layout() {
         SigSet(mask_in),
         blocked_during_handler(before, SIGUSR1, &action)
     );
+    check_fpstate_against_model(&back, frame_addr);
     // SAFETY: plain getters.
     let (pid, uid) = unsafe { (libc::getpid(), libc::getuid()) };
     let expected = SigInfo::tkill(SIGUSR1, pid, uid).to_user_bytes();

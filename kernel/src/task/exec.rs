@@ -208,9 +208,13 @@ fn clear_after_file_bytes(
     fill(pml4, page, &bytes)
 }
 
-fn auxv(plan: &LoadPlan) -> [(u64, u64); 13] {
+fn auxv(plan: &LoadPlan) -> [(u64, u64); 14] {
     let (_, _, _, hwcap) = cpu::cpuid(1, 0);
     [
+        (
+            AT_MINSIGSTKSZ,
+            crate::arch::fpu::format().min_signal_stack(),
+        ),
         (AT_PHDR, plan.phdr_vaddr.unwrap_or(0)),
         (AT_PHENT, plan.phent as u64),
         (AT_PHNUM, plan.phnum as u64),

@@ -6,15 +6,16 @@
 use super::process::{self, Process};
 use super::wait::WaitQueue;
 use super::{sched, Task};
+use crate::arch::fpu::{format as fpu_format, mxcsr_mask};
 use crate::arch::idt::{TrapFrame, SYSCALL_VECTOR};
 use crate::arch::{switch, usercopy};
 use alloc::sync::Arc;
 use basalt_linux_abi::Errno;
 use basalt_signal::{
-    blocked_during_handler, build_rt_sigframe, check_fxsave, dequeue_for_thread,
-    generation_discards, parse_rt_sigreturn, restart_for_handler, restart_without_handler,
-    AltStack, Disposition, Pending, SigAction, SigHandlers, SigInfo, SigSet, Signal, StackT,
-    TrapState, UserRegs, SIGCONT, SIGKILL, SIGSTOP,
+    blocked_during_handler, build_rt_sigframe, dequeue_for_thread, generation_discards,
+    parse_rt_sigreturn, read_sigreturn_fpstate, restart_for_handler, restart_without_handler,
+    AltStack, Disposition, FpuImage, Pending, SigAction, SigHandlers, SigInfo, SigSet, Signal,
+    StackT, TrapState, UserRegs, SIGCONT, SIGKILL, SIGSTOP,
 };
 use core::sync::atomic::Ordering;
 
@@ -282,7 +283,18 @@ fn run_handler(
         let ts = task.sig.lock();
         (ts.saved_mask.unwrap_or(ts.blocked), ts.altstack)
     };
-    let built = build_rt_sigframe(&regs, info, blocked, &altstack, action, &fpu.0, trap);
+    let built = build_rt_sigframe(
+        &regs,
+        info,
+        blocked,
+        &altstack,
+        action,
+        FpuImage {
+            format: fpu_format(),
+            bytes: fpu.bytes(),
+        },
+        trap,
+    );
     let frame_ok = match &built {
         Ok(f) => usercopy::copy_to_user(f.frame_addr, &f.bytes).is_ok(),
         Err(_) => false,
@@ -336,14 +348,18 @@ pub fn sigreturn(frame: &mut TrapFrame) -> Result<usize, Errno> {
     let fpu = match ret.fpstate_addr {
         None => switch::FpuState::initial(),
         Some(addr) => {
-            let mut image = [0u8; basalt_signal::FXSAVE_SIZE];
-            if usercopy::copy_from_user(&mut image, addr).is_err()
-                || check_fxsave(&image, 0xffff).is_err()
+            let mut read = |at: u64, buf: &mut [u8]| usercopy::copy_from_user(buf, at).is_ok();
+            let image = read_sigreturn_fpstate(fpu_format(), addr, mxcsr_mask(), &mut read);
+            match image
+                .ok()
+                .and_then(|image| switch::FpuState::from_image(&image))
             {
-                force_sigsegv(&task);
-                return Err(Errno::EFAULT);
+                Some(state) => state,
+                None => {
+                    force_sigsegv(&task);
+                    return Err(Errno::EFAULT);
+                }
             }
-            switch::FpuState(image)
         }
     };
     fpu.restore();

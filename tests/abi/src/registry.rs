@@ -55,6 +55,7 @@ pub fn all() -> Vec<&'static Case> {
         kill::CASES,
         sigwait::CASES,
         sigdefault::CASES,
+        fpu::CASES,
         files::CASES,
         stat::CASES,
         dirs::CASES,

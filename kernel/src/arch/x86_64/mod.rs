@@ -5,6 +5,7 @@ pub mod apic;
 pub mod boot;
 pub mod clock;
 pub mod cpu;
+pub mod fpu;
 pub mod idt;
 pub mod ioapic;
 pub mod paging;

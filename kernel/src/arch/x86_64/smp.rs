@@ -190,6 +190,7 @@ extern "C" fn ap_entry(index: u32, stack_top: u64) -> ! {
     paging::activate(paging::kernel_pml4());
     let features = cpu::features();
     cpu::enable_protections(&features);
+    super::fpu::init_this_cpu();
     super::percpu::init_this_cpu(index as usize, apic::id(), stack_top);
     super::idt::load();
     super::syscall::init_this_cpu();

@@ -1,7 +1,9 @@
 //! Switching the CPU between kernel threads: callee-saved registers on the old stack, stack pointer swapped, and the
-//! per-thread user state that lives in the CPU (FS base for TLS, x87/SSE registers).
+//! per-thread user state that lives in the CPU (FS base for TLS; the FPU registers are in `fpu`).
 
 use core::arch::global_asm;
+
+pub use super::fpu::FpuState;
 
 global_asm!(
     r#"
@@ -69,38 +71,6 @@ pub fn prepare_new_stack(stack_top: u64, entry: extern "C" fn(u64) -> !, arg: u6
     // SAFETY: the caller owns the fresh stack [stack_top - size, stack_top); the frame fits in its top 64 bytes.
     unsafe { core::ptr::copy_nonoverlapping(frame.as_ptr(), sp as *mut u64, frame.len()) };
     sp
-}
-
-/// 512-byte FXSAVE area for a thread's x87/SSE state.
-#[repr(C, align(16))]
-#[derive(Clone)]
-pub struct FpuState(pub [u8; 512]);
-
-impl FpuState {
-    /// The state a new program starts with (FCW 0x37f, MXCSR 0x1f80, everything else zero).
-    pub fn initial() -> Self {
-        let mut s = FpuState([0; 512]);
-        s.0[0..2].copy_from_slice(&0x037fu16.to_le_bytes());
-        s.0[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
-        s.0[28..32].copy_from_slice(&0xffffu32.to_le_bytes()); // MXCSR_MASK
-        s
-    }
-
-    /// Save this CPU's x87/SSE registers.
-    pub fn save(&mut self) {
-        // SAFETY: the area is 512 bytes, 16-aligned; CR4.OSFXSR is set.
-        unsafe {
-            core::arch::asm!("fxsave64 [{}]", in(reg) self.0.as_mut_ptr(), options(nostack, preserves_flags))
-        };
-    }
-
-    /// Load this state into the CPU's x87/SSE registers.
-    pub fn restore(&self) {
-        // SAFETY: as in save; the image was produced by fxsave or `initial` (valid MXCSR).
-        unsafe {
-            core::arch::asm!("fxrstor64 [{}]", in(reg) self.0.as_ptr(), options(nostack, preserves_flags))
-        };
-    }
 }
 
 /// The user FS base (thread pointer for TLS).

@@ -13,6 +13,7 @@ pub mod exit;
 pub mod fault;
 pub mod files;
 pub mod fork;
+pub mod fpu;
 pub mod futex;
 pub mod ids;
 pub mod kill;
