@@ -145,6 +145,7 @@ fn register_segments(mm: &AddressSpace, plan: &LoadPlan) -> Result<(), ExecError
 
 fn auxv(plan: &LoadPlan) -> [(u64, u64); 13] {
     let (_, _, _, hwcap) = cpu::cpuid(1, 0);
+    let creds = super::cred::current();
     [
         (AT_PHDR, plan.phdr_vaddr.unwrap_or(0)),
         (AT_PHENT, plan.phent as u64),
@@ -153,10 +154,10 @@ fn auxv(plan: &LoadPlan) -> [(u64, u64); 13] {
         (AT_BASE, 0),
         (AT_FLAGS, 0),
         (AT_ENTRY, plan.entry),
-        (AT_UID, 0),
-        (AT_EUID, 0),
-        (AT_GID, 0),
-        (AT_EGID, 0),
+        (AT_UID, creds.uid.into()),
+        (AT_EUID, creds.euid.into()),
+        (AT_GID, creds.gid.into()),
+        (AT_EGID, creds.egid.into()),
         (AT_HWCAP, hwcap as u64),
         (AT_CLKTCK, 100),
     ]

@@ -1,5 +1,6 @@
 //! Threads ("tasks"), processes, and the scheduler that runs them on every CPU.
 
+pub mod cred;
 pub mod exec;
 pub mod futex;
 pub mod process;

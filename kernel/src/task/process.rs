@@ -47,6 +47,8 @@ pub struct Process {
     /// A stop or continue not yet reported to wait4 (WUNTRACED / WCONTINUED): the wait status to report.
     unreported_stop: AtomicI32,
     pub name: Mutex<[u8; 16]>,
+    /// User and group ids and supplementary groups: inherited by fork and clone, kept across exec.
+    pub creds: super::cred::CredCell,
 }
 
 static PROCESSES: Mutex<BTreeMap<u32, Weak<Process>>> = Mutex::new(BTreeMap::new());
@@ -113,6 +115,7 @@ impl Process {
                     parent.map(|p| p.files().lock().clone()).unwrap_or_default(),
                 ))),
                 name: Mutex::new(parent.map(|p| *p.name.lock()).unwrap_or([0; 16])),
+                creds: super::cred::CredCell::inherit(parent.map(|p| &p.creds)),
             });
         PROCESSES.lock().insert(pid, Arc::downgrade(&p));
         if let Some(parent) = parent {
