@@ -235,6 +235,15 @@ impl Cred {
         old
     }
 
+    /// What execve does to the ids of a program without set-id bits: the saved and filesystem ids become the
+    /// effective ones (so a process that kept a saved root uid loses it by exec'ing).
+    pub fn exec(&mut self) {
+        self.suid = self.euid;
+        self.fsuid = self.euid;
+        self.sgid = self.egid;
+        self.fsgid = self.egid;
+    }
+
     /// `setgroups` after [`crate::setgroups_count`] allowed it and the list was read: EINVAL for a -1 entry;
     /// the list is kept sorted, as Linux's `groups_sort` leaves it (and `getgroups` returns it).
     pub fn set_groups(&mut self, mut groups: Vec<u32>) -> Result<(), Errno> {

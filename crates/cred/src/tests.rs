@@ -92,6 +92,24 @@ fn unprivileged_setresuid_permutes_its_own_ids() {
 }
 
 #[test]
+fn exec_saves_the_effective_ids() {
+    let mut c = Cred::root();
+    c.setresgid(5, 6, 7).unwrap();
+    c.setresuid(UNCHANGED, 1000, UNCHANGED).unwrap();
+    c.setfsuid(0);
+    assert_eq!(c.fsuid, 0, "the saved uid 0 allows it");
+    c.exec();
+    assert_eq!(uids(&c), [0, 1000, 1000, 1000]);
+    assert_eq!(gids(&c), [5, 6, 6, 6]);
+    // A saved root uid alone does not survive exec.
+    let mut kept = Cred::root();
+    kept.setresuid(1000, 1000, UNCHANGED).unwrap();
+    kept.exec();
+    assert_eq!(uids(&kept), [1000; 4]);
+    assert_eq!(kept.setuid(0), Err(Errno::EPERM));
+}
+
+#[test]
 fn setresgid_as_root_and_not() {
     let mut c = Cred::root();
     assert_eq!(c.setresgid(2000, 2001, 2002), Ok(()));

@@ -221,6 +221,7 @@ pub fn execveat(
     let closed = me.process.files().lock().close_on_exec();
     drop(closed);
     crate::task::signal::reset_for_exec(&me);
+    me.process.creds.commit_exec();
     me.process.replace_address_space(loaded.mm);
     me.process.set_name(&path);
     sched::activate_current_mm();

@@ -41,6 +41,16 @@ impl CredCell {
     }
 }
 
+impl CredCell {
+    /// execve succeeded: the saved and filesystem ids take the effective ones (no set-id executables yet).
+    pub fn commit_exec(&self) {
+        let _ = self.update(|c| {
+            c.exec();
+            Ok(())
+        });
+    }
+}
+
 /// The calling process's credentials (root for kernel threads and before the first process).
 pub fn current() -> Arc<Cred> {
     match super::process::current() {

@@ -143,7 +143,7 @@ fn register_segments(mm: &AddressSpace, plan: &LoadPlan) -> Result<(), ExecError
     Ok(())
 }
 
-fn auxv(plan: &LoadPlan) -> [(u64, u64); 13] {
+fn auxv(plan: &LoadPlan) -> [(u64, u64); 14] {
     let (_, _, _, hwcap) = cpu::cpuid(1, 0);
     let creds = super::cred::current();
     [
@@ -158,6 +158,11 @@ fn auxv(plan: &LoadPlan) -> [(u64, u64); 13] {
         (AT_EUID, creds.euid.into()),
         (AT_GID, creds.gid.into()),
         (AT_EGID, creds.egid.into()),
+        // Linux's secureexec without set-id files: the program runs with effective ids other than its real ones.
+        (
+            AT_SECURE,
+            u64::from(creds.euid != creds.uid || creds.egid != creds.gid),
+        ),
         (AT_HWCAP, hwcap as u64),
         (AT_CLKTCK, 100),
     ]
