@@ -20,8 +20,8 @@ mod settings;
 pub use cred::{Cred, UNCHANGED};
 pub use groups::{getgroups_count, setgroups_count, NGROUPS_MAX};
 pub use settings::{
-    check_clock_set, check_timeofday_usec, check_uts_name, settime, ClockSet, SetTime, Timezone,
-    NEW_UTS_LEN, SETTOD_SEC_MAX,
+    check_clock_set, check_timeofday_usec, check_uts_name, settime, SetTime, Timezone, NEW_UTS_LEN,
+    SETTOD_SEC_MAX,
 };
 
 #[cfg(test)]

@@ -242,10 +242,8 @@ fn uts_name_checks() {
 
 #[test]
 fn only_realtime_is_settable() {
-    assert_eq!(check_clock_set(0), Ok(ClockSet::Realtime));
-    assert_eq!(check_clock_set(2), Ok(ClockSet::CpuTime));
-    assert_eq!(check_clock_set(3), Ok(ClockSet::CpuTime));
-    for clock in [1, 4, 5, 6, 7, 8, 9, 11, 12, 100, -1] {
+    assert_eq!(check_clock_set(0), Ok(()));
+    for clock in [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 100, -1] {
         assert_eq!(check_clock_set(clock), Err(Errno::EINVAL), "clock {clock}");
     }
 }

@@ -5,7 +5,7 @@
 use crate::arch::usercopy;
 use crate::task::cred;
 use basalt_cred::{
-    check_clock_set, check_timeofday_usec, check_uts_name, settime, ClockSet, Timezone, NEW_UTS_LEN,
+    check_clock_set, check_timeofday_usec, check_uts_name, settime, Timezone, NEW_UTS_LEN,
 };
 use basalt_linux_abi::Errno;
 use spin::Mutex;
@@ -82,14 +82,10 @@ fn apply(tv: Option<(i64, i64)>, tz: Option<Timezone>) -> Result<usize, Errno> {
     Ok(0)
 }
 
-/// clock_settime(clock, tp): only CLOCK_REALTIME can be set (privileged); CPU clocks are EPERM, others EINVAL.
+/// clock_settime(clock, tp): only CLOCK_REALTIME can be set (privileged); other clocks are EINVAL.
 pub fn clock_settime(clock: i32, tp: u64) -> Result<usize, Errno> {
-    let kind = check_clock_set(clock)?;
-    let ts = read_pair(tp)?;
-    match kind {
-        ClockSet::Realtime => apply(Some(ts), None),
-        ClockSet::CpuTime => Err(Errno::EPERM),
-    }
+    check_clock_set(clock)?;
+    apply(Some(read_pair(tp)?), None)
 }
 
 /// settimeofday(tv, tz): either may be NULL.
