@@ -82,6 +82,30 @@ impl Cred {
             || self.is_privileged()
     }
 
+    /// Whether these credentials may read or change another process's resource limits (`prlimit64` on another
+    /// pid, Linux's `check_prlimit_permission`): the caller's real uid and gid are all three of the target's uids
+    /// and gids, or the caller is privileged (`CAP_SYS_RESOURCE`).
+    pub fn may_prlimit(&self, target: &Cred) -> bool {
+        let uids = [target.uid, target.euid, target.suid];
+        let gids = [target.gid, target.egid, target.sgid];
+        (uids.iter().all(|&u| u == self.uid) && gids.iter().all(|&g| g == self.gid))
+            || self.is_privileged()
+    }
+
+    /// Whether these credentials may change another process's scheduling (`sched_setaffinity`,
+    /// `sched_setscheduler`; Linux's `check_same_owner`): the caller's effective uid is the target's real or
+    /// effective uid, or the caller is privileged (`CAP_SYS_NICE`).
+    pub fn same_owner(&self, target: &Cred) -> bool {
+        self.euid == target.uid || self.euid == target.euid || self.is_privileged()
+    }
+
+    /// Whether these credentials may change another process's nice value at all (`setpriority`, Linux's
+    /// `set_one_prio`; EPERM otherwise): same rule as [`Cred::same_owner`]. Lowering the value further needs
+    /// privilege (or RLIMIT_NICE), which is the caller's check (EACCES).
+    pub fn may_renice(&self, target: &Cred) -> bool {
+        self.same_owner(target)
+    }
+
     /// `setuid(uid)`: privileged, it sets the real, effective, saved and filesystem uids; otherwise only the
     /// effective (and filesystem) uid, to the real or saved uid. EINVAL for -1, EPERM when not allowed.
     pub fn setuid(&mut self, uid: u32) -> Result<(), Errno> {

@@ -220,6 +220,32 @@ fn signal_permission() {
 }
 
 #[test]
+fn prlimit_needs_every_id_to_match() {
+    let a = user(1000, 100);
+    assert!(a.may_prlimit(&user(1000, 100)));
+    let mut t = user(1000, 100);
+    t.suid = 0;
+    assert!(!a.may_prlimit(&t), "a saved uid of 0 protects the target");
+    let mut t = user(1000, 100);
+    t.egid = 5;
+    assert!(!a.may_prlimit(&t));
+    assert!(Cred::root().may_prlimit(&t));
+}
+
+#[test]
+fn same_owner_uses_the_effective_uid() {
+    let mut a = user(1, 1);
+    a.euid = 1000;
+    assert!(a.same_owner(&user(1000, 1)));
+    let mut t = user(5, 5);
+    t.euid = 1000;
+    assert!(a.same_owner(&t));
+    assert!(!user(1000, 1).same_owner(&user(2000, 1)));
+    assert!(!user(1000, 1).may_renice(&Cred::root()));
+    assert!(Cred::root().may_renice(&user(2000, 1)));
+}
+
+#[test]
 fn access_checks_use_real_ids_unless_eaccess() {
     let mut c = Cred::root();
     c.setresuid(1000, UNCHANGED, UNCHANGED).unwrap();
