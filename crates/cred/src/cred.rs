@@ -82,6 +82,28 @@ impl Cred {
             || self.is_privileged()
     }
 
+    /// Whether a file owned by `owner`:`group` may be given owner `uid` and group `gid` (`None`: unchanged), as
+    /// Linux's `chown_ok`/`chgrp_ok` decide: the owner may "change" the owner to itself and the group to its
+    /// own group or a supplementary one; anything else takes privilege (`CAP_CHOWN`, which follows the fsuid).
+    /// `clears_setid`: the call will clear the file's set-id bits (a non-directory with them), which is a mode
+    /// change only the owner or a privileged caller may make, even for `chown(f, -1, -1)`.
+    pub fn may_chown(
+        &self,
+        owner: u32,
+        group: u32,
+        clears_setid: bool,
+        uid: Option<u32>,
+        gid: Option<u32>,
+    ) -> bool {
+        let privileged = self.fsuid == 0;
+        let is_owner = self.fsuid == owner;
+        let uid_ok = uid.is_none_or(|u| (is_owner && u == owner) || privileged);
+        let gid_ok =
+            gid.is_none_or(|g| (is_owner && (g == group || self.in_group(g))) || privileged);
+        let mode_ok = !clears_setid || is_owner || privileged;
+        uid_ok && gid_ok && mode_ok
+    }
+
     /// Whether these credentials may read or change another process's resource limits (`prlimit64` on another
     /// pid, Linux's `check_prlimit_permission`): the caller's real uid and gid are all three of the target's uids
     /// and gids, or the caller is privileged (`CAP_SYS_RESOURCE`).

@@ -220,6 +220,42 @@ fn signal_permission() {
 }
 
 #[test]
+fn chown_rules() {
+    let mut owner = user(1000, 100);
+    owner.groups = vec![200];
+    assert!(owner.may_chown(1000, 100, false, None, None));
+    assert!(
+        owner.may_chown(1000, 100, false, Some(1000), Some(100)),
+        "no change"
+    );
+    assert!(
+        owner.may_chown(1000, 100, false, None, Some(200)),
+        "to a supplementary group"
+    );
+    assert!(!owner.may_chown(1000, 100, false, None, Some(300)));
+    assert!(
+        !owner.may_chown(1000, 100, false, Some(2000), None),
+        "giving a file away"
+    );
+    assert!(
+        !owner.may_chown(2000, 100, false, None, Some(100)),
+        "not the owner"
+    );
+    assert!(Cred::root().may_chown(2000, 100, false, Some(5), Some(6)));
+    let mut fs_root = user(1000, 100);
+    fs_root.fsuid = 0;
+    assert!(
+        fs_root.may_chown(2000, 100, false, Some(5), None),
+        "CAP_CHOWN follows the fsuid"
+    );
+    // Clearing set-id bits is a mode change: the owner's or a privileged caller's.
+    let other = user(3000, 100);
+    assert!(other.may_chown(1000, 100, false, None, None));
+    assert!(!other.may_chown(1000, 100, true, None, None));
+    assert!(owner.may_chown(1000, 100, true, None, None));
+}
+
+#[test]
 fn prlimit_needs_every_id_to_match() {
     let a = user(1000, 100);
     assert!(a.may_prlimit(&user(1000, 100)));

@@ -474,6 +474,61 @@ fn chmod_inode(ino: InodeId, mode: u32) -> Result<usize, Errno> {
     Ok(0)
 }
 
+/// fchownat(dirfd, path, uid, gid, flags) (also chown and lchown): -1 leaves the owner or group alone.
+pub fn fchownat(dirfd: i32, path_ptr: u64, uid: u32, gid: u32, flags: u32) -> Result<usize, Errno> {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = read_path(path_ptr)?;
+    let ino = if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
+        if dirfd == AT_FDCWD {
+            base_dir(dirfd)?
+        } else {
+            fd_inode(dirfd)?
+        }
+    } else {
+        lookup(dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?
+    };
+    chown_inode(ino, uid, gid)
+}
+
+pub fn fchown(fd: i32, uid: u32, gid: u32) -> Result<usize, Errno> {
+    chown_inode(fd_inode(fd)?, uid, gid)
+}
+
+/// The filesystem inode behind descriptor `fd` (EPERM for pipes and devices, which have none here).
+fn fd_inode(fd: i32) -> Result<InodeId, Errno> {
+    let file = process::current()
+        .ok_or(Errno::ESRCH)?
+        .files()
+        .lock()
+        .get(fd)?;
+    file.ops.inode().ok_or(Errno::EPERM)
+}
+
+/// chown: who may is Linux's chown_ok/chgrp_ok (`basalt-cred`); a non-directory loses its set-user-id bit (and a
+/// group-executable one its set-group-id bit), even for chown(f, -1, -1).
+fn chown_inode(ino: InodeId, uid: u32, gid: u32) -> Result<usize, Errno> {
+    let new_uid = (uid != basalt_cred::UNCHANGED).then_some(uid);
+    let new_gid = (gid != basalt_cred::UNCHANGED).then_some(gid);
+    let creds = cred::current();
+    let mut fs = root::fs()?.lock();
+    let stat = fs.stat(ino)?;
+    let is_dir = fs.file_type(ino)? == FileType::Directory;
+    let clears_setid = !is_dir && (stat.mode & 0o4000 != 0 || stat.mode & 0o2010 == 0o2010);
+    if !creds.may_chown(stat.uid, stat.gid, clears_setid, new_uid, new_gid) {
+        return Err(Errno::EPERM);
+    }
+    // The filesystem clears the set-id bits on any change of owner: name the current one when none is given.
+    let attr = basalt_memfs::SetAttr {
+        uid: Some(new_uid.unwrap_or(stat.uid)),
+        gid: new_gid,
+        ..Default::default()
+    };
+    fs.setattr(ino, &attr, root::now())?;
+    Ok(0)
+}
+
 pub fn ftruncate(fd: i32, length: i64) -> Result<usize, Errno> {
     if length < 0 {
         return Err(Errno::EINVAL);

@@ -39,6 +39,9 @@ pub const CASES: &[Case] = &[
         "ids.clock_settime_unprivileged_eperm",
         clock_settime_unprivileged,
     ),
+    Case::new("ids.chown_as_root", chown_as_root),
+    Case::new("ids.chown_clears_setid", chown_clears_setid),
+    Case::new("ids.chown_unprivileged", chown_unprivileged),
 ];
 
 /// Three ids from getresuid/getresgid, as `r e s`.
@@ -311,4 +314,83 @@ fn clock_settime_unprivileged() -> String {
         let t: [i64; 2] = [2_000_000_000, 0];
         outcome(sys!(nr::CLOCK_SETTIME, libc::CLOCK_REALTIME, t.as_ptr()))
     })
+}
+
+/// Owner, group and permission bits of `path`, as `uid:gid mode`.
+fn owner_and_mode(path: &str) -> String {
+    let c = crate::sys::cstr(path);
+    // SAFETY: plain data.
+    let mut st: libc::stat = unsafe { core::mem::zeroed() };
+    match sys!(
+        nr::NEWFSTATAT,
+        libc::AT_FDCWD,
+        c.as_ptr(),
+        &mut st as *mut libc::stat,
+        0
+    ) {
+        Ok(_) => format!("{}:{} {:04o}", st.st_uid, st.st_gid, st.st_mode & 0o7777),
+        Err(e) => errno_name(e),
+    }
+}
+
+fn chown_as_root() -> String {
+    let p = match scratch::create("chown-root", b"", 0o644) {
+        Ok(p) => p,
+        Err(e) => return format!("create {}", errno_name(e)),
+    };
+    let c = crate::sys::cstr(&p);
+    let both = outcome(sys!(nr::CHOWN, c.as_ptr(), 1000, 2000));
+    let after_both = owner_and_mode(&p);
+    let group_only = outcome(sys!(
+        nr::FCHOWNAT,
+        libc::AT_FDCWD,
+        c.as_ptr(),
+        -1i64,
+        3000,
+        0
+    ));
+    let after_group = owner_and_mode(&p);
+    let bad_flags = outcome(sys!(nr::FCHOWNAT, libc::AT_FDCWD, c.as_ptr(), 0, 0, 1));
+    scratch::remove(&p);
+    format!("{both} {after_both}, group only {group_only} {after_group}, bad flags {bad_flags}")
+}
+
+fn chown_clears_setid() -> String {
+    let p = match scratch::create("chown-setid", b"", 0o6755) {
+        Ok(p) => p,
+        Err(e) => return format!("create {}", errno_name(e)),
+    };
+    let before = owner_and_mode(&p);
+    let c = crate::sys::cstr(&p);
+    // Even "no change" clears the set-user-id bit, and the set-group-id bit of a group-executable file.
+    let r = outcome(sys!(nr::CHOWN, c.as_ptr(), -1i64, -1i64));
+    let after = owner_and_mode(&p);
+    scratch::remove(&p);
+    format!("before {before}, chown -1 -1 {r}, after {after}")
+}
+
+fn chown_unprivileged() -> String {
+    let p = match scratch::create("chown-user", b"", 0o644) {
+        Ok(p) => p,
+        Err(e) => return format!("create {}", errno_name(e)),
+    };
+    let c = crate::sys::cstr(&p);
+    let _ = sys!(nr::CHOWN, c.as_ptr(), 1000, 1000);
+    let text = ask(|| {
+        // Known groups whatever the host's: gid 1000 only, then uid 1000.
+        let setup = [
+            sys!(nr::SETGROUPS, 0, 0),
+            sys!(nr::SETRESGID, 1000, 1000, 1000),
+            sys!(nr::SETRESUID, 1000, 1000, 1000),
+        ];
+        if let Some(Err(e)) = setup.iter().find(|r| r.is_err()) {
+            return format!("setup {}", errno_name(*e));
+        }
+        let same = outcome(sys!(nr::CHOWN, c.as_ptr(), 1000, 1000));
+        let give_away = outcome(sys!(nr::CHOWN, c.as_ptr(), 2000, -1i64));
+        let other_group = outcome(sys!(nr::CHOWN, c.as_ptr(), -1i64, 2000));
+        format!("to itself {same}, give away {give_away}, other group {other_group}")
+    });
+    scratch::remove(&p);
+    text
 }
