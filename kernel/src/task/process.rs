@@ -47,7 +47,7 @@ pub struct Process {
     /// A stop or continue not yet reported to wait4 (WUNTRACED / WCONTINUED): the wait status to report.
     unreported_stop: AtomicI32,
     pub name: Mutex<[u8; 16]>,
-    /// User and group ids and supplementary groups: inherited by fork and clone, kept across exec.
+    /// User and group ids and supplementary groups: inherited by fork and clone, kept by exec (see task::cred).
     pub creds: super::cred::CredCell,
 }
 
