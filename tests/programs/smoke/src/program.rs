@@ -177,7 +177,10 @@ extern "C" fn thread_body() -> ! {
 }
 
 fn check_thread_and_futex() {
-    const FLAGS: usize = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 | 0x200000 | 0x1000000;
+    // VM, FS, FILES, SIGHAND, THREAD, SYSVSEM, PARENT_SETTID, CHILD_CLEARTID, CHILD_SETTID. PARENT_SETTID puts the
+    // tid in CHILD_TID before the thread can run, so a thread that exits at once (clearing it) is not undone.
+    const FLAGS: usize =
+        0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 | 0x100000 | 0x200000 | 0x1000000;
     let stack_top = core::ptr::addr_of_mut!(THREAD_STACK) as usize + STACK_SIZE;
     // The new thread starts on its own stack at the instruction after `syscall`; it jumps to the body.
     let tid: isize;
@@ -193,7 +196,7 @@ fn check_thread_and_futex() {
             inlateout("rax") nr::CLONE as isize => tid,
             in("rdi") FLAGS,
             in("rsi") stack_top,
-            in("rdx") 0usize,
+            in("rdx") CHILD_TID.as_ptr() as usize,
             in("r10") CHILD_TID.as_ptr() as usize,
             in("r8") 0usize,
             lateout("rcx") _,
@@ -203,8 +206,8 @@ fn check_thread_and_futex() {
     if tid <= 0 {
         return report("clone thread", false, tid);
     }
-    CHILD_TID.store(tid as u32, Ordering::SeqCst);
-    // Join: the kernel clears CHILD_TID and wakes the futex when the thread exits.
+    // Join: the kernel clears CHILD_TID and wakes the futex when the thread exits. (Storing the tid here instead
+    // would race with a thread that already exited: the join would then wait forever.)
     for _ in 0..1000 {
         let v = CHILD_TID.load(Ordering::SeqCst);
         if v == 0 {
