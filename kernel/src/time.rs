@@ -6,7 +6,8 @@ use crate::arch::{apic, boot, clock, cpu, rtc};
 use core::sync::atomic::{AtomicU64, Ordering};
 
 static TSC_HZ: AtomicU64 = AtomicU64::new(0);
-static BOOT_UNIX_SECONDS: AtomicU64 = AtomicU64::new(0);
+/// CLOCK_REALTIME at monotonic time 0, in nanoseconds since the epoch (read from the RTC, moved by settimeofday).
+static BOOT_REALTIME_NS: AtomicU64 = AtomicU64::new(0);
 
 /// How long calibration measures.
 const CALIBRATION_NS: u64 = 5_000_000;
@@ -74,8 +75,10 @@ pub fn init_wall_clock() -> rtc::DateTime {
     let days = days_from_civil(dt.year as i64, dt.month as u32, dt.day as u32);
     let secs = days * 86_400 + dt.hour as i64 * 3600 + dt.minute as i64 * 60 + dt.second as i64;
     let since_boot = monotonic_ns() / 1_000_000_000;
-    BOOT_UNIX_SECONDS.store(
-        (secs.max(0) as u64).saturating_sub(since_boot),
+    BOOT_REALTIME_NS.store(
+        (secs.max(0) as u64)
+            .saturating_sub(since_boot)
+            .saturating_mul(1_000_000_000),
         Ordering::Relaxed,
     );
     dt
@@ -100,13 +103,17 @@ pub fn timespec_from_user(addr: u64) -> Result<u64, basalt_linux_abi::Errno> {
 
 /// Nanoseconds since the Unix epoch now (CLOCK_REALTIME).
 pub fn realtime_ns() -> u64 {
-    BOOT_UNIX_SECONDS
+    BOOT_REALTIME_NS
         .load(Ordering::Relaxed)
-        .saturating_mul(1_000_000_000)
         .saturating_add(monotonic_ns())
 }
 
-/// Seconds since the Unix epoch at boot.
+/// Set CLOCK_REALTIME to `ns` since the epoch (not earlier than the time since boot: the caller checks).
+pub fn set_realtime_ns(ns: u64) {
+    BOOT_REALTIME_NS.store(ns.saturating_sub(monotonic_ns()), Ordering::Relaxed);
+}
+
+/// Seconds since the Unix epoch at boot (as the wall clock now puts it).
 pub fn boot_unix_seconds() -> u64 {
-    BOOT_UNIX_SECONDS.load(Ordering::Relaxed)
+    BOOT_REALTIME_NS.load(Ordering::Relaxed) / 1_000_000_000
 }

@@ -27,18 +27,27 @@ pub fn now() -> Timestamp {
     }
 }
 
-/// Everything runs as root for now.
+/// The kernel's own identity (building /dev, loading interpreters).
 pub const ROOT_CREDENTIALS: Credentials<'static> = Credentials {
     uid: 0,
     gid: 0,
     groups: &[],
 };
 
-/// The walker for path lookups.
-pub fn walker() -> Result<Walker<'static>, Errno> {
+/// A process's filesystem identity as the filesystem checks it: fsuid, fsgid and supplementary groups.
+pub fn credentials(cred: &basalt_cred::Cred) -> Credentials<'_> {
+    Credentials {
+        uid: cred.fsuid,
+        gid: cred.fsgid,
+        groups: &cred.groups,
+    }
+}
+
+/// The walker for path lookups on behalf of a process with credentials `cred`.
+pub fn walker(cred: &basalt_cred::Cred) -> Result<Walker<'_>, Errno> {
     Ok(Walker {
         root: fs()?.lock().root(),
-        cred: ROOT_CREDENTIALS,
+        cred: credentials(cred),
     })
 }
 

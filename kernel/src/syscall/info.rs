@@ -22,7 +22,7 @@ fn field(buf: &mut [u8; 390], index: usize, text: &str) {
 pub fn uname(addr: u64) -> Result<usize, Errno> {
     let mut buf = [0u8; 390];
     field(&mut buf, 0, "Linux");
-    field(&mut buf, 1, "basalt");
+    buf[65..130].copy_from_slice(&super::settings::nodename());
     field(&mut buf, 2, "6.1.0-basalt");
     field(
         &mut buf,
@@ -30,7 +30,7 @@ pub fn uname(addr: u64) -> Result<usize, Errno> {
         concat!("#1 SMP Basalt ", env!("CARGO_PKG_VERSION")),
     );
     field(&mut buf, 4, "x86_64");
-    field(&mut buf, 5, "(none)");
+    buf[325..390].copy_from_slice(&super::settings::domainname());
     put(addr, &buf)
 }
 
@@ -81,13 +81,16 @@ pub fn clock_getres(clock: u32, addr: u64) -> Result<usize, Errno> {
     put(addr, &timespec(1))
 }
 
-pub fn gettimeofday(tv: u64, _tz: u64) -> Result<usize, Errno> {
+pub fn gettimeofday(tv: u64, tz: u64) -> Result<usize, Errno> {
     if tv != 0 {
         let ns = crate::time::realtime_ns();
         let mut b = [0u8; 16];
         b[..8].copy_from_slice(&((ns / 1_000_000_000) as i64).to_le_bytes());
         b[8..].copy_from_slice(&(((ns / 1000) % 1_000_000) as i64).to_le_bytes());
         put(tv, &b)?;
+    }
+    if tz != 0 {
+        put(tz, &super::settings::timezone().to_user_bytes())?;
     }
     Ok(0)
 }
@@ -206,6 +209,10 @@ pub fn prlimit64(pid: i32, resource: u32, new: u64, old: u64) -> Result<usize, E
         let hard = u64::from_le_bytes(b[8..].try_into().map_err(|_| Errno::EFAULT)?);
         if soft > hard {
             return Err(Errno::EINVAL);
+        }
+        // Raising a hard limit takes privilege (CAP_SYS_RESOURCE).
+        if hard > previous.1 && !crate::task::cred::current().is_privileged() {
+            return Err(Errno::EPERM);
         }
         *slot = (soft, hard);
     }

@@ -2,12 +2,15 @@
 //! Unimplemented calls return `ENOSYS` and are logged once by name.
 #![forbid(unsafe_code)]
 
+mod cred;
 mod fs;
 mod info;
 mod mem;
 mod path;
 mod poll;
 mod proc;
+mod settings;
+mod sigqueue;
 mod timers;
 mod user;
 
@@ -158,6 +161,15 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
         }
         nr::PAUSE => signal::pause(),
         nr::KILL => signal::kill(args.get(0) as i32, args.get(1)),
+        nr::RT_SIGQUEUEINFO => {
+            sigqueue::rt_sigqueueinfo(args.get(0) as i32, args.get(1), args.get(2))
+        }
+        nr::RT_TGSIGQUEUEINFO => sigqueue::rt_tgsigqueueinfo(
+            args.get(0) as i32,
+            args.get(1) as i32,
+            args.get(2),
+            args.get(3),
+        ),
         nr::TKILL => signal::tgkill(-1, args.get(0) as i32, args.get(1)),
         nr::TGKILL => signal::tgkill(args.get(0) as i32, args.get(1) as i32, args.get(2)),
         nr::ALARM => timers::alarm(args.get(0) as u32),
@@ -253,6 +265,28 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
         nr::CHMOD => path::fchmodat(path::AT_FDCWD, args.get(0), args.get(1) as u32),
         nr::FCHMODAT => path::fchmodat(args.get(0) as i32, args.get(1), args.get(2) as u32),
         nr::FCHMOD => path::fchmod(args.get(0) as i32, args.get(1) as u32),
+        nr::CHOWN => path::fchownat(
+            path::AT_FDCWD,
+            args.get(0),
+            args.get(1) as u32,
+            args.get(2) as u32,
+            0,
+        ),
+        nr::LCHOWN => path::fchownat(
+            path::AT_FDCWD,
+            args.get(0),
+            args.get(1) as u32,
+            args.get(2) as u32,
+            0x100,
+        ),
+        nr::FCHOWN => path::fchown(args.get(0) as i32, args.get(1) as u32, args.get(2) as u32),
+        nr::FCHOWNAT => path::fchownat(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2) as u32,
+            args.get(3) as u32,
+            args.get(4) as u32,
+        ),
         nr::FTRUNCATE => path::ftruncate(args.get(0) as i32, args.get(1) as i64),
         nr::TRUNCATE => path::truncate(args.get(0), args.get(1) as i64),
         nr::POLL => poll::sys_poll(args.get(0), args.get(1), args.get(2) as i32),
@@ -272,6 +306,10 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
         nr::SCHED_GET_PRIORITY_MAX => info::sched_priority_range(args.get(0) as u32, true),
         nr::SCHED_GET_PRIORITY_MIN => info::sched_priority_range(args.get(0) as u32, false),
         nr::UNAME => info::uname(args.get(0)),
+        nr::SETHOSTNAME => settings::sethostname(args.get(0), args.get(1) as i32),
+        nr::SETDOMAINNAME => settings::setdomainname(args.get(0), args.get(1) as i32),
+        nr::CLOCK_SETTIME => settings::clock_settime(args.get(0) as i32, args.get(1)),
+        nr::SETTIMEOFDAY => settings::settimeofday(args.get(0), args.get(1)),
         nr::SYSINFO => info::sysinfo(args.get(0)),
         nr::GETRANDOM => info::getrandom(args.get(0), args.get(1), args.get(2) as u32),
         nr::CLOCK_GETTIME => info::clock_gettime(args.get(0) as u32, args.get(1)),
@@ -291,8 +329,32 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
         nr::SETRLIMIT => info::prlimit64(0, args.get(0) as u32, args.get(1), 0),
         nr::GETRUSAGE => info::getrusage(args.get(0) as i32, args.get(1)),
         nr::TIMES => info::times(args.get(0)),
-        // Everything runs as root for now: every id is 0 and setting them to 0 succeeds.
-        nr::GETUID | nr::GETEUID | nr::GETGID | nr::GETEGID => Ok(0),
+        nr::GETUID => cred::get_id(|c| c.uid),
+        nr::GETEUID => cred::get_id(|c| c.euid),
+        nr::GETGID => cred::get_id(|c| c.gid),
+        nr::GETEGID => cred::get_id(|c| c.egid),
+        nr::GETRESUID => cred::get_res(
+            |c| [c.uid, c.euid, c.suid],
+            [args.get(0), args.get(1), args.get(2)],
+        ),
+        nr::GETRESGID => cred::get_res(
+            |c| [c.gid, c.egid, c.sgid],
+            [args.get(0), args.get(1), args.get(2)],
+        ),
+        nr::SETUID => cred::set_ids(|c| c.setuid(args.get(0) as u32)),
+        nr::SETGID => cred::set_ids(|c| c.setgid(args.get(0) as u32)),
+        nr::SETREUID => cred::set_ids(|c| c.setreuid(args.get(0) as u32, args.get(1) as u32)),
+        nr::SETREGID => cred::set_ids(|c| c.setregid(args.get(0) as u32, args.get(1) as u32)),
+        nr::SETRESUID => cred::set_ids(|c| {
+            c.setresuid(args.get(0) as u32, args.get(1) as u32, args.get(2) as u32)
+        }),
+        nr::SETRESGID => cred::set_ids(|c| {
+            c.setresgid(args.get(0) as u32, args.get(1) as u32, args.get(2) as u32)
+        }),
+        nr::SETFSUID => cred::set_fs_id(|c| c.setfsuid(args.get(0) as u32)),
+        nr::SETFSGID => cred::set_fs_id(|c| c.setfsgid(args.get(0) as u32)),
+        nr::GETGROUPS => cred::getgroups(args.get(0) as i32, args.get(1)),
+        nr::SETGROUPS => cred::setgroups(args.get(0) as i32, args.get(1)),
         nr::REBOOT => sys_reboot(args.get(0) as u32, args.get(1) as u32, args.get(2) as u32),
         _ => {
             not_implemented(number);

@@ -9,11 +9,12 @@ use crate::fs::{
     OpenFile, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY,
     O_TRUNC,
 };
-use crate::task::process;
+use crate::task::{cred, process};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use basalt_cred::Cred;
 use basalt_linux_abi::Errno;
-use basalt_memfs::{FileType, InodeId, PathAt};
+use basalt_memfs::{Access, FileType, InodeId, PathAt};
 
 /// `dirfd` meaning "the working directory".
 pub const AT_FDCWD: i32 = -100;
@@ -45,6 +46,11 @@ fn base_dir(dirfd: i32) -> Result<InodeId, Errno> {
 }
 
 fn lookup(dirfd: i32, path: &[u8], follow: bool) -> Result<InodeId, Errno> {
+    lookup_as(&cred::current(), dirfd, path, follow)
+}
+
+/// Resolve `path` with the permissions of `creds` (search permission on every directory on the way).
+fn lookup_as(creds: &Cred, dirfd: i32, path: &[u8], follow: bool) -> Result<InodeId, Errno> {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
@@ -53,7 +59,7 @@ fn lookup(dirfd: i32, path: &[u8], follow: bool) -> Result<InodeId, Errno> {
     } else {
         base_dir(dirfd)?
     };
-    let walker = root::walker()?;
+    let walker = root::walker(creds)?;
     root::fs()?
         .lock()
         .lookup_at(&walker, PathAt::new(dir, path), follow)
@@ -86,8 +92,8 @@ pub fn lookup_executable_at(dirfd: i32, path: &[u8], follow: bool) -> Result<Ino
     if kind != FileType::Regular {
         return Err(Errno::EACCES);
     }
-    let stat = fs.stat(ino)?;
-    if stat.mode & 0o111 == 0 {
+    let creds = cred::current();
+    if !fs.may_access(ino, &root::credentials(&creds), Access::EXEC) {
         return Err(Errno::EACCES);
     }
     Ok(ino)
@@ -105,22 +111,38 @@ fn at(dirfd: i32, path: &[u8]) -> Result<PathAt<'_>, Errno> {
     Ok(PathAt::new(dir, path))
 }
 
+/// The access an open asks for: by its access mode, plus write for O_TRUNC.
+fn open_access(flags: u32) -> Access {
+    let mut want = match flags & O_ACCMODE {
+        O_RDONLY => Access::READ,
+        1 => Access::WRITE,
+        _ => Access::READ | Access::WRITE,
+    };
+    if flags & O_TRUNC != 0 {
+        want |= Access::WRITE;
+    }
+    want
+}
+
 fn umask() -> u32 {
     process::current().map(|p| p.umask()).unwrap_or(0o022)
 }
 
 pub fn openat(dirfd: i32, path_ptr: u64, flags: u32, mode: u32) -> Result<usize, Errno> {
     let path = read_path(path_ptr)?;
-    let walker = root::walker()?;
+    let creds = cred::current();
+    let walker = root::walker(&creds)?;
     let fs = root::fs()?;
-    let ino = if flags & O_CREAT != 0 {
+    let (ino, created) = if flags & O_CREAT != 0 {
         let pa = at(dirfd, &path)?;
         let perm = mode & 0o7777 & !umask();
         fs.lock()
             .open_create(&walker, pa, perm, flags & O_EXCL != 0, root::now())?
-            .0
     } else {
-        lookup(dirfd, &path, flags & O_NOFOLLOW == 0)?
+        (
+            lookup_as(&creds, dirfd, &path, flags & O_NOFOLLOW == 0)?,
+            false,
+        )
     };
     let (ftype, rdev) = {
         let fs = fs.lock();
@@ -129,6 +151,18 @@ pub fn openat(dirfd: i32, path_ptr: u64, flags: u32, mode: u32) -> Result<usize,
     let access = flags & O_ACCMODE;
     if flags & O_DIRECTORY != 0 && ftype != FileType::Directory {
         return Err(Errno::ENOTDIR);
+    }
+    // Linux's may_open: a file this call created is not checked, nor is an O_PATH descriptor.
+    if !created && flags & O_PATH == 0 && ftype != FileType::Symlink {
+        if ftype == FileType::Directory && access != O_RDONLY {
+            return Err(Errno::EISDIR);
+        }
+        if !fs
+            .lock()
+            .may_access(ino, &root::credentials(&creds), open_access(flags))
+        {
+            return Err(Errno::EACCES);
+        }
     }
     let ops: Arc<dyn crate::fs::FileOps> = match ftype {
         FileType::Directory => {
@@ -269,10 +303,14 @@ pub fn fchdir(fd: i32) -> Result<usize, Errno> {
 
 fn set_cwd(ino: InodeId) -> Result<usize, Errno> {
     let fs = root::fs()?;
+    let creds = cred::current();
     {
         let mut fs = fs.lock();
         if fs.file_type(ino)? != FileType::Directory {
             return Err(Errno::ENOTDIR);
+        }
+        if !fs.may_access(ino, &root::credentials(&creds), Access::EXEC) {
+            return Err(Errno::EACCES);
         }
         fs.hold(ino)?;
     }
@@ -282,7 +320,8 @@ fn set_cwd(ino: InodeId) -> Result<usize, Errno> {
 
 pub fn mkdirat(dirfd: i32, path_ptr: u64, mode: u32) -> Result<usize, Errno> {
     let path = read_path(path_ptr)?;
-    let walker = root::walker()?;
+    let creds = cred::current();
+    let walker = root::walker(&creds)?;
     let pa = at(dirfd, &path)?;
     root::fs()?
         .lock()
@@ -295,7 +334,8 @@ pub fn unlinkat(dirfd: i32, path_ptr: u64, flags: u32) -> Result<usize, Errno> {
         return Err(Errno::EINVAL);
     }
     let path = read_path(path_ptr)?;
-    let walker = root::walker()?;
+    let creds = cred::current();
+    let walker = root::walker(&creds)?;
     let pa = at(dirfd, &path)?;
     let mut fs = root::fs()?.lock();
     if flags & AT_REMOVEDIR != 0 {
@@ -315,7 +355,8 @@ pub fn renameat2(
 ) -> Result<usize, Errno> {
     let old = read_path(old_ptr)?;
     let new = read_path(new_ptr)?;
-    let walker = root::walker()?;
+    let creds = cred::current();
+    let walker = root::walker(&creds)?;
     let flags = basalt_memfs::RenameFlags::from_linux(flags)?;
     let (a, b) = (at(olddir, &old)?, at(newdir, &new)?);
     root::fs()?
@@ -339,7 +380,8 @@ pub fn readlinkat(dirfd: i32, path_ptr: u64, buf: u64, size: u64) -> Result<usiz
 pub fn symlinkat(target_ptr: u64, dirfd: i32, path_ptr: u64) -> Result<usize, Errno> {
     let target = read_path(target_ptr)?;
     let path = read_path(path_ptr)?;
-    let walker = root::walker()?;
+    let creds = cred::current();
+    let walker = root::walker(&creds)?;
     let pa = at(dirfd, &path)?;
     root::fs()?
         .lock()
@@ -359,7 +401,8 @@ pub fn linkat(
     }
     let old = read_path(old_ptr)?;
     let new = read_path(new_ptr)?;
-    let walker = root::walker()?;
+    let creds = cred::current();
+    let walker = root::walker(&creds)?;
     let (a, b) = (at(olddir, &old)?, at(newdir, &new)?);
     root::fs()?
         .lock()
@@ -372,12 +415,14 @@ pub fn faccessat(dirfd: i32, path_ptr: u64, mode: u32, flags: u32) -> Result<usi
         return Err(Errno::EINVAL);
     }
     let path = read_path(path_ptr)?;
-    let ino = lookup(dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
-    let fs = root::fs()?;
-    let fs = fs.lock();
-    let stat = fs.stat(ino)?;
-    // Root may read and write anything, and execute what has any execute bit (or is a directory).
-    if mode & 1 != 0 && stat.mode & 0o111 == 0 && fs.file_type(ino)? != FileType::Directory {
+    // access() asks about the real ids (AT_EACCESS: the effective ones), for the lookup too.
+    let creds = cred::current().for_access_check(flags & AT_EACCESS != 0);
+    let ino = lookup_as(&creds, dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
+    let want = Access::from_bits_truncate(mode as u8);
+    if !root::fs()?
+        .lock()
+        .may_access(ino, &root::credentials(&creds), want)
+    {
         return Err(Errno::EACCES);
     }
     Ok(0)
@@ -404,12 +449,80 @@ pub fn fchmod(fd: i32, mode: u32) -> Result<usize, Errno> {
     chmod_inode(ino, mode)
 }
 
+/// chmod: only the owner (or a privileged caller) may; the set-group-id bit goes unless the caller is in the
+/// file's group or privileged, as Linux's setattr_prepare decides.
 fn chmod_inode(ino: InodeId, mode: u32) -> Result<usize, Errno> {
+    let creds = cred::current();
+    let fs_creds = root::credentials(&creds);
+    let mut fs = root::fs()?.lock();
+    let stat = fs.stat(ino)?;
+    if !fs_creds.is_root() && fs_creds.uid != stat.uid {
+        return Err(Errno::EPERM);
+    }
+    let mut perm = mode & 0o7777;
+    if !fs_creds.is_root() && !fs_creds.in_group(stat.gid) {
+        perm &= !0o2000;
+    }
     let attr = basalt_memfs::SetAttr {
-        perm: Some(mode & 0o7777),
+        perm: Some(perm),
         ..Default::default()
     };
-    root::fs()?.lock().setattr(ino, &attr, root::now())?;
+    fs.setattr(ino, &attr, root::now())?;
+    Ok(0)
+}
+
+/// fchownat(dirfd, path, uid, gid, flags) (also chown and lchown): -1 leaves the owner or group alone.
+pub fn fchownat(dirfd: i32, path_ptr: u64, uid: u32, gid: u32, flags: u32) -> Result<usize, Errno> {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = read_path(path_ptr)?;
+    let ino = if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
+        if dirfd == AT_FDCWD {
+            base_dir(dirfd)?
+        } else {
+            fd_inode(dirfd)?
+        }
+    } else {
+        lookup(dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?
+    };
+    chown_inode(ino, uid, gid)
+}
+
+pub fn fchown(fd: i32, uid: u32, gid: u32) -> Result<usize, Errno> {
+    chown_inode(fd_inode(fd)?, uid, gid)
+}
+
+/// The filesystem inode behind descriptor `fd` (EPERM for pipes and devices, which have none here).
+fn fd_inode(fd: i32) -> Result<InodeId, Errno> {
+    let file = process::current()
+        .ok_or(Errno::ESRCH)?
+        .files()
+        .lock()
+        .get(fd)?;
+    file.ops.inode().ok_or(Errno::EPERM)
+}
+
+/// chown: who may is Linux's chown_ok/chgrp_ok (`basalt-cred`); a non-directory loses its set-user-id bit (and a
+/// group-executable one its set-group-id bit), even for chown(f, -1, -1).
+fn chown_inode(ino: InodeId, uid: u32, gid: u32) -> Result<usize, Errno> {
+    let new_uid = (uid != basalt_cred::UNCHANGED).then_some(uid);
+    let new_gid = (gid != basalt_cred::UNCHANGED).then_some(gid);
+    let creds = cred::current();
+    let mut fs = root::fs()?.lock();
+    let stat = fs.stat(ino)?;
+    let is_dir = fs.file_type(ino)? == FileType::Directory;
+    let clears_setid = !is_dir && (stat.mode & 0o4000 != 0 || stat.mode & 0o2010 == 0o2010);
+    if !creds.may_chown(stat.uid, stat.gid, clears_setid, new_uid, new_gid) {
+        return Err(Errno::EPERM);
+    }
+    // The filesystem clears the set-id bits on any change of owner: name the current one when none is given.
+    let attr = basalt_memfs::SetAttr {
+        uid: Some(new_uid.unwrap_or(stat.uid)),
+        gid: new_gid,
+        ..Default::default()
+    };
+    fs.setattr(ino, &attr, root::now())?;
     Ok(0)
 }
 
@@ -437,9 +550,15 @@ pub fn truncate(path_ptr: u64, length: i64) -> Result<usize, Errno> {
         return Err(Errno::EINVAL);
     }
     let path = read_path(path_ptr)?;
-    let ino = lookup(AT_FDCWD, &path, true)?;
-    root::fs()?
-        .lock()
-        .truncate(ino, length as u64, root::now())?;
+    let creds = cred::current();
+    let ino = lookup_as(&creds, AT_FDCWD, &path, true)?;
+    let mut fs = root::fs()?.lock();
+    if fs.file_type(ino)? == FileType::Directory {
+        return Err(Errno::EISDIR);
+    }
+    if !fs.may_access(ino, &root::credentials(&creds), Access::WRITE) {
+        return Err(Errno::EACCES);
+    }
+    fs.truncate(ino, length as u64, root::now())?;
     Ok(0)
 }

@@ -262,6 +262,7 @@ pub fn execveat(
     drop(old);
     drop(closed);
     crate::task::signal::reset_for_exec(&me);
+    me.process.creds.commit_exec();
     me.process.replace_address_space(loaded.mm);
     me.process.set_name(&path);
     sched::activate_current_mm();

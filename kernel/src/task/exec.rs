@@ -208,8 +208,9 @@ fn clear_after_file_bytes(
     fill(pml4, page, &bytes)
 }
 
-fn auxv(plan: &LoadPlan) -> [(u64, u64); 14] {
+fn auxv(plan: &LoadPlan) -> [(u64, u64); 15] {
     let (_, _, _, hwcap) = cpu::cpuid(1, 0);
+    let creds = super::cred::current();
     [
         (
             AT_MINSIGSTKSZ,
@@ -222,10 +223,15 @@ fn auxv(plan: &LoadPlan) -> [(u64, u64); 14] {
         (AT_BASE, 0),
         (AT_FLAGS, 0),
         (AT_ENTRY, plan.entry),
-        (AT_UID, 0),
-        (AT_EUID, 0),
-        (AT_GID, 0),
-        (AT_EGID, 0),
+        (AT_UID, creds.uid.into()),
+        (AT_EUID, creds.euid.into()),
+        (AT_GID, creds.gid.into()),
+        (AT_EGID, creds.egid.into()),
+        // Linux's secureexec without set-id files: the program runs with effective ids other than its real ones.
+        (
+            AT_SECURE,
+            u64::from(creds.euid != creds.uid || creds.egid != creds.gid),
+        ),
         (AT_HWCAP, hwcap as u64),
         (AT_CLKTCK, 100),
     ]

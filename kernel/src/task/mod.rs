@@ -1,6 +1,7 @@
 //! Threads ("tasks"), processes, and the scheduler that runs them on every CPU.
 
 pub mod cputime;
+pub mod cred;
 pub mod exec;
 pub mod futex;
 pub mod process;

@@ -133,6 +133,8 @@ pub struct Process {
     /// A stop or continue not yet reported to wait4 (WUNTRACED / WCONTINUED): the wait status to report.
     unreported_stop: AtomicI32,
     pub name: Mutex<[u8; 16]>,
+    /// User and group ids and supplementary groups: inherited by fork and clone, kept by exec (see task::cred).
+    pub creds: super::cred::CredCell,
     /// CPU time of threads that ended and of children that were reaped.
     accounts: Mutex<EndedAccounts>,
 }
@@ -232,6 +234,7 @@ impl Process {
             }),
             name: Mutex::new(from.map(|p| *p.name.lock()).unwrap_or([0; 16])),
             accounts: Mutex::new(EndedAccounts::default()),
+            creds: super::cred::CredCell::inherit(from.map(|p| &p.creds)),
         });
         PROCESSES.lock().insert(pid, Arc::downgrade(&p));
         if let Some(parent) = parent {

@@ -10,6 +10,7 @@ use crate::arch::fpu::{format as fpu_format, mxcsr_mask};
 use crate::arch::idt::{TrapFrame, SYSCALL_VECTOR};
 use crate::arch::{switch, usercopy};
 use alloc::sync::Arc;
+use basalt_cred::Cred;
 use basalt_linux_abi::Errno;
 use basalt_signal::{
     blocked_during_handler, build_rt_sigframe, dequeue_for_thread, generation_discards,
@@ -440,6 +441,24 @@ pub fn rt_sigpending(set: u64, sigsetsize: u64) -> Result<usize, Errno> {
     Ok(0)
 }
 
+/// Linux's `check_kill_permission` for a signal from a user process (si_code <= 0): another process may be
+/// signalled when [`Cred::may_signal`] allows it, or with SIGCONT inside the sender's session; EPERM otherwise.
+pub fn check_kill_permission(
+    sender: &Process,
+    creds: &Cred,
+    target: &Process,
+    sig: u64,
+) -> Result<(), Errno> {
+    if core::ptr::eq(sender, target) || creds.may_signal(&target.creds.get()) {
+        return Ok(());
+    }
+    let same_session = target.sid.load(Ordering::Relaxed) == sender.sid.load(Ordering::Relaxed);
+    if sig == u64::from(SIGCONT.number()) && same_session {
+        return Ok(());
+    }
+    Err(Errno::EPERM)
+}
+
 /// kill(pid, sig): one process, a process group, or everyone (pid -1).
 pub fn kill(pid: i32, sig: u64) -> Result<usize, Errno> {
     let me = process::current().ok_or(Errno::ESRCH)?;
@@ -462,12 +481,29 @@ pub fn kill(pid: i32, sig: u64) -> Result<usize, Errno> {
     if targets.is_empty() {
         return Err(Errno::ESRCH);
     }
-    if let Some(signal) = signal {
-        for t in &targets {
-            send_to_process(t, SigInfo::kill(signal, me.pid as i32, 0))?;
+    let creds = super::cred::current();
+    let send = |t: &Arc<Process>| -> Result<(), Errno> {
+        check_kill_permission(&me, &creds, t, sig)?;
+        match signal {
+            Some(signal) => send_to_process(t, SigInfo::kill(signal, me.pid as i32, creds.uid)),
+            None => Ok(()),
+        }
+    };
+    // One process: its result. Everyone (-1): like Linux, processes that may not be signalled are skipped
+    // without failing the call. A group: success if any member got it, else the last error.
+    let mut outcome = Ok(());
+    let mut any_sent = false;
+    for t in &targets {
+        let r = send(t);
+        any_sent |= r.is_ok();
+        if pid != -1 || r != Err(Errno::EPERM) {
+            outcome = r;
         }
     }
-    Ok(0)
+    if pid <= 0 && pid != -1 && any_sent {
+        outcome = Ok(());
+    }
+    outcome.map(|()| 0)
 }
 
 /// tgkill(tgid, tid, sig) / tkill(tid, sig) (tgid < 0 means "any").
@@ -485,8 +521,10 @@ pub fn tgkill(tgid: i32, tid: i32, sig: u64) -> Result<usize, Errno> {
     if tgid > 0 && target.process.pid != tgid as u32 {
         return Err(Errno::ESRCH);
     }
+    let creds = super::cred::current();
+    check_kill_permission(&me, &creds, &target.process, sig)?;
     if let Some(signal) = signal {
-        send_to_thread(&target, SigInfo::tkill(signal, me.pid as i32, 0))?;
+        send_to_thread(&target, SigInfo::tkill(signal, me.pid as i32, creds.uid))?;
     }
     Ok(0)
 }
@@ -614,7 +652,9 @@ pub fn notify_parent_of_exit(
         } else {
             (basalt_signal::code::CLD_KILLED, status & 0x7f)
         };
-        let mut info = SigInfo::child(code, child_pid as i32, 0, value, 0, 0);
+        // si_uid is the child's real uid.
+        let uid = process::find(child_pid).map_or(0, |c| c.creds.get().uid);
+        let mut info = SigInfo::child(code, child_pid as i32, uid, value, 0, 0);
         info.signo = signal;
         let _ = send_to_process(parent, info);
     }

@@ -44,6 +44,12 @@ pub const CASES: &[Case] = &[
         "signal.sigqueueinfo_spoof_other_eperm",
         sigqueueinfo_spoof_other,
     ),
+    Case::new("signal.tgsigqueueinfo_value", tgsigqueueinfo_value),
+    Case::new(
+        "signal.tgsigqueueinfo_bad_tid_einval",
+        tgsigqueueinfo_bad_tid,
+    ),
+    Case::new("signal.sigqueueinfo_efault", sigqueueinfo_efault),
 ];
 
 /// The kernel's `struct sigaction` on x86_64.
@@ -379,6 +385,39 @@ fn sigqueueinfo_value() -> String {
         si_code_name(RT, sig::LAST_CODE.load(SeqCst)),
         sig::LAST_VALUE.load(SeqCst)
     )
+}
+
+fn tgsigqueueinfo_value() -> String {
+    let _ = sig::record_on(RT, 0);
+    let info = queue_info(RT, -1, 4321);
+    let r = outcome(sys!(
+        nr::RT_TGSIGQUEUEINFO,
+        sys::getpid(),
+        sys::gettid(),
+        RT,
+        info.as_ptr()
+    ));
+    format!(
+        "{r} delivered={} code={} value={}",
+        hits(RT),
+        si_code_name(RT, sig::LAST_CODE.load(SeqCst)),
+        sig::LAST_VALUE.load(SeqCst)
+    )
+}
+
+fn tgsigqueueinfo_bad_tid() -> String {
+    let info = queue_info(RT, -1, 1);
+    outcome(sys!(
+        nr::RT_TGSIGQUEUEINFO,
+        sys::getpid(),
+        0,
+        RT,
+        info.as_ptr()
+    ))
+}
+
+fn sigqueueinfo_efault() -> String {
+    outcome(sys!(nr::RT_SIGQUEUEINFO, sys::getpid(), RT, BAD_PTR))
 }
 
 fn sigqueueinfo_spoof_other() -> String {

@@ -48,6 +48,10 @@ pub const CASES: &[Case] = &[
         clock_settime_monotonic,
     ),
     Case::new("time.clock_settime_bad_nsec_einval", clock_settime_bad_nsec),
+    Case::new("time.clock_settime_cputime_einval", clock_settime_cputime),
+    Case::new("time.clock_settime_efault", clock_settime_efault),
+    Case::new("time.settimeofday_bad_usec_einval", settimeofday_bad_usec),
+    Case::new("time.settimeofday_bad_tz_einval", settimeofday_bad_tz),
     Case::new("time.gettimeofday", gettimeofday),
     Case::new("time.gettimeofday_efault", gettimeofday_efault),
     Case::new("time.time", time),
@@ -273,6 +277,32 @@ fn clock_settime_bad_nsec() -> String {
     // Invalid, so the real clock is never changed.
     let t = ts(1000, 1_000_000_000);
     outcome(sys!(nr::CLOCK_SETTIME, libc::CLOCK_REALTIME, t.as_ptr()))
+}
+
+fn clock_settime_cputime() -> String {
+    // CPU-time clocks can never be set, not even by root: they have no set operation at all.
+    let t = ts(1, 0);
+    outcome(sys!(
+        nr::CLOCK_SETTIME,
+        libc::CLOCK_PROCESS_CPUTIME_ID,
+        t.as_ptr()
+    ))
+}
+
+fn clock_settime_efault() -> String {
+    outcome(sys!(nr::CLOCK_SETTIME, libc::CLOCK_REALTIME, BAD_PTR))
+}
+
+fn settimeofday_bad_usec() -> String {
+    // Invalid, so the real clock is never changed.
+    let tv: [i64; 2] = [1000, 1_000_001];
+    outcome(sys!(nr::SETTIMEOFDAY, tv.as_ptr(), 0))
+}
+
+fn settimeofday_bad_tz() -> String {
+    // More than 15 hours west: refused, so the system time zone is never changed.
+    let tz: [i32; 2] = [16 * 60, 0];
+    outcome(sys!(nr::SETTIMEOFDAY, 0, tz.as_ptr()))
 }
 
 fn gettimeofday() -> String {
