@@ -95,6 +95,10 @@ pub trait FileOps: Send + Sync {
     fn pipe_state(&self) -> Option<(usize, usize)> {
         None
     }
+    /// Whether mmap gives anonymous memory instead of the file's pages (/dev/zero).
+    fn maps_as_anonymous(&self) -> bool {
+        false
+    }
     /// The root-filesystem inode behind this file, if any (directories, regular files).
     fn inode(&self) -> Option<basalt_memfs::InodeId> {
         None

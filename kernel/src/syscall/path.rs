@@ -141,7 +141,7 @@ pub fn openat(dirfd: i32, path_ptr: u64, flags: u32, mode: u32) -> Result<usize,
         }
         FileType::Regular => {
             if flags & O_TRUNC != 0 && access != O_RDONLY {
-                fs.lock().truncate(ino, 0, root::now())?;
+                root::truncate(ino, 0)?;
             }
             Node::open(ino)?
         }
@@ -429,9 +429,7 @@ pub fn ftruncate(fd: i32, length: i64) -> Result<usize, Errno> {
         return Err(Errno::EINVAL);
     }
     let ino = file.ops.inode().ok_or(Errno::EINVAL)?;
-    root::fs()?
-        .lock()
-        .truncate(ino, length as u64, root::now())?;
+    root::truncate(ino, length as u64)?;
     Ok(0)
 }
 
@@ -441,8 +439,6 @@ pub fn truncate(path_ptr: u64, length: i64) -> Result<usize, Errno> {
     }
     let path = read_path(path_ptr)?;
     let ino = lookup(AT_FDCWD, &path, true)?;
-    root::fs()?
-        .lock()
-        .truncate(ino, length as u64, root::now())?;
+    root::truncate(ino, length as u64)?;
     Ok(0)
 }

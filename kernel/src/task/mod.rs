@@ -55,6 +55,8 @@ pub struct Task {
     /// Something may need doing before this thread returns to user mode (a signal was posted or unblocked, the
     /// process is exiting or stopping). Lets the common return path skip the signal machinery.
     pub needs_attention: AtomicBool,
+    /// CPU affinity and nice value.
+    pub sched_attr: sched::SchedAttr,
 }
 
 /// Out of memory creating a thread.
@@ -85,6 +87,7 @@ impl Task {
             last_cpu: AtomicU32::new(0),
             initial_frame: Mutex::new(None),
             needs_attention: AtomicBool::new(true),
+            sched_attr: sched::SchedAttr::inherited(),
             sig: Mutex::new(signal::ThreadSignals::new(
                 basalt_signal::SigSet::EMPTY,
                 basalt_signal::AltStack::RESET,

@@ -47,6 +47,8 @@ pub struct Process {
     /// A stop or continue not yet reported to wait4 (WUNTRACED / WCONTINUED): the wait status to report.
     unreported_stop: AtomicI32,
     pub name: Mutex<[u8; 16]>,
+    /// Resource limits (copied by fork, kept over exec).
+    pub rlimits: Mutex<basalt_rlimit::Rlimits>,
 }
 
 static PROCESSES: Mutex<BTreeMap<u32, Weak<Process>>> = Mutex::new(BTreeMap::new());
@@ -113,6 +115,7 @@ impl Process {
                     parent.map(|p| p.files().lock().clone()).unwrap_or_default(),
                 ))),
                 name: Mutex::new(parent.map(|p| *p.name.lock()).unwrap_or([0; 16])),
+                rlimits: Mutex::new(parent.map(|p| *p.rlimits.lock()).unwrap_or_default()),
             });
         PROCESSES.lock().insert(pid, Arc::downgrade(&p));
         if let Some(parent) = parent {
@@ -210,6 +213,7 @@ impl Process {
 
     /// Replace the address space (exec). The old one is freed once no CPU has it loaded.
     pub fn replace_address_space(&self, mm: AddressSpace) {
+        mm.apply_rlimits(&self.rlimits.lock());
         *self.mm.lock() = Arc::new(mm);
     }
 
