@@ -180,6 +180,19 @@ pub fn sched_setaffinity(pid: i32, size: u64, mask: u64) -> Result<usize, Errno>
     Ok(0)
 }
 
+/// getcpu(cpu, node, cache): the CPU this thread runs on now (one NUMA node, 0).
+pub fn getcpu(cpu: u64, node: u64) -> Result<usize, Errno> {
+    let here =
+        x86_64::instructions::interrupts::without_interrupts(|| percpu::this_cpu().sched_slot);
+    if cpu != 0 {
+        put(cpu, &(here as u32).to_le_bytes())?;
+    }
+    if node != 0 {
+        put(node, &0u32.to_le_bytes())?;
+    }
+    Ok(0)
+}
+
 /// The real user id of a process, for PRIO_USER. Everything runs as root for now.
 fn uid_of(_p: &crate::task::process::Process) -> u32 {
     0

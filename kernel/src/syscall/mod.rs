@@ -293,6 +293,7 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
         nr::SCHED_SETAFFINITY => {
             info::sched_setaffinity(args.get(0) as i32, args.get(1), args.get(2))
         }
+        nr::GETCPU => info::getcpu(args.get(0), args.get(1)),
         nr::GETPRIORITY => info::getpriority(args.get(0) as i32, args.get(1) as i32),
         nr::SETPRIORITY => {
             info::setpriority(args.get(0) as i32, args.get(1) as i32, args.get(2) as i32)
