@@ -36,6 +36,10 @@ struct Object {
 
 static OBJECTS: Mutex<BTreeMap<u64, Object>> = Mutex::new(BTreeMap::new());
 
+/// Detaches that could not run where they arose (an address space freed with interrupts off, in the scheduler):
+/// done by the next attach or by the housekeeping thread. Until then the object stays, so files stay coherent.
+static DEFERRED: Mutex<alloc::vec::Vec<u64>> = Mutex::new(alloc::vec::Vec::new());
+
 /// Whether object `id` is shared anonymous memory (not a file).
 pub fn is_anonymous(id: u64) -> bool {
     id & ANON_BIT != 0
@@ -49,6 +53,7 @@ pub fn new_anonymous_id() -> u64 {
 
 /// One more address space maps object `id`. A file's inode is held (kept even if unlinked) while it is mapped.
 pub fn attach(id: u64) -> Result<(), Errno> {
+    run_deferred();
     let mut objects = OBJECTS.lock();
     if let Some(object) = objects.get_mut(&id) {
         object.users += 1;
@@ -67,6 +72,19 @@ pub fn attach(id: u64) -> Result<(), Errno> {
         },
     );
     Ok(())
+}
+
+/// Like `detach`, for a caller that must not take the filesystem's lock or write back now (interrupts are off).
+pub fn detach_later(id: u64) {
+    DEFERRED.lock().push(id);
+}
+
+/// Carry out the deferred detaches.
+pub fn run_deferred() {
+    let pending = core::mem::take(&mut *DEFERRED.lock());
+    for id in pending {
+        detach(id);
+    }
 }
 
 /// An address space no longer maps object `id`; the last one writes a file's pages back and frees the object.

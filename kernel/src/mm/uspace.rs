@@ -364,8 +364,15 @@ impl AddressSpace {
 impl Drop for AddressSpace {
     fn drop(&mut self) {
         paging::destroy_user_space(self.pml4);
+        // The last reference usually goes in the scheduler, with interrupts off: writing a file back there could
+        // wait on a lock whose holder waits for this CPU.
+        let now = x86_64::instructions::interrupts::are_enabled();
         for &object in self.shared.get_mut().iter() {
-            shared_pages::detach(object);
+            if now {
+                shared_pages::detach(object);
+            } else {
+                shared_pages::detach_later(object);
+            }
         }
     }
 }

@@ -438,7 +438,8 @@ pub fn run_idle() -> ! {
 }
 
 /// A kernel thread for periodic work that must not run in interrupt context (it takes locks that threads hold
-/// with interrupts enabled): interval timers (ITIMER_REAL, alarm).
+/// with interrupts enabled): interval timers (ITIMER_REAL, alarm), and releasing shared memory objects of address
+/// spaces freed in the scheduler.
 pub fn start_housekeeping() -> Result<(), super::NoMemory> {
     let mm = crate::mm::uspace::AddressSpace::new().map_err(|_| super::NoMemory)?;
     let id = super::process::alloc_id().map_err(|_| super::NoMemory)?;
@@ -455,6 +456,7 @@ extern "C" fn housekeeping(_arg: u64) -> ! {
     loop {
         let now = crate::time::monotonic_ns();
         super::process::timer_tick(now);
+        crate::mm::shared_pages::run_deferred();
         sleep_until(now + 10_000_000);
     }
 }
