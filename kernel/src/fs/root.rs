@@ -136,12 +136,13 @@ impl FileOps for Node {
     }
 
     fn write(&self, buf: &[u8], offset: u64, _nonblock: bool) -> Result<usize, Errno> {
-        let allowed = basalt_rlimit::write_allowance(offset, buf.len(), file_size_limit())
-            .map_err(|_| file_too_big())?;
-        let buf = &buf[..allowed];
         let written = fs()?.lock().write_at(self.ino, offset, buf, now())?;
         shared_pages::file_written(self.ino, offset, &buf[..written]);
         Ok(written)
+    }
+
+    fn write_allowance(&self, offset: u64, count: usize) -> Result<usize, Errno> {
+        basalt_rlimit::write_allowance(offset, count, file_size_limit()).map_err(|_| file_too_big())
     }
 
     fn stat(&self) -> Stat {

@@ -24,6 +24,7 @@ pub const CASES: &[Case] = &[
     Case::new("rlimit.as_enforced", as_enforced),
     Case::new("rlimit.fsize_enforced", fsize_enforced),
     Case::new("rlimit.fsize_truncate", fsize_truncate),
+    Case::new("rlimit.fsize_signal_only_past_limit", fsize_signal),
     Case::new("rlimit.prlimit_other_process", prlimit_other_process),
     Case::new("rlimit.nofile_lowered_keeps_open_fds", nofile_lowered),
 ];
@@ -230,4 +231,32 @@ fn nofile_lowered() -> String {
             Err(e) => errno_name(e),
         }
     )
+}
+
+fn fsize_signal() -> String {
+    // A write crossing the limit is shortened without a signal, even when it is larger than any kernel buffer;
+    // only one starting at the limit raises SIGXFSZ (once per call) and fails.
+    if let Err(e) = sig::record_on(libc::SIGXFSZ, 0) {
+        return errno_name(e);
+    }
+    let p = scratch::path("fsize");
+    scratch::remove(&p);
+    let fd = match scratch::open(&p, libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC, 0o644) {
+        Ok(fd) => fd,
+        Err(e) => return format!("create {}", errno_name(e)),
+    };
+    let _ = set(libc::RLIMIT_FSIZE as usize, 20000, u64::MAX);
+    let data = vec![b'x'; 65536];
+    let hits = || sig::HITS[libc::SIGXFSZ as usize].load(std::sync::atomic::Ordering::SeqCst);
+    let first = value(sys!(nr::WRITE, fd, data.as_ptr(), data.len()));
+    let after_first = hits();
+    let iov = [libc::iovec {
+        iov_base: data.as_ptr() as *mut libc::c_void,
+        iov_len: 10,
+    }; 2];
+    let second = value(sys!(nr::WRITEV, fd, iov.as_ptr(), 2));
+    let after_second = hits();
+    close(fd);
+    scratch::remove(&p);
+    format!("first={first} signals={after_first} at limit writev={second} signals={after_second}")
 }
