@@ -207,15 +207,15 @@ pub fn dup3(old: i32, new: i32, flags: u32, is_dup2: bool) -> Result<usize, Errn
     if flags & !O_CLOEXEC != 0 {
         return Err(Errno::EINVAL);
     }
+    // dup3 to the same number is EINVAL before anything is looked up; dup2 just checks the descriptor.
+    if old == new && !is_dup2 {
+        return Err(Errno::EINVAL);
+    }
     let t = table()?;
     let mut t = t.lock();
     let f = t.get(old)?;
     if old == new {
-        return if is_dup2 {
-            Ok(new as usize)
-        } else {
-            Err(Errno::EINVAL)
-        };
+        return Ok(new as usize);
     }
     let previous = t.install_at(new, f, flags & O_CLOEXEC != 0)?;
     drop(t);
