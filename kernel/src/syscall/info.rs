@@ -261,15 +261,23 @@ pub fn setpriority(which: i32, who: i32, nice: i32) -> Result<usize, Errno> {
     Ok(0)
 }
 
-/// Whether the caller may raise a hard resource limit of `target` (Linux: `CAP_SYS_RESOURCE`). Everything runs as
-/// root for now, which has it.
-fn may_raise_hard_limit(_target: &crate::task::process::Process) -> bool {
+/// Whether the caller may raise a hard resource limit (Linux: `capable(CAP_SYS_RESOURCE)`). Everything runs as
+/// root for now, which may.
+fn may_raise_hard_limit() -> bool {
     true
 }
 
+/// Linux's `check_prlimit_permission`: the caller may read or change `target`'s limits if it is the caller, or the
+/// caller's uid matches all of the target's uids and its gid all of its gids, or the caller has
+/// `CAP_SYS_RESOURCE` (EPERM otherwise). Everything runs as root for now, which may.
+fn check_prlimit_permission(_target: &crate::task::process::Process) -> Result<(), Errno> {
+    Ok(())
+}
+
 /// prlimit64(pid, resource, new, old), also behind getrlimit and setrlimit. Linux's order: the new limit is read
-/// (EFAULT), the process found (ESRCH), the resource checked (EINVAL), the limit set (EINVAL, EPERM); the old one is
-/// written out last, and failing to write it (EFAULT) does not undo the change.
+/// (EFAULT), the process found (ESRCH) and the caller's permission checked (EPERM), the resource checked (EINVAL),
+/// the limit set (EINVAL, EPERM); the old one is written out last, and failing to write it (EFAULT) does not undo
+/// the change.
 pub fn prlimit64(pid: i32, resource: u32, new: u64, old: u64) -> Result<usize, Errno> {
     use basalt_rlimit::{Resource, Rlimit};
     let new_limit = if new != 0 {
@@ -285,10 +293,11 @@ pub fn prlimit64(pid: i32, resource: u32, new: u64, old: u64) -> Result<usize, E
         _ => None,
     }
     .ok_or(Errno::ESRCH)?;
+    check_prlimit_permission(&target)?;
     let resource = Resource::from_number(resource)?;
     let previous = match new_limit {
         Some(limit) => {
-            let may_raise = may_raise_hard_limit(&target);
+            let may_raise = may_raise_hard_limit();
             let previous = target.rlimits.lock().set(resource, limit, may_raise)?;
             if resource == Resource::STACK || resource == Resource::AS {
                 target.address_space().apply_rlimits(&target.rlimits.lock());
