@@ -175,9 +175,22 @@ pub fn sched_setaffinity(pid: i32, size: u64, mask: u64) -> Result<usize, Errno>
     let len = (size as usize).min(bytes.len());
     usercopy::copy_from_user(&mut bytes[..len], mask)?;
     let task = thread_for(pid)?;
+    may_reschedule(&task)?;
     let cpus = basalt_sched_attr::CpuMask::from_user(&bytes[..len], sched::online_cpus())?;
     sched::set_affinity(&task, cpus);
     Ok(0)
+}
+
+/// Linux's `check_same_owner` or `CAP_SYS_NICE`: whether the caller may change `target`'s scheduling (affinity,
+/// nice); EPERM otherwise. Everything runs as root for now, which may.
+fn may_reschedule(_target: &crate::task::Task) -> Result<(), Errno> {
+    Ok(())
+}
+
+/// Linux's `can_nice`: lowering a nice value (raising the priority) needs `RLIMIT_NICE` room or `CAP_SYS_NICE`;
+/// EACCES otherwise. Everything runs as root for now, which may.
+fn may_lower_nice(_target: &crate::task::Task, _nice: i8) -> Result<(), Errno> {
+    Ok(())
 }
 
 /// getcpu(cpu, node, cache): the CPU this thread runs on now (one NUMA node, 0).
@@ -250,15 +263,32 @@ pub fn getpriority(which: i32, who: i32) -> Result<usize, Errno> {
     Ok(basalt_sched_attr::getpriority_value(nice))
 }
 
-/// setpriority: every matching thread gets the nice value, clamped to [-20, 19]. (Lowering it needs privilege on
-/// Linux; everything runs as root for now.)
+/// setpriority: every matching thread gets the nice value, clamped to [-20, 19]. Like Linux's `set_one_prio`,
+/// a thread the caller may not change (EPERM) or not favour (EACCES) is skipped, and the last such error is the
+/// result (success once any thread changed and none failed after it).
 pub fn setpriority(which: i32, who: i32, nice: i32) -> Result<usize, Errno> {
     let threads = priority_targets(which, who)?;
     let nice = basalt_sched_attr::clamp_nice(nice);
+    let mut result = Err(Errno::ESRCH);
     for t in threads {
-        t.sched_attr.set_nice(nice);
+        let allowed = may_reschedule(&t).and_then(|()| {
+            if nice < t.sched_attr.nice() {
+                may_lower_nice(&t, nice)
+            } else {
+                Ok(())
+            }
+        });
+        match allowed {
+            Ok(()) => {
+                t.sched_attr.set_nice(nice);
+                if result == Err(Errno::ESRCH) {
+                    result = Ok(0);
+                }
+            }
+            Err(e) => result = Err(e),
+        }
     }
-    Ok(0)
+    result
 }
 
 /// Whether the caller may raise a hard resource limit (Linux: `capable(CAP_SYS_RESOURCE)`). Everything runs as
