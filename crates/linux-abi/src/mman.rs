@@ -85,6 +85,13 @@ pub const LEGACY_MAP_MASK: u64 = MAP_SHARED
     | MAP_HUGE_2MB
     | MAP_HUGE_1GB;
 
+/// `msync`: schedule the write-back and return.
+pub const MS_ASYNC: u64 = 1;
+/// `msync`: drop other cached copies (a no-op on Linux today, except for locked areas: `EBUSY`).
+pub const MS_INVALIDATE: u64 = 2;
+/// `msync`: write back and wait.
+pub const MS_SYNC: u64 = 4;
+
 /// `mremap`: the mapping may move to a new address.
 pub const MREMAP_MAYMOVE: u64 = 1;
 /// `mremap`: move to exactly `new_addr` (requires `MREMAP_MAYMOVE`).

@@ -88,6 +88,7 @@ impl Vmas {
         }
         new_end <= self.layout.user_end
             && old_end >= self.layout.mmap_min_addr
+            && self.may_expand(new_end - old_end)
             && self.areas.len() <= self.layout.max_map_count
     }
 }

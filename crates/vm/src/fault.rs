@@ -157,7 +157,7 @@ impl Vmas {
                 return None;
             }
         }
-        if vma.end - page > self.layout.stack_limit {
+        if vma.end - page > self.layout.stack_limit || !self.may_expand(vma.start - page) {
             return None;
         }
         let mut grown = self.areas.remove(&vma.start)?;

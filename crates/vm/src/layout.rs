@@ -22,6 +22,9 @@ pub struct AddressSpaceLayout {
     pub stack_guard_gap: u64,
     /// The most areas the address space may hold (`vm.max_map_count`).
     pub max_map_count: usize,
+    /// The most bytes all areas together may span (`RLIMIT_AS`; `u64::MAX`: no limit). Growing past it fails
+    /// with `ENOMEM` (a stack: `SIGSEGV`).
+    pub address_space_limit: u64,
 }
 
 impl AddressSpaceLayout {
@@ -56,6 +59,7 @@ impl AddressSpaceLayout {
             stack_limit: Self::DEFAULT_STACK_LIMIT,
             stack_guard_gap: Self::DEFAULT_STACK_GUARD_GAP,
             max_map_count: Self::DEFAULT_MAX_MAP_COUNT,
+            address_space_limit: u64::MAX,
         }
     }
 

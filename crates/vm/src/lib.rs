@@ -31,6 +31,7 @@ mod mmap;
 mod mprotect;
 mod mremap;
 mod prot;
+mod shared;
 mod space;
 mod unmap;
 mod vma;

@@ -58,6 +58,32 @@ impl MmapRequest {
         }
     }
 
+    /// The request as Linux's `/dev/zero` turns it into anonymous memory (`mmap_zero`): a private mapping is
+    /// private anonymous memory, a shared one a fresh shared anonymous object. The descriptor's access is checked
+    /// first, as for any file: unknown flags with `MAP_SHARED_VALIDATE` `EOPNOTSUPP`, a shared writable mapping
+    /// of a descriptor not open for writing `EACCES`, one not open for reading `EACCES`.
+    pub fn for_zero_device(self, readable: bool, writable: bool) -> Result<MmapRequest, Errno> {
+        let prot = Prot::from_bits(self.prot);
+        let map_type = self.flags & MAP_TYPE;
+        let shared = match map_type {
+            MAP_SHARED_VALIDATE if self.flags & !LEGACY_MAP_MASK != 0 => {
+                return Err(Errno::EOPNOTSUPP)
+            }
+            MAP_SHARED | MAP_SHARED_VALIDATE => true,
+            MAP_PRIVATE => false,
+            _ => return Err(Errno::EINVAL),
+        };
+        if (shared && prot.write && !writable) || !readable {
+            return Err(Errno::EACCES);
+        }
+        let sharing = if shared { MAP_SHARED } else { MAP_PRIVATE };
+        Ok(MmapRequest {
+            flags: (self.flags & !MAP_TYPE) | MAP_ANONYMOUS | sharing,
+            file: None,
+            ..self
+        })
+    }
+
     /// Whether the kernel must create a shmem object for this request and pass it as
     /// `file`: a shared anonymous mapping.
     pub fn needs_shmem_object(&self) -> bool {
@@ -160,6 +186,11 @@ impl Vmas {
         } else {
             file_template(&req, len, prot)?
         };
+        // mmap_region: what MAP_FIXED replaces does not count twice against RLIMIT_AS.
+        let replaced = self.mapped_pages_in(addr, end) * PAGE_SIZE;
+        if !self.may_expand(len - replaced) {
+            return Err(Errno::ENOMEM);
+        }
         let unmapped = self.unmap_range(addr, end)?;
         self.insert_and_merge(Vma {
             start: addr,

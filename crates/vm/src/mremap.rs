@@ -178,6 +178,13 @@ impl Vmas {
             if let Some(offset) = vma.file_offset_of(req.addr) {
                 offset.checked_add(req.new_len).ok_or(Errno::EINVAL)?;
             }
+            if !self.may_expand(req.new_len - req.old_len) {
+                return Err(Errno::ENOMEM);
+            }
+        }
+        // MREMAP_DONTUNMAP keeps the source: the address space grows by the whole length.
+        if req.keep_source() && !self.may_expand(req.old_len) {
+            return Err(Errno::ENOMEM);
         }
         Ok(vma)
     }

@@ -58,6 +58,26 @@ impl Vmas {
         self.layout.stack_limit = limit;
     }
 
+    /// Changes how many bytes the areas may span together (`setrlimit(RLIMIT_AS)`; `u64::MAX`: no limit).
+    pub fn set_address_space_limit(&mut self, limit: u64) {
+        self.layout.address_space_limit = limit;
+    }
+
+    /// Bytes spanned by all areas (Linux's `total_vm`, in bytes).
+    pub fn total_len(&self) -> u64 {
+        self.areas.values().map(Vma::len).sum()
+    }
+
+    /// Linux's `may_expand_vm`: whether the areas may span `grow` more bytes under the address-space limit
+    /// (compared in whole pages, as Linux does).
+    pub(crate) fn may_expand(&self, grow: u64) -> bool {
+        let limit = self.layout.address_space_limit;
+        if limit == u64::MAX {
+            return true;
+        }
+        (self.total_len() / PAGE_SIZE).saturating_add(grow / PAGE_SIZE) <= limit / PAGE_SIZE
+    }
+
     /// The area containing `addr`.
     pub fn find(&self, addr: u64) -> Option<&Vma> {
         self.areas

@@ -6,8 +6,15 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use basalt_linux_abi::Errno;
 
-/// Highest number of descriptors (RLIMIT_NOFILE's usual soft limit).
-pub const MAX_FDS: usize = 1024;
+/// The calling process's RLIMIT_NOFILE: descriptors are numbered below it. Linux checks the limit of the caller,
+/// not of the table's first owner (a table shared with CLONE_FILES has no single owner); the kernel itself
+/// (no current process) uses the default.
+pub fn nofile_limit() -> usize {
+    let limits = crate::task::process::current()
+        .map(|p| *p.rlimits.lock())
+        .unwrap_or_default();
+    usize::try_from(limits.soft(basalt_rlimit::Resource::NOFILE)).unwrap_or(usize::MAX)
+}
 
 #[derive(Clone)]
 struct Slot {
@@ -32,15 +39,34 @@ impl FdTable {
             .ok_or(Errno::EBADF)
     }
 
-    /// Install at the lowest free number >= `min`.
+    /// Install at the lowest free number >= `min` (F_DUPFD): `EINVAL` when `min` is at or above RLIMIT_NOFILE,
+    /// `EMFILE` when every number from `min` up to it is taken.
     pub fn install_from(
         &mut self,
         min: usize,
         file: Arc<OpenFile>,
         cloexec: bool,
     ) -> Result<i32, Errno> {
-        let free = (min..MAX_FDS)
-            .find(|&i| self.slots.get(i).is_none_or(|s| s.is_none()))
+        let limit = nofile_limit();
+        if min >= limit {
+            return Err(Errno::EINVAL);
+        }
+        self.install_below(min, limit, file, cloexec)
+    }
+
+    fn install_below(
+        &mut self,
+        min: usize,
+        limit: usize,
+        file: Arc<OpenFile>,
+        cloexec: bool,
+    ) -> Result<i32, Errno> {
+        // Past the table's end every number is free: no need to scan up to a huge limit.
+        let scan_end = limit.min(self.slots.len());
+        let free = (min..scan_end)
+            .find(|&i| self.slots[i].is_none())
+            .or_else(|| Some(self.slots.len().max(min)).filter(|&next| next < limit))
+            .filter(|&i| i32::try_from(i).is_ok())
             .ok_or(Errno::EMFILE)?;
         if free >= self.slots.len() {
             self.slots
@@ -52,13 +78,13 @@ impl FdTable {
         Ok(free as i32)
     }
 
-    /// Install at the lowest free number.
+    /// Install at the lowest free number (`EMFILE` when none is below RLIMIT_NOFILE).
     pub fn install(&mut self, file: Arc<OpenFile>, cloexec: bool) -> Result<i32, Errno> {
-        self.install_from(0, file, cloexec)
+        self.install_below(0, nofile_limit(), file, cloexec)
     }
 
-    /// Put `file` at exactly `fd`, closing what was there (dup2/dup3). Returns the old file so the caller can drop
-    /// it outside any lock.
+    /// Put `file` at exactly `fd`, closing what was there (dup2/dup3); `EBADF` for a number that is negative or at
+    /// or above RLIMIT_NOFILE. Returns the old file so the caller can drop it outside any lock.
     pub fn install_at(
         &mut self,
         fd: i32,
@@ -67,7 +93,7 @@ impl FdTable {
     ) -> Result<Option<Arc<OpenFile>>, Errno> {
         let i = usize::try_from(fd)
             .ok()
-            .filter(|&i| i < MAX_FDS)
+            .filter(|&i| i < nofile_limit())
             .ok_or(Errno::EBADF)?;
         if i >= self.slots.len() {
             self.slots

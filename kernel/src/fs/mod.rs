@@ -75,6 +75,10 @@ pub trait FileOps: Send + Sync {
     fn read(&self, buf: &mut [u8], offset: u64, nonblock: bool) -> Result<usize, Errno>;
     /// Write at `offset` (ignored by streams).
     fn write(&self, buf: &[u8], offset: u64, nonblock: bool) -> Result<usize, Errno>;
+    /// How many of `count` bytes one write call starting at `offset` may store (regular files: RLIMIT_FSIZE).
+    fn write_allowance(&self, _offset: u64, count: usize) -> Result<usize, Errno> {
+        Ok(count)
+    }
     /// Metadata.
     fn stat(&self) -> Stat;
     /// Whether the file has a position (lseek works).
@@ -94,6 +98,10 @@ pub trait FileOps: Send + Sync {
     /// For pipes: (bytes waiting to be read, capacity) — FIONREAD and F_GETPIPE_SZ.
     fn pipe_state(&self) -> Option<(usize, usize)> {
         None
+    }
+    /// Whether mmap gives anonymous memory instead of the file's pages (/dev/zero).
+    fn maps_as_anonymous(&self) -> bool {
+        false
     }
     /// The root-filesystem inode behind this file, if any (directories, regular files).
     fn inode(&self) -> Option<basalt_memfs::InodeId> {

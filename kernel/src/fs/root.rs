@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 use super::{console_file::Console, FileOps, Stat};
+use crate::mm::shared_pages;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use basalt_linux_abi::Errno;
@@ -140,11 +141,17 @@ impl Drop for Node {
 
 impl FileOps for Node {
     fn read(&self, buf: &mut [u8], offset: u64, _nonblock: bool) -> Result<usize, Errno> {
-        fs()?.lock().read_at(self.ino, offset, buf)
+        shared_pages::read_file(self.ino, offset, buf)
     }
 
     fn write(&self, buf: &[u8], offset: u64, _nonblock: bool) -> Result<usize, Errno> {
-        fs()?.lock().write_at(self.ino, offset, buf, now())
+        let written = fs()?.lock().write_at(self.ino, offset, buf, now())?;
+        shared_pages::file_written(self.ino, offset, &buf[..written]);
+        Ok(written)
+    }
+
+    fn write_allowance(&self, offset: u64, count: usize) -> Result<usize, Errno> {
+        basalt_rlimit::write_allowance(offset, count, file_size_limit()).map_err(|_| file_too_big())
     }
 
     fn stat(&self) -> Stat {
@@ -211,6 +218,10 @@ impl FileOps for MemDevice {
         }
     }
 
+    fn maps_as_anonymous(&self) -> bool {
+        matches!(self, MemDevice::Zero)
+    }
+
     fn stat(&self) -> Stat {
         let (minor, mode) = match self {
             MemDevice::Null => (3, 0o666),
@@ -254,7 +265,35 @@ pub fn read_head(ino: InodeId, max: usize) -> Result<(Vec<u8>, u64), Errno> {
     let mut data = Vec::new();
     data.try_reserve_exact(wanted).map_err(|_| Errno::ENOMEM)?;
     data.resize(wanted, 0);
-    let n = fs.lock().read_at(ino, 0, &mut data)?;
+    // Through the mapped pages: a program mapped MAP_SHARED and written there is executed as it now reads.
+    let n = shared_pages::read_file(ino, 0, &mut data)?;
     data.truncate(n);
     Ok((data, size))
+}
+
+/// The caller's RLIMIT_FSIZE (the kernel itself has none).
+fn file_size_limit() -> u64 {
+    crate::task::process::current()
+        .map(|p| p.rlimits.lock().soft(basalt_rlimit::Resource::FSIZE))
+        .unwrap_or(basalt_rlimit::RLIM_INFINITY)
+}
+
+/// A file would pass RLIMIT_FSIZE: SIGXFSZ to the caller (as Linux's `send_sig`), and EFBIG.
+fn file_too_big() -> Errno {
+    if let Some(me) = crate::task::process::current() {
+        let info = basalt_signal::SigInfo::kill(basalt_signal::SIGXFSZ, me.pid as i32, 0);
+        let _ = crate::task::signal::send_to_process(&me, info);
+    }
+    Errno::EFBIG
+}
+
+/// Set the size of regular file `ino` (truncate, ftruncate, O_TRUNC): growing past RLIMIT_FSIZE is EFBIG (with
+/// SIGXFSZ); mapped pages follow the new size.
+pub fn truncate(ino: InodeId, size: u64) -> Result<(), Errno> {
+    let fs = fs()?;
+    let old = fs.lock().stat(ino)?.size;
+    basalt_rlimit::check_new_size(old, size, file_size_limit()).map_err(|_| file_too_big())?;
+    fs.lock().truncate(ino, size, now())?;
+    shared_pages::file_resized(ino, old, size);
+    Ok(())
 }

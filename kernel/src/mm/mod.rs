@@ -3,4 +3,5 @@
 pub mod frames;
 pub mod heap;
 pub mod pageref;
+pub mod shared_pages;
 pub mod uspace;

@@ -4,18 +4,35 @@
 
 use crate::arch::paging::{self, MapFlags, PAGE_SIZE};
 use crate::mm::frames::{self, OutOfMemory};
+use crate::mm::{pageref, shared_pages};
+use alloc::collections::BTreeSet;
+use basalt_linux_abi::mman::{MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE};
 use basalt_linux_abi::Errno;
 use basalt_vm::{
-    Access, AddressSpaceLayout, FaultAction, FaultSignal, MmapRequest, Prot, Vma, VmaKind, Vmas,
+    Access, AddressSpaceLayout, FaultAction, FaultSignal, MmapRequest, Prot, Sharing, Vma, VmaKind,
+    Vmas,
 };
 use core::ops::Range;
-use core::sync::atomic::{AtomicU64, Ordering};
 use spin::Mutex;
 
 /// One process's user memory. Dropping it frees every page it maps that no other address space shares.
 pub struct AddressSpace {
     pml4: u64,
     vmas: Mutex<Vmas>,
+    /// The shared objects (`mm::shared_pages`) some area maps: this address space is one of their users.
+    shared: Mutex<BTreeSet<u64>>,
+}
+
+// Not used yet: shared futexes (task/futex.rs) key on it.
+#[allow(dead_code)]
+/// Where a user address lies, for keying a futex: in a shared object (the same in every process mapping it), or
+/// in this address space's private memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MemoryLocation {
+    /// Byte `offset` of shared object `object` (a MAP_SHARED file or shared anonymous memory).
+    Shared { object: u64, offset: u64 },
+    /// Private memory (or nothing mapped): the address itself, meaningful within this address space only.
+    Private { addr: u64 },
 }
 
 fn flags_for(prot: Prot) -> MapFlags {
@@ -38,6 +55,7 @@ impl AddressSpace {
         Ok(AddressSpace {
             pml4: paging::new_user_pml4()?,
             vmas: Mutex::new(Vmas::new(layout)),
+            shared: Mutex::new(BTreeSet::new()),
         })
     }
 
@@ -46,10 +64,25 @@ impl AddressSpace {
         // Copy the areas first and let go of the lock: copying the page tables shoots down other CPUs' TLBs, and a
         // CPU spinning on this lock with interrupts off could never answer.
         let vmas = self.vmas.lock().fork_copy();
+        let pml4 = paging::fork_user_space(self.pml4)?;
+        // The child maps the same shared objects; they exist (the parent uses them), so attaching cannot fail.
+        let shared = self.shared.lock().clone();
+        for &object in &shared {
+            let _ = shared_pages::attach(object);
+        }
         Ok(AddressSpace {
-            pml4: paging::fork_user_space(self.pml4)?,
+            pml4,
             vmas: Mutex::new(vmas),
+            shared: Mutex::new(shared),
         })
+    }
+
+    /// Take the limits of `rlimits` that shape the address space (RLIMIT_STACK, RLIMIT_AS).
+    pub fn apply_rlimits(&self, rlimits: &basalt_rlimit::Rlimits) {
+        use basalt_rlimit::Resource;
+        let mut vmas = self.vmas.lock();
+        vmas.set_stack_limit(rlimits.soft(Resource::STACK));
+        vmas.set_address_space_limit(rlimits.soft(Resource::AS));
     }
 
     /// The top-level page table.
@@ -98,11 +131,14 @@ impl AddressSpace {
         present: bool,
     ) -> Result<(), FaultOutcome> {
         let page = addr & !(PAGE_SIZE - 1);
-        let (action, prot) = {
+        let (action, prot, sharing) = {
             let mut vmas = self.vmas.lock();
             let action = vmas.classify_fault(addr, access, present, file_size);
-            let prot = vmas.find(addr).map(|v| v.prot).unwrap_or(Prot::NONE);
-            (action, prot)
+            let (prot, sharing) = vmas
+                .find(addr)
+                .map(|v| (v.prot, v.sharing))
+                .unwrap_or((Prot::NONE, Sharing::Private));
+            (action, prot, sharing)
         };
         match action {
             FaultAction::MapZero | FaultAction::GrowStack { .. } => self
@@ -122,82 +158,161 @@ impl AddressSpace {
             }
             FaultAction::LoadFile {
                 file_id, offset, ..
-            } => {
-                // Read the file straight into the new frame; only the part past the end of the file is cleared.
-                let frame = frames::alloc_pages(0).map_err(|_| FaultOutcome::OutOfMemory)?;
-                let read = crate::arch::physmem::fill_frame(frame, |page| {
-                    let read = crate::fs::root::fs().and_then(|fs| {
-                        fs.lock()
-                            .read_at(basalt_memfs::InodeId::from_number(file_id), offset, page)
-                    });
-                    if let Some(rest) = page.get_mut(*read.as_ref().unwrap_or(&0)..) {
-                        rest.fill(0);
-                    }
-                    read
-                });
-                if read.is_err() {
+            } if sharing == Sharing::Shared => self.map_object_page(page, prot, file_id, offset),
+            FaultAction::LoadFile {
+                file_id, offset, ..
+            } => self.map_file_copy(page, prot, file_id, offset),
+            FaultAction::Signal(s) => Err(FaultOutcome::Signal(s)),
+        }
+    }
+
+    /// Map the shared object's own page (MAP_SHARED): every mapping sees the same bytes.
+    fn map_object_page(
+        &self,
+        page: u64,
+        prot: Prot,
+        object: u64,
+        offset: u64,
+    ) -> Result<(), FaultOutcome> {
+        let frame = shared_pages::get_page(object, offset / PAGE_SIZE).map_err(|e| match e {
+            shared_pages::PageError::OutOfMemory => FaultOutcome::OutOfMemory,
+            shared_pages::PageError::Unavailable => FaultOutcome::Signal(FaultSignal::BusAdrErr),
+        })?;
+        match paging::map_shared_page(self.pml4, page, frame, flags_for(prot)) {
+            Ok(()) => Ok(()),
+            // Another thread mapped it first: give our reference back.
+            Err(e) => {
+                if pageref::unshare(frame) {
                     frames::free(frame);
-                    return Err(FaultOutcome::Signal(FaultSignal::BusAdrErr));
                 }
-                match paging::map_page(self.pml4, page, frame, flags_for(prot)) {
-                    Ok(()) => Ok(()),
-                    Err(paging::MapError::AlreadyMapped) => {
-                        frames::free(frame);
-                        Ok(())
-                    }
-                    Err(_) => {
-                        frames::free(frame);
-                        Err(FaultOutcome::OutOfMemory)
-                    }
+                if e == paging::MapError::AlreadyMapped {
+                    Ok(())
+                } else {
+                    Err(FaultOutcome::OutOfMemory)
                 }
             }
-            FaultAction::Signal(s) => Err(FaultOutcome::Signal(s)),
+        }
+    }
+
+    /// Map a private copy of a file page (MAP_PRIVATE), as the file reads now (mapped pages included).
+    fn map_file_copy(
+        &self,
+        page: u64,
+        prot: Prot,
+        file_id: u64,
+        offset: u64,
+    ) -> Result<(), FaultOutcome> {
+        // Read the file straight into the new frame; only the part past the end of the file is cleared.
+        let frame = frames::alloc_pages(0).map_err(|_| FaultOutcome::OutOfMemory)?;
+        let ino = basalt_memfs::InodeId::from_number(file_id);
+        let read = crate::arch::physmem::fill_frame(frame, |page| {
+            let read = shared_pages::read_file(ino, offset, page);
+            if let Some(rest) = page.get_mut(*read.as_ref().unwrap_or(&0)..) {
+                rest.fill(0);
+            }
+            read
+        });
+        if read.is_err() {
+            frames::free(frame);
+            return Err(FaultOutcome::Signal(FaultSignal::BusAdrErr));
+        }
+        match paging::map_page(self.pml4, page, frame, flags_for(prot)) {
+            Ok(()) => Ok(()),
+            Err(paging::MapError::AlreadyMapped) => {
+                frames::free(frame);
+                Ok(())
+            }
+            Err(_) => {
+                frames::free(frame);
+                Err(FaultOutcome::OutOfMemory)
+            }
         }
     }
 
     pub fn mmap(&self, req: MmapRequest) -> Result<u64, Errno> {
         let shared_anonymous = req.needs_shmem_object();
-        // Shared anonymous memory is allocated at once: refuse what would take more than half of free memory.
+        // Linux accounts shared anonymous memory in full at mmap time: refuse what could never fit (more than half
+        // of free memory, a stand-in for the overcommit heuristic).
         if shared_anonymous && req.len / PAGE_SIZE > frames::free_frames() / 2 {
             return Err(Errno::ENOMEM);
         }
         let req = if shared_anonymous {
             req.with_file(basalt_vm::MmapFile::read_write(
-                SHMEM_IDS.fetch_add(1, Ordering::Relaxed),
+                shared_pages::new_anonymous_id(),
             ))
         } else {
             req
         };
-        let outcome = self.vmas.lock().mmap(req)?;
-        self.free_ranges(&outcome.unmapped);
-        if shared_anonymous {
-            // Shared anonymous memory must be the same frames in every process that inherits it: allocate it now
-            // and mark it shared, so fork shares the pages instead of copying them.
-            let prot = Prot::from_bits(req.prot);
-            let len = req.len.next_multiple_of(PAGE_SIZE);
-            let mut va = outcome.addr;
-            while va < outcome.addr + len {
-                let frame = match frames::alloc_zeroed() {
-                    Ok(f) => f,
-                    Err(_) => {
-                        let _ = self.munmap(outcome.addr, len);
-                        return Err(Errno::ENOMEM);
-                    }
-                };
-                if paging::map_shared_page(self.pml4, va, frame, flags_for(prot)).is_err() {
-                    frames::free(frame);
-                    let _ = self.munmap(outcome.addr, len);
-                    return Err(Errno::ENOMEM);
-                }
-                va += PAGE_SIZE;
-            }
+        // Use the object before its area exists, so no fault on the area can find it missing.
+        let object = req
+            .file
+            .filter(|_| matches!(req.flags & MAP_TYPE, MAP_SHARED | MAP_SHARED_VALIDATE))
+            .map(|f| f.file_id);
+        if let Some(object) = object {
+            self.use_object(object)?;
         }
+        let outcome = self.vmas.lock().mmap(req);
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                self.forget_unmapped_objects();
+                return Err(e);
+            }
+        };
+        self.free_ranges(&outcome.unmapped);
+        self.forget_unmapped_objects();
         Ok(outcome.addr)
+    }
+
+    /// Become a user of shared object `object` (once per address space).
+    fn use_object(&self, object: u64) -> Result<(), Errno> {
+        let mut shared = self.shared.lock();
+        if !shared.contains(&object) {
+            shared_pages::attach(object)?;
+            shared.insert(object);
+        }
+        Ok(())
+    }
+
+    /// Stop using the shared objects no area maps any more (after areas were removed or replaced).
+    fn forget_unmapped_objects(&self) {
+        let gone: alloc::vec::Vec<u64> = {
+            let mut shared = self.shared.lock();
+            if shared.is_empty() {
+                return;
+            }
+            let still = self.vmas.lock().shared_objects();
+            let gone = shared.difference(&still).copied().collect();
+            shared.retain(|o| still.contains(o));
+            gone
+        };
+        for object in gone {
+            shared_pages::detach(object);
+        }
+    }
+
+    /// Where `addr` lies: in a shared object or in private memory (the key of a futex there).
+    #[allow(dead_code)]
+    pub fn locate(&self, addr: u64) -> MemoryLocation {
+        match self.vmas.lock().shared_location(addr) {
+            Some((object, offset)) => MemoryLocation::Shared { object, offset },
+            None => MemoryLocation::Private { addr },
+        }
+    }
+
+    /// msync: write the shared file pages of the range back (MS_SYNC), after Linux's checks.
+    pub fn msync(&self, addr: u64, len: u64, flags: u64) -> Result<(), Errno> {
+        let outcome = self.vmas.lock().msync(addr, len, flags);
+        for &object in &outcome.done {
+            shared_pages::sync(object);
+        }
+        outcome.result()
     }
 
     pub fn munmap(&self, addr: u64, len: u64) -> Result<(), Errno> {
         let freed = self.vmas.lock().munmap(addr, len)?;
         self.free_ranges(&freed);
+        self.forget_unmapped_objects();
         Ok(())
     }
 
@@ -212,6 +327,7 @@ impl AddressSpace {
     pub fn brk(&self, requested: u64) -> u64 {
         let outcome = self.vmas.lock().brk(requested);
         self.free_ranges(&outcome.freed);
+        self.forget_unmapped_objects();
         outcome.brk
     }
 
@@ -227,17 +343,14 @@ impl AddressSpace {
             .vmas
             .lock()
             .mremap(old, old_len, new_len, flags, new_addr)?;
-        for m in &outcome.moves {
-            if m.source_kept {
-                // MREMAP_DONTUNMAP: the old range stays mapped but empty; its pages move.
-                paging::move_user_range(self.pml4, m.from.start, m.to, m.from.end - m.from.start)
-                    .map_err(|_| Errno::ENOMEM)?;
-            } else {
-                paging::move_user_range(self.pml4, m.from.start, m.to, m.from.end - m.from.start)
-                    .map_err(|_| Errno::ENOMEM)?;
-            }
-        }
+        // What the destination replaced (or a shrink cut off) goes first, so moved pages land in empty slots.
         self.free_ranges(&outcome.freed);
+        for m in &outcome.moves {
+            // With MREMAP_DONTUNMAP the old range stays mapped but empty: its pages move all the same.
+            paging::move_user_range(self.pml4, m.from.start, m.to, m.from.end - m.from.start)
+                .map_err(|_| Errno::ENOMEM)?;
+        }
+        self.forget_unmapped_objects();
         Ok(outcome.addr)
     }
 
@@ -271,15 +384,22 @@ impl AddressSpace {
 impl Drop for AddressSpace {
     fn drop(&mut self) {
         paging::destroy_user_space(self.pml4);
+        // The last reference usually goes in the scheduler, with interrupts off: writing a file back there could
+        // wait on a lock whose holder waits for this CPU.
+        let now = x86_64::instructions::interrupts::are_enabled();
+        for &object in self.shared.get_mut().iter() {
+            if now {
+                shared_pages::detach(object);
+            } else {
+                shared_pages::detach_later(object);
+            }
+        }
     }
 }
 
-/// Identifiers of shared anonymous memory objects (high bit set: never an inode number).
-static SHMEM_IDS: AtomicU64 = AtomicU64::new(1 << 63);
-
 /// Size of a mapped file (for SIGBUS past its end). Shared anonymous objects have no end.
 fn file_size(file_id: u64) -> u64 {
-    if file_id & (1 << 63) != 0 {
+    if shared_pages::is_anonymous(file_id) {
         return u64::MAX;
     }
     crate::fs::root::fs()

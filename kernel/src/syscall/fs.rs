@@ -56,11 +56,27 @@ fn read_into_user(f: &OpenFile, buf: u64, count: u64) -> Result<usize, Errno> {
     Ok(done)
 }
 
+/// Where the next write of `f` starts (the end with O_APPEND).
+fn write_position(f: &OpenFile) -> u64 {
+    if f.flags() & crate::fs::O_APPEND != 0 {
+        f.ops.size()
+    } else {
+        *f.offset.lock()
+    }
+}
+
 fn write_from_user(f: &OpenFile, buf: u64, count: u64) -> Result<usize, Errno> {
     if !f.writable() {
         return Err(Errno::EBADF);
     }
-    let count = count.min(0x7fff_f000) as usize;
+    // Limits (RLIMIT_FSIZE) apply to the whole call once, as Linux's write checks do.
+    let count = f
+        .ops
+        .write_allowance(write_position(f), count.min(0x7fff_f000) as usize)?;
+    write_chunks(f, buf, count)
+}
+
+fn write_chunks(f: &OpenFile, buf: u64, count: usize) -> Result<usize, Errno> {
     let mut done = 0;
     let mut chunk = [0u8; CHUNK];
     while done < count {
@@ -142,9 +158,27 @@ pub fn readv(fd: i32, iov: u64, iovcnt: u64) -> Result<usize, Errno> {
 
 pub fn writev(fd: i32, iov: u64, iovcnt: u64) -> Result<usize, Errno> {
     let f = file(fd)?;
+    if !f.writable() {
+        return Err(Errno::EBADF);
+    }
+    let vecs = iovecs(iov, iovcnt)?;
+    let wanted = vecs
+        .iter()
+        .map(|&(_, len)| len)
+        .sum::<u64>()
+        .min(0x7fff_f000) as usize;
+    let mut allowed = f.ops.write_allowance(write_position(&f), wanted)? as u64;
     let mut total = 0;
-    for (base, len) in iovecs(iov, iovcnt)? {
-        let n = match write_from_user(&f, base, len) {
+    for (base, len) in vecs {
+        if allowed == 0 {
+            break;
+        }
+        let len = len.min(allowed);
+        allowed -= len;
+        if len == 0 {
+            continue;
+        }
+        let n = match write_chunks(&f, base, len as usize) {
             Ok(n) => n,
             Err(e) => return if total > 0 { Ok(total) } else { Err(e) },
         };
@@ -173,15 +207,15 @@ pub fn dup3(old: i32, new: i32, flags: u32, is_dup2: bool) -> Result<usize, Errn
     if flags & !O_CLOEXEC != 0 {
         return Err(Errno::EINVAL);
     }
+    // dup3 to the same number is EINVAL before anything is looked up; dup2 just checks the descriptor.
+    if old == new && !is_dup2 {
+        return Err(Errno::EINVAL);
+    }
     let t = table()?;
     let mut t = t.lock();
     let f = t.get(old)?;
     if old == new {
-        return if is_dup2 {
-            Ok(new as usize)
-        } else {
-            Err(Errno::EINVAL)
-        };
+        return Ok(new as usize);
     }
     let previous = t.install_at(new, f, flags & O_CLOEXEC != 0)?;
     drop(t);
@@ -272,10 +306,8 @@ pub fn fcntl(fd: i32, cmd: u32, arg: u64) -> Result<usize, Errno> {
     let f = t.get(fd)?;
     match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
-            let min = usize::try_from(arg)
-                .ok()
-                .filter(|&m| m < crate::fs::fdtable::MAX_FDS)
-                .ok_or(Errno::EINVAL)?;
+            // Linux reads the argument as an unsigned int: a negative one is past RLIMIT_NOFILE, EINVAL.
+            let min = arg as u32 as usize;
             Ok(t.install_from(min, f, cmd == F_DUPFD_CLOEXEC)? as usize)
         }
         F_GETFD => Ok(if t.cloexec(fd)? {
@@ -358,7 +390,9 @@ pub fn pwrite64(fd: i32, buf: u64, count: u64, offset: i64) -> Result<usize, Err
     let f = positional_file(fd, offset, true)?;
     let mut chunk = [0u8; CHUNK];
     let mut done = 0usize;
-    let count = count.min(0x7fff_f000) as usize;
+    let count = f
+        .ops
+        .write_allowance(offset as u64, count.min(0x7fff_f000) as usize)?;
     while done < count {
         let n = (count - done).min(CHUNK);
         if let Err(e) = usercopy::copy_from_user(&mut chunk[..n], buf + done as u64) {

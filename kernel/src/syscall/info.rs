@@ -5,7 +5,6 @@
 use crate::arch::{percpu, usercopy};
 use crate::task::sched;
 use basalt_linux_abi::Errno;
-use spin::Mutex;
 
 fn put(addr: u64, bytes: &[u8]) -> Result<usize, Errno> {
     usercopy::copy_to_user(addr, bytes)?;
@@ -156,76 +155,228 @@ pub fn sysinfo(addr: u64) -> Result<usize, Errno> {
     put(addr, &b)
 }
 
-/// sched_getaffinity: every online CPU.
+/// The thread a scheduling call names: 0 is the caller, anything else a thread id (ESRCH if none).
+fn thread_for(pid: i32) -> Result<alloc::sync::Arc<crate::task::Task>, Errno> {
+    match pid {
+        0 => sched::current(),
+        p if p > 0 => crate::task::process::find_thread(p as u32),
+        _ => None,
+    }
+    .ok_or(Errno::ESRCH)
+}
+
+/// sched_getaffinity: the thread's CPUs (of the online ones). Linux's order: the size (EINVAL), the thread
+/// (ESRCH), the copy (EFAULT); returns the bytes written.
 pub fn sched_getaffinity(pid: i32, size: u64, mask: u64) -> Result<usize, Errno> {
-    if pid < 0 {
-        return Err(Errno::EINVAL);
-    }
-    if pid != 0 && crate::task::process::find(pid as u32).is_none() {
-        return Err(Errno::ESRCH);
-    }
-    let cpus = percpu::online_count();
-    let needed = cpus.div_ceil(64) * 8;
-    if (size as usize) < needed || !size.is_multiple_of(8) {
-        return Err(Errno::EINVAL);
-    }
-    let mut bytes = alloc::vec![0u8; needed];
-    for cpu in 0..cpus {
-        bytes[cpu / 8] |= 1 << (cpu % 8);
-    }
-    usercopy::copy_to_user(mask, &bytes)?;
-    Ok(needed)
+    let online = percpu::online_count().max(1);
+    basalt_sched_attr::CpuMask::EMPTY.to_user(size, online)?;
+    let task = thread_for(pid)?;
+    let bytes = task.sched_attr.affinity().to_user(size, online)?;
+    let len = (size as usize).min(bytes.len());
+    usercopy::copy_to_user(mask, &bytes[..len])?;
+    Ok(len)
 }
 
-/// Resource limits (RLIMIT_*), shared by every process until per-process limits are kept.
-static LIMITS: Mutex<[(u64, u64); 16]> = Mutex::new(default_limits());
-
-const INFINITY: u64 = u64::MAX;
-
-const fn default_limits() -> [(u64, u64); 16] {
-    let mut l = [(INFINITY, INFINITY); 16];
-    l[3] = (8 << 20, INFINITY); // RLIMIT_STACK
-    l[4] = (0, INFINITY); // RLIMIT_CORE
-    l[6] = (4096, 4096); // RLIMIT_NPROC
-    l[7] = (1024, 4096); // RLIMIT_NOFILE
-    l[8] = (8 << 20, 8 << 20); // RLIMIT_MEMLOCK
-    l[11] = (4096, 4096); // RLIMIT_SIGPENDING
-    l[12] = (819_200, 819_200); // RLIMIT_MSGQUEUE
-    l
+/// sched_setaffinity: the thread runs only on the given CPUs from now on. The mask is read first (EFAULT; a short
+/// one is zero-extended), then the thread found (ESRCH); no online CPU in it is EINVAL.
+pub fn sched_setaffinity(pid: i32, size: u64, mask: u64) -> Result<usize, Errno> {
+    let mut bytes = [0u8; basalt_sched_attr::MASK_BYTES];
+    let len = (size as usize).min(bytes.len());
+    usercopy::copy_from_user(&mut bytes[..len], mask)?;
+    let task = thread_for(pid)?;
+    may_reschedule(&task)?;
+    let cpus = basalt_sched_attr::CpuMask::from_user(&bytes[..len], sched::online_cpus())?;
+    sched::set_affinity(&task, cpus);
+    Ok(0)
 }
 
-/// prlimit64(pid, resource, new, old).
-pub fn prlimit64(pid: i32, resource: u32, new: u64, old: u64) -> Result<usize, Errno> {
-    if pid < 0 || (pid != 0 && crate::task::process::find(pid as u32).is_none()) {
-        return Err(Errno::ESRCH);
+/// Linux's `check_same_owner` or `CAP_SYS_NICE`: whether the caller may change `target`'s scheduling (affinity,
+/// nice); EPERM otherwise.
+fn may_reschedule(target: &crate::task::Task) -> Result<(), Errno> {
+    if crate::task::cred::current().same_owner(&target.process.creds.get()) {
+        Ok(())
+    } else {
+        Err(Errno::EPERM)
     }
-    let mut limits = LIMITS.lock();
-    let slot = limits.get_mut(resource as usize).ok_or(Errno::EINVAL)?;
-    let previous = *slot;
-    if new != 0 {
-        let mut b = [0u8; 16];
-        usercopy::copy_from_user(&mut b, new)?;
-        let soft = u64::from_le_bytes(b[..8].try_into().map_err(|_| Errno::EFAULT)?);
-        let hard = u64::from_le_bytes(b[8..].try_into().map_err(|_| Errno::EFAULT)?);
-        if soft > hard {
-            return Err(Errno::EINVAL);
-        }
-        // Raising a hard limit takes privilege (CAP_SYS_RESOURCE).
-        if hard > previous.1 && !crate::task::cred::current().is_privileged() {
-            return Err(Errno::EPERM);
-        }
-        *slot = (soft, hard);
+}
+
+/// Linux's `can_nice`: lowering a nice value (raising the priority) needs `RLIMIT_NICE` room (20 - nice at most
+/// the caller's soft limit) or `CAP_SYS_NICE`; EACCES otherwise.
+fn may_lower_nice(_target: &crate::task::Task, nice: i8) -> Result<(), Errno> {
+    let me = crate::task::process::current().ok_or(Errno::ESRCH)?;
+    let room = me.rlimits.lock().soft(basalt_rlimit::Resource::NICE);
+    let needed = u64::try_from(20 - i64::from(nice)).unwrap_or(0);
+    if needed <= room || me.creds.get().is_privileged() {
+        Ok(())
+    } else {
+        Err(Errno::EACCES)
     }
-    if old != 0 {
-        let mut b = [0u8; 16];
-        b[..8].copy_from_slice(&previous.0.to_le_bytes());
-        b[8..].copy_from_slice(&previous.1.to_le_bytes());
-        if let Err(e) = usercopy::copy_to_user(old, &b) {
-            *slot = previous;
-            return Err(e);
-        }
+}
+
+/// getcpu(cpu, node, cache): the CPU this thread runs on now (one NUMA node, 0).
+pub fn getcpu(cpu: u64, node: u64) -> Result<usize, Errno> {
+    let here =
+        x86_64::instructions::interrupts::without_interrupts(|| percpu::this_cpu().sched_slot);
+    if cpu != 0 {
+        put(cpu, &(here as u32).to_le_bytes())?;
+    }
+    if node != 0 {
+        put(node, &0u32.to_le_bytes())?;
     }
     Ok(0)
+}
+
+/// The real user id of a process, for PRIO_USER.
+fn uid_of(p: &crate::task::process::Process) -> u32 {
+    p.creds.get().uid
+}
+
+/// The threads getpriority/setpriority act on; ESRCH when there are none.
+fn priority_targets(
+    which: i32,
+    who: i32,
+) -> Result<alloc::vec::Vec<alloc::sync::Arc<crate::task::Task>>, Errno> {
+    use crate::task::process;
+    use basalt_sched_attr::PriorityTarget;
+    let target = PriorityTarget::from_which(which)?;
+    let me = sched::current().ok_or(Errno::ESRCH)?;
+    let threads: alloc::vec::Vec<_> = match target {
+        PriorityTarget::Process => thread_for(who).into_iter().collect(),
+        PriorityTarget::ProcessGroup => {
+            let pgid = if who == 0 {
+                me.process.pgid.load(core::sync::atomic::Ordering::Relaxed)
+            } else {
+                u32::try_from(who).map_err(|_| Errno::ESRCH)?
+            };
+            process::in_group(pgid)
+                .iter()
+                .flat_map(|p| p.threads_snapshot())
+                .collect()
+        }
+        PriorityTarget::User => {
+            let uid = if who == 0 {
+                uid_of(&me.process)
+            } else {
+                who as u32
+            };
+            process::all()
+                .iter()
+                .filter(|p| uid_of(p) == uid)
+                .flat_map(|p| p.threads_snapshot())
+                .collect()
+        }
+    };
+    if threads.is_empty() {
+        return Err(Errno::ESRCH);
+    }
+    Ok(threads)
+}
+
+/// getpriority: `20 - nice` of the most favoured matching thread (so the raw value is never negative).
+pub fn getpriority(which: i32, who: i32) -> Result<usize, Errno> {
+    let threads = priority_targets(which, who)?;
+    let nice = threads
+        .iter()
+        .map(|t| t.sched_attr.nice())
+        .min()
+        .unwrap_or(0);
+    Ok(basalt_sched_attr::getpriority_value(nice))
+}
+
+/// setpriority: every matching thread gets the nice value, clamped to [-20, 19]. Like Linux's `set_one_prio`,
+/// a thread the caller may not change (EPERM) or not favour (EACCES) is skipped, and the last such error is the
+/// result (success once any thread changed and none failed after it).
+pub fn setpriority(which: i32, who: i32, nice: i32) -> Result<usize, Errno> {
+    let threads = priority_targets(which, who)?;
+    let nice = basalt_sched_attr::clamp_nice(nice);
+    let mut result = Err(Errno::ESRCH);
+    for t in threads {
+        let allowed = may_reschedule(&t).and_then(|()| {
+            if nice < t.sched_attr.nice() {
+                may_lower_nice(&t, nice)
+            } else {
+                Ok(())
+            }
+        });
+        match allowed {
+            Ok(()) => {
+                t.sched_attr.set_nice(nice);
+                if result == Err(Errno::ESRCH) {
+                    result = Ok(0);
+                }
+            }
+            Err(e) => result = Err(e),
+        }
+    }
+    result
+}
+
+/// Whether the caller may raise a hard resource limit (Linux: `capable(CAP_SYS_RESOURCE)`).
+fn may_raise_hard_limit() -> bool {
+    crate::task::cred::current().is_privileged()
+}
+
+/// Linux's `check_prlimit_permission`: the caller may read or change `target`'s limits if it is the caller, or the
+/// caller's uid matches all of the target's uids and its gid all of its gids, or the caller has
+/// `CAP_SYS_RESOURCE` (EPERM otherwise).
+fn check_prlimit_permission(target: &crate::task::process::Process) -> Result<(), Errno> {
+    if crate::task::cred::current().may_prlimit(&target.creds.get()) {
+        Ok(())
+    } else {
+        Err(Errno::EPERM)
+    }
+}
+
+/// prlimit64(pid, resource, new, old), also behind getrlimit and setrlimit. Linux's order: the new limit is read
+/// (EFAULT), the process found (ESRCH) and the caller's permission checked (EPERM), the resource checked (EINVAL),
+/// the limit set (EINVAL, EPERM); the old one is written out last, and failing to write it (EFAULT) does not undo
+/// the change.
+pub fn prlimit64(pid: i32, resource: u32, new: u64, old: u64) -> Result<usize, Errno> {
+    use basalt_rlimit::{Resource, Rlimit};
+    let new_limit = if new != 0 {
+        let mut b = [0u8; 16];
+        usercopy::copy_from_user(&mut b, new)?;
+        Some(Rlimit::from_bytes(b))
+    } else {
+        None
+    };
+    let target = match pid {
+        0 => crate::task::process::current(),
+        p if p > 0 => crate::task::process::find(p as u32),
+        _ => None,
+    }
+    .ok_or(Errno::ESRCH)?;
+    check_prlimit_permission(&target)?;
+    let resource = Resource::from_number(resource)?;
+    let previous = match new_limit {
+        Some(limit) => {
+            let may_raise = may_raise_hard_limit();
+            let previous = target.rlimits.lock().set(resource, limit, may_raise)?;
+            if resource == Resource::STACK || resource == Resource::AS {
+                target.address_space().apply_rlimits(&target.rlimits.lock());
+            }
+            previous
+        }
+        None => target.rlimits.lock().get(resource),
+    };
+    if old != 0 {
+        put(old, &previous.to_bytes())?;
+    }
+    Ok(0)
+}
+
+/// setrlimit(resource, rlim): the limit is read first, so a null pointer is EFAULT.
+pub fn setrlimit(resource: u32, rlim: u64) -> Result<usize, Errno> {
+    if rlim == 0 {
+        return Err(Errno::EFAULT);
+    }
+    prlimit64(0, resource, rlim, 0)
+}
+
+/// getrlimit(resource, rlim): EINVAL for an unknown resource before the copy (EFAULT).
+pub fn getrlimit(resource: u32, rlim: u64) -> Result<usize, Errno> {
+    basalt_rlimit::Resource::from_number(resource)?;
+    prlimit64(0, resource, 0, rlim)
 }
 
 /// getrusage(who): accounting is not kept yet, so everything is zero (EINVAL for unknown `who`).

@@ -6,9 +6,6 @@ use basalt_linux_abi::Errno;
 use basalt_vm::MmapRequest;
 
 const MAP_ANONYMOUS: u64 = 0x20;
-const MAP_SHARED: u64 = 0x01;
-const MAP_TYPE: u64 = 0x0f;
-const PROT_WRITE: u64 = 0x2;
 const MADV_DONTNEED: u32 = 4;
 
 fn mm() -> Result<alloc::sync::Arc<crate::mm::uspace::AddressSpace>, Errno> {
@@ -30,12 +27,13 @@ pub fn mmap(
             .files()
             .lock()
             .get(fd)?;
-        // Only root-filesystem files can be mapped (pipes and character devices cannot, as on Linux).
-        let ino = file.ops.inode().ok_or(Errno::ENODEV)?;
-        // Pages are copied in on fault; writing them back to a shared file mapping is not supported yet.
-        if flags & MAP_TYPE == MAP_SHARED && prot & PROT_WRITE != 0 {
-            return Err(Errno::ENODEV);
+        // /dev/zero maps as anonymous memory (shared: a new shared object).
+        if file.ops.maps_as_anonymous() {
+            let req = req.for_zero_device(file.readable(), file.writable())?;
+            return Ok(mm()?.mmap(req)? as usize);
         }
+        // Only root-filesystem files can be mapped (pipes and other character devices cannot, as on Linux).
+        let ino = file.ops.inode().ok_or(Errno::ENODEV)?;
         let mapped = basalt_vm::MmapFile {
             file_id: ino.number(),
             readable: file.readable(),
@@ -45,6 +43,13 @@ pub fn mmap(
         return Ok(mm()?.mmap(req.with_file(mapped))? as usize);
     }
     Ok(mm()?.mmap(req)? as usize)
+}
+
+/// msync(2): shared file pages are the file's own pages, so they are always coherent with read(2); MS_SYNC also
+/// writes them back to the filesystem.
+pub fn msync(addr: u64, len: u64, flags: u64) -> Result<usize, Errno> {
+    mm()?.msync(addr, len, flags)?;
+    Ok(0)
 }
 
 pub fn munmap(addr: u64, len: u64) -> Result<usize, Errno> {

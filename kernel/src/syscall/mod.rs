@@ -193,6 +193,7 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
             args.get(3),
             args.get(4),
         ),
+        nr::MSYNC => mem::msync(args.get(0), args.get(1), args.get(2)),
         nr::MADVISE => mem::madvise(args.get(0), args.get(1), args.get(2) as u32),
         nr::OPEN => path::openat(
             path::AT_FDCWD,
@@ -319,14 +320,22 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
         nr::SCHED_GETAFFINITY => {
             info::sched_getaffinity(args.get(0) as i32, args.get(1), args.get(2))
         }
+        nr::SCHED_SETAFFINITY => {
+            info::sched_setaffinity(args.get(0) as i32, args.get(1), args.get(2))
+        }
+        nr::GETCPU => info::getcpu(args.get(0), args.get(1)),
+        nr::GETPRIORITY => info::getpriority(args.get(0) as i32, args.get(1) as i32),
+        nr::SETPRIORITY => {
+            info::setpriority(args.get(0) as i32, args.get(1) as i32, args.get(2) as i32)
+        }
         nr::PRLIMIT64 => info::prlimit64(
             args.get(0) as i32,
             args.get(1) as u32,
             args.get(2),
             args.get(3),
         ),
-        nr::GETRLIMIT => info::prlimit64(0, args.get(0) as u32, 0, args.get(1)),
-        nr::SETRLIMIT => info::prlimit64(0, args.get(0) as u32, args.get(1), 0),
+        nr::GETRLIMIT => info::getrlimit(args.get(0) as u32, args.get(1)),
+        nr::SETRLIMIT => info::setrlimit(args.get(0) as u32, args.get(1)),
         nr::GETRUSAGE => info::getrusage(args.get(0) as i32, args.get(1)),
         nr::TIMES => info::times(args.get(0)),
         nr::GETUID => cred::get_id(|c| c.uid),

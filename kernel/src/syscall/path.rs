@@ -173,7 +173,7 @@ pub fn openat(dirfd: i32, path_ptr: u64, flags: u32, mode: u32) -> Result<usize,
         }
         FileType::Regular => {
             if flags & O_TRUNC != 0 && access != O_RDONLY {
-                fs.lock().truncate(ino, 0, root::now())?;
+                root::truncate(ino, 0)?;
             }
             Node::open(ino)?
         }
@@ -539,9 +539,7 @@ pub fn ftruncate(fd: i32, length: i64) -> Result<usize, Errno> {
         return Err(Errno::EINVAL);
     }
     let ino = file.ops.inode().ok_or(Errno::EINVAL)?;
-    root::fs()?
-        .lock()
-        .truncate(ino, length as u64, root::now())?;
+    root::truncate(ino, length as u64)?;
     Ok(0)
 }
 
@@ -552,13 +550,15 @@ pub fn truncate(path_ptr: u64, length: i64) -> Result<usize, Errno> {
     let path = read_path(path_ptr)?;
     let creds = cred::current();
     let ino = lookup_as(&creds, AT_FDCWD, &path, true)?;
-    let mut fs = root::fs()?.lock();
-    if fs.file_type(ino)? == FileType::Directory {
-        return Err(Errno::EISDIR);
+    {
+        let fs = root::fs()?.lock();
+        if fs.file_type(ino)? == FileType::Directory {
+            return Err(Errno::EISDIR);
+        }
+        if !fs.may_access(ino, &root::credentials(&creds), Access::WRITE) {
+            return Err(Errno::EACCES);
+        }
     }
-    if !fs.may_access(ino, &root::credentials(&creds), Access::WRITE) {
-        return Err(Errno::EACCES);
-    }
-    fs.truncate(ino, length as u64, root::now())?;
+    root::truncate(ino, length as u64)?;
     Ok(0)
 }

@@ -65,6 +65,8 @@ pub struct Task {
     pub needs_attention: AtomicBool,
     /// CPU time, faults and context switches, for getrusage, times and the CPU-time clocks.
     pub cpu_time: cputime::CpuClock,
+    /// CPU affinity and nice value.
+    pub sched_attr: sched::SchedAttr,
 }
 
 /// Out of memory creating a thread.
@@ -99,6 +101,7 @@ impl Task {
             initial_frame: Mutex::new(None),
             needs_attention: AtomicBool::new(true),
             cpu_time: cputime::CpuClock::default(),
+            sched_attr: sched::SchedAttr::inherited(),
             sig: Mutex::new(signal::ThreadSignals::new(
                 basalt_signal::SigSet::EMPTY,
                 basalt_signal::AltStack::RESET,

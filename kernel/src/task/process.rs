@@ -137,6 +137,8 @@ pub struct Process {
     pub creds: super::cred::CredCell,
     /// CPU time of threads that ended and of children that were reaped.
     accounts: Mutex<EndedAccounts>,
+    /// Resource limits (copied by fork, kept over exec).
+    pub rlimits: Mutex<basalt_rlimit::Rlimits>,
 }
 
 /// What a process keeps of threads and children that are gone.
@@ -235,6 +237,7 @@ impl Process {
             name: Mutex::new(from.map(|p| *p.name.lock()).unwrap_or([0; 16])),
             accounts: Mutex::new(EndedAccounts::default()),
             creds: super::cred::CredCell::inherit(from.map(|p| &p.creds)),
+            rlimits: Mutex::new(from.map(|p| *p.rlimits.lock()).unwrap_or_default()),
         });
         PROCESSES.lock().insert(pid, Arc::downgrade(&p));
         if let Some(parent) = parent {
@@ -363,6 +366,7 @@ impl Process {
 
     /// Replace the address space (exec). The old one is freed once no CPU has it loaded.
     pub fn replace_address_space(&self, mm: AddressSpace) {
+        mm.apply_rlimits(&self.rlimits.lock());
         *self.mm.lock() = Arc::new(mm);
     }
 

@@ -9,12 +9,80 @@ use crate::arch::{apic, paging, percpu, switch, traps};
 use crate::mm::uspace::AddressSpace;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use basalt_sched_attr::CpuMask;
+use core::sync::atomic::{AtomicBool, AtomicI8, AtomicU64, Ordering};
 use spin::Mutex;
 use x86_64::instructions::interrupts::without_interrupts;
 
-/// Time slice, in timer ticks.
+/// Time slice at nice 0, in timer ticks.
 const SLICE_TICKS: u64 = 2;
+
+/// A thread's scheduling attributes: the CPUs it may run on and its nice value (both per thread, as on Linux;
+/// a new thread starts with its creator's).
+pub struct SchedAttr {
+    affinity: AtomicU64,
+    nice: AtomicI8,
+}
+
+impl SchedAttr {
+    /// The current thread's attributes, for a thread it creates (every CPU and nice 0 for the first ones).
+    pub fn inherited() -> SchedAttr {
+        let (affinity, nice) = current()
+            .map(|t| (t.sched_attr.affinity(), t.sched_attr.nice()))
+            .unwrap_or((CpuMask::ALL, 0));
+        SchedAttr {
+            affinity: AtomicU64::new(affinity.bits()),
+            nice: AtomicI8::new(nice),
+        }
+    }
+
+    /// The CPUs the thread may run on.
+    pub fn affinity(&self) -> CpuMask {
+        CpuMask::from_bits(self.affinity.load(Ordering::Relaxed))
+    }
+
+    pub fn nice(&self) -> i8 {
+        self.nice.load(Ordering::Relaxed)
+    }
+
+    pub fn set_nice(&self, nice: i8) {
+        self.nice.store(nice, Ordering::Relaxed);
+    }
+}
+
+/// The online CPUs.
+pub fn online_cpus() -> CpuMask {
+    CpuMask::first(percpu::online_count().max(1))
+}
+
+/// Restrict `task` to the CPUs of `mask` (already checked to hold an online one). The current thread moves off a
+/// CPU it may no longer use at once; another thread at its next switch.
+pub fn set_affinity(task: &Arc<Task>, mask: CpuMask) {
+    task.sched_attr
+        .affinity
+        .store(mask.bits(), Ordering::Relaxed);
+    let me = current();
+    if me.is_some_and(|me| Arc::ptr_eq(&me, task)) && !mask.contains(this().0) {
+        yield_now();
+    }
+}
+
+/// Whether `task` may run on CPU `cpu`.
+fn allowed(task: &Task, cpu: usize) -> bool {
+    task.sched_attr.affinity().contains(cpu)
+}
+
+/// A CPU `task` may run on: `preferred` if allowed, else its first allowed online CPU.
+fn allowed_cpu(task: &Task, preferred: usize) -> usize {
+    if allowed(task, preferred) {
+        return preferred;
+    }
+    task.sched_attr
+        .affinity()
+        .and(online_cpus())
+        .first_cpu()
+        .unwrap_or(0)
+}
 
 struct CpuSched {
     queue: Mutex<VecDeque<Arc<Task>>>,
@@ -76,8 +144,9 @@ pub fn spawn(task: Arc<Task>) {
     // Run-queue locks are also taken by the timer interrupt: never hold one with interrupts on.
     let target = without_interrupts(|| {
         (0..online)
+            .filter(|&i| allowed(&task, i))
             .min_by_key(|&i| CPUS[i].queue.lock().len())
-            .unwrap_or(0)
+            .unwrap_or_else(|| allowed_cpu(&task, 0))
     });
     enqueue(target, task);
 }
@@ -123,7 +192,7 @@ pub fn wake(task: &Arc<Task>) {
     {
         let cpu =
             (task.last_cpu.load(Ordering::Relaxed) as usize).min(percpu::online_count().max(1) - 1);
-        enqueue(cpu, task.clone());
+        enqueue(allowed_cpu(task, cpu), task.clone());
     }
 }
 
@@ -203,7 +272,11 @@ pub fn timer_tick(user: bool) {
     }
     let (_, cpu) = this();
     let ticks = percpu::this_cpu().timer_ticks.load(Ordering::Relaxed);
-    if user && ticks.wrapping_sub(cpu.slice_start.load(Ordering::Relaxed)) >= SLICE_TICKS {
+    // Nicer threads get shorter slices, favoured ones longer (a coarse stand-in for CFS's weights).
+    let slice = cpu.current.lock().as_ref().map_or(SLICE_TICKS, |t| {
+        basalt_sched_attr::slice_ticks(t.sched_attr.nice(), SLICE_TICKS)
+    });
+    if user && ticks.wrapping_sub(cpu.slice_start.load(Ordering::Relaxed)) >= slice {
         let others_waiting = !cpu.queue.lock().is_empty();
         if others_waiting {
             schedule(true);
@@ -219,24 +292,30 @@ fn pick(cpu_index: usize) -> Option<Arc<Task>> {
         let Some(t) = CPUS[cpu_index].queue.lock().pop_front() else {
             break;
         };
-        if runnable(&t) {
-            return Some(t);
+        if !runnable(&t) {
+            continue;
         }
+        let target = allowed_cpu(&t, cpu_index);
+        if target != cpu_index {
+            // Its affinity changed while it waited here: hand it to a CPU it may use.
+            enqueue(target, t);
+            continue;
+        }
+        return Some(t);
     }
-    // Steal from the busiest other CPU.
+    // Steal from the busiest other CPU, a thread that may run here.
     let online = percpu::online_count().max(1);
     let victim = (0..online)
         .filter(|&i| i != cpu_index)
         .max_by_key(|&i| CPUS[i].queue.lock().len())?;
     let mut q = CPUS[victim].queue.lock();
-    while q.len() > 1 {
-        match q.pop_back() {
-            Some(t) if runnable(&t) => return Some(t),
-            Some(_) => continue,
-            None => break,
-        }
+    if q.len() <= 1 {
+        return None;
     }
-    None
+    let i = (0..q.len())
+        .rev()
+        .find(|&i| runnable(&q[i]) && allowed(&q[i], cpu_index))?;
+    q.remove(i)
 }
 
 /// Pick the next thread and claim it for this CPU: wait until no other CPU runs on its stack, take `on_cpu` atomically
@@ -276,7 +355,13 @@ fn schedule(requeue: bool) {
     let prev = cpu.current.lock().take();
     if let Some(p) = &prev {
         if requeue && p.state() == State::Runnable {
-            cpu.queue.lock().push_back(p.clone());
+            let target = allowed_cpu(p, index);
+            if target == index {
+                cpu.queue.lock().push_back(p.clone());
+            } else {
+                // Its affinity excludes this CPU now: it continues elsewhere once off this one.
+                enqueue(target, p.clone());
+            }
         }
     }
     let next = claim_next(index, prev.as_ref());
@@ -386,7 +471,8 @@ pub fn run_idle() -> ! {
 }
 
 /// A kernel thread for periodic work that must not run in interrupt context (it takes locks that threads hold
-/// with interrupts enabled): interval timers (ITIMER_REAL, alarm).
+/// with interrupts enabled): interval timers (ITIMER_REAL, alarm), and releasing shared memory objects of address
+/// spaces freed in the scheduler.
 pub fn start_housekeeping() -> Result<(), super::NoMemory> {
     let mm = crate::mm::uspace::AddressSpace::new().map_err(|_| super::NoMemory)?;
     let id = super::process::alloc_id().map_err(|_| super::NoMemory)?;
@@ -403,6 +489,7 @@ extern "C" fn housekeeping(_arg: u64) -> ! {
     loop {
         let now = crate::time::monotonic_ns();
         super::process::timer_tick(now);
+        crate::mm::shared_pages::run_deferred();
         sleep_until(now + 10_000_000);
     }
 }

@@ -492,3 +492,26 @@ fn map_count_limit() {
         Errno::ENOMEM
     );
 }
+
+#[test]
+fn dev_zero_becomes_anonymous_memory() {
+    let private = MmapRequest::new(0, P, RW, MAP_PRIVATE, 0)
+        .for_zero_device(true, false)
+        .expect("private /dev/zero");
+    assert_eq!(private.flags, MAP_PRIVATE | MAP_ANONYMOUS);
+    assert!(!private.needs_shmem_object());
+    let shared = MmapRequest::new(0, P, RW, MAP_SHARED, 0)
+        .for_zero_device(true, true)
+        .expect("shared /dev/zero");
+    assert!(shared.needs_shmem_object());
+    let validate = MmapRequest::new(0, P, RW, MAP_SHARED_VALIDATE, 0).for_zero_device(true, true);
+    assert!(validate.is_ok_and(|r| r.needs_shmem_object()));
+    let unknown = MmapRequest::new(0, P, RW, MAP_SHARED_VALIDATE | 0x20_0000, 0);
+    assert_eq!(unknown.for_zero_device(true, true), Err(Errno::EOPNOTSUPP));
+    let read_only = MmapRequest::new(0, P, RW, MAP_SHARED, 0);
+    assert_eq!(read_only.for_zero_device(true, false), Err(Errno::EACCES));
+    let write_only = MmapRequest::new(0, P, R, MAP_PRIVATE, 0);
+    assert_eq!(write_only.for_zero_device(false, true), Err(Errno::EACCES));
+    let no_type = MmapRequest::new(0, P, R, 0, 0);
+    assert_eq!(no_type.for_zero_device(true, true), Err(Errno::EINVAL));
+}

@@ -5,12 +5,14 @@
 
 mod brk;
 mod fault;
+mod limits;
 mod maps;
 mod mmap;
 mod model;
 mod mprotect;
 mod mremap;
 mod munmap;
+mod shared;
 mod space;
 
 use crate::{AddressSpaceLayout, MmapFile, MmapRequest, Prot, Vma, Vmas, PAGE_SIZE};

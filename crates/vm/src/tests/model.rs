@@ -26,6 +26,7 @@ fn model_layout() -> AddressSpaceLayout {
         stack_limit: 8 << 20,
         stack_guard_gap: 256 * P,
         max_map_count: 65530,
+        address_space_limit: u64::MAX,
     }
 }
 

@@ -44,6 +44,7 @@ fn inconsistent_layouts_are_repaired() {
         stack_limit: 0,
         stack_guard_gap: 0,
         max_map_count: 0,
+        address_space_limit: 0,
     };
     let vmas = Vmas::new(layout);
     let fixed = vmas.layout();

@@ -76,9 +76,22 @@ pub fn fill_frame<R>(phys: u64, fill: impl FnOnce(&mut [u8]) -> R) -> R {
 
 /// Copy `src` into physical memory at `phys`.
 pub fn write(phys: u64, src: &[u8]) {
-    // SAFETY: the caller owns the destination frames (allocated for a user page being filled).
+    // SAFETY: the caller owns the destination frames (allocated for a user page being filled) or holds a reference
+    // on a shared page it is updating (a mapped file's page: user threads writing it concurrently only mix bytes).
     unsafe {
         core::ptr::copy_nonoverlapping(src.as_ptr(), phys_to_virt(phys) as *mut u8, src.len())
+    }
+}
+
+/// Copy physical memory at `phys` (any frame the allocator manages, e.g. a shared page of a mapped file) into
+/// `buf`. The range must lie inside one frame the caller holds a reference to.
+pub fn read_frame(phys: u64, buf: &mut [u8]) {
+    debug_assert!(phys % PAGE_SIZE + buf.len() as u64 <= PAGE_SIZE);
+    // SAFETY: the caller holds a reference on the frame (it cannot be freed meanwhile); the kernel's direct map
+    // covers all of physical memory. User threads may write the frame concurrently, as with user copies: the
+    // bytes read are then some mix of old and new, never memory outside the frame.
+    unsafe {
+        core::ptr::copy_nonoverlapping(phys_to_virt(phys) as *const u8, buf.as_mut_ptr(), buf.len())
     }
 }
 

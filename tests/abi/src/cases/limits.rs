@@ -23,6 +23,10 @@ pub const CASES: &[Case] = &[
     Case::new("rlimit.nofile_enforced", nofile_enforced),
     Case::new("rlimit.as_enforced", as_enforced),
     Case::new("rlimit.fsize_enforced", fsize_enforced),
+    Case::new("rlimit.fsize_truncate", fsize_truncate),
+    Case::new("rlimit.fsize_signal_only_past_limit", fsize_signal),
+    Case::new("rlimit.prlimit_other_process", prlimit_other_process),
+    Case::new("rlimit.nofile_lowered_keeps_open_fds", nofile_lowered),
 ];
 
 type Rlimit = [u64; 2];
@@ -161,4 +165,98 @@ fn fsize_enforced() -> String {
     close(fd);
     scratch::remove(&p);
     format!("first write={first} second={second}")
+}
+
+fn fsize_truncate() -> String {
+    sig::disposition(libc::SIGXFSZ, libc::SIG_IGN);
+    let p = scratch::path("fsize");
+    scratch::remove(&p);
+    let fd = match scratch::open(&p, libc::O_CREAT | libc::O_RDWR | libc::O_TRUNC, 0o644) {
+        Ok(fd) => fd,
+        Err(e) => return format!("create {}", errno_name(e)),
+    };
+    let _ = set(libc::RLIMIT_FSIZE as usize, 10, u64::MAX);
+    let grow = outcome(sys!(nr::FTRUNCATE, fd, 100));
+    let within = outcome(sys!(nr::FTRUNCATE, fd, 10));
+    let data = [b'x'; 20];
+    let _ = set(libc::RLIMIT_FSIZE as usize, u64::MAX, u64::MAX);
+    let _ = sys!(nr::PWRITE64, fd, data.as_ptr(), 20, 0);
+    let _ = set(libc::RLIMIT_FSIZE as usize, 10, u64::MAX);
+    let shrink = outcome(sys!(nr::FTRUNCATE, fd, 15));
+    close(fd);
+    scratch::remove(&p);
+    format!("grow past={grow} grow to limit={within} shrink above limit={shrink}")
+}
+
+fn prlimit_other_process() -> String {
+    let (pid, w) = crate::child::blocked_child(0);
+    if pid < 0 {
+        return "fork failed".to_string();
+    }
+    let new: Rlimit = [50, 60];
+    let mut old: Rlimit = [0; 2];
+    let r = outcome(sys!(
+        nr::PRLIMIT64,
+        pid,
+        NOFILE,
+        new.as_ptr(),
+        old.as_mut_ptr()
+    ));
+    let mut cur: Rlimit = [0; 2];
+    let q = outcome(sys!(nr::PRLIMIT64, pid, NOFILE, 0, cur.as_mut_ptr()));
+    let mine = get(NOFILE).map(|[soft, hard]| soft == 50 && hard == 60);
+    close(w);
+    let _ = crate::child::wait_text(pid);
+    format!(
+        "set={r} get={q} child now={} {} caller changed={}",
+        cur[0],
+        cur[1],
+        crate::sys::yes(mine == Ok(true))
+    )
+}
+
+fn nofile_lowered() -> String {
+    // Descriptors above a lowered limit stay usable; new ones must fit below it.
+    let high = match sys!(nr::FCNTL, 0, libc::F_DUPFD, 20) {
+        Ok(fd) => fd,
+        Err(e) => return errno_name(e),
+    };
+    let _ = set(NOFILE, 10, 10);
+    let still = outcome(sys!(nr::FCNTL, high, libc::F_GETFD));
+    let dup = sys!(nr::DUP, high).map(|fd| fd < 10);
+    format!(
+        "old fd usable={still} dup below limit={}",
+        match dup {
+            Ok(b) => crate::sys::yes(b).to_string(),
+            Err(e) => errno_name(e),
+        }
+    )
+}
+
+fn fsize_signal() -> String {
+    // A write crossing the limit is shortened without a signal, even when it is larger than any kernel buffer;
+    // only one starting at the limit raises SIGXFSZ (once per call) and fails.
+    if let Err(e) = sig::record_on(libc::SIGXFSZ, 0) {
+        return errno_name(e);
+    }
+    let p = scratch::path("fsize");
+    scratch::remove(&p);
+    let fd = match scratch::open(&p, libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC, 0o644) {
+        Ok(fd) => fd,
+        Err(e) => return format!("create {}", errno_name(e)),
+    };
+    let _ = set(libc::RLIMIT_FSIZE as usize, 20000, u64::MAX);
+    let data = vec![b'x'; 65536];
+    let hits = || sig::HITS[libc::SIGXFSZ as usize].load(std::sync::atomic::Ordering::SeqCst);
+    let first = value(sys!(nr::WRITE, fd, data.as_ptr(), data.len()));
+    let after_first = hits();
+    let iov = [libc::iovec {
+        iov_base: data.as_ptr() as *mut libc::c_void,
+        iov_len: 10,
+    }; 2];
+    let second = value(sys!(nr::WRITEV, fd, iov.as_ptr(), 2));
+    let after_second = hits();
+    close(fd);
+    scratch::remove(&p);
+    format!("first={first} signals={after_first} at limit writev={second} signals={after_second}")
 }

@@ -37,6 +37,24 @@ pub const CASES: &[Case] = &[
     Case::new("mmap.file_writeonly_fd_eacces", file_writeonly_fd),
     Case::new("mmap.pipe_enodev", pipe_enodev),
     Case::new("mmap.dev_zero_private", dev_zero_private),
+    Case::new("mmap.file_shared_two_mappings", file_shared_two_mappings),
+    Case::new("mmap.file_shared_across_fork", file_shared_across_fork),
+    Case::new(
+        "mmap.file_shared_kept_after_unmap",
+        file_shared_kept_after_unmap,
+    ),
+    Case::new(
+        "mmap.file_shared_beyond_eof_sigbus",
+        file_shared_beyond_eof_sigbus,
+    ),
+    Case::new(
+        "mmap.file_shared_truncate_zeroes",
+        file_shared_truncate_zeroes,
+    ),
+    Case::new(
+        "mmap.dev_zero_shared_across_fork",
+        dev_zero_shared_across_fork,
+    ),
     Case::new("munmap.unaligned_einval", munmap_unaligned),
     Case::new("munmap.zero_length_einval", munmap_zero_length),
     Case::new("munmap.unmapped_range_ok", munmap_unmapped_range),
@@ -333,6 +351,135 @@ fn dev_zero_private() -> String {
             }
             Err(e) => errno_name(e),
         },
+        Err(e) => format!("open {}", errno_name(e)),
+    }
+}
+
+fn file_shared_two_mappings() -> String {
+    with_file("mmap", b"0123456789", libc::O_RDWR, |fd| {
+        let (Ok(a), Ok(b)) = (
+            mmap(0, PAGE, RW, libc::MAP_SHARED, fd, 0),
+            mmap(0, PAGE, RW, libc::MAP_SHARED, fd, 0),
+        ) else {
+            return "mmap failed".to_string();
+        };
+        // SAFETY: both mapped read-write.
+        let seen = unsafe {
+            sys::poke(a + 3, b'Q');
+            sys::peek(b + 3)
+        };
+        format!(
+            "distinct addresses={} other mapping sees={}",
+            yes(a != b),
+            seen as char
+        )
+    })
+}
+
+fn file_shared_across_fork() -> String {
+    // The child writes through the inherited mapping and through one it makes itself; the parent sees both.
+    with_file("mmap", b"0123456789", libc::O_RDWR, |fd| {
+        let Ok(a) = mmap(0, PAGE, RW, libc::MAP_SHARED, fd, 0) else {
+            return "mmap failed".to_string();
+        };
+        let child = crate::child::run(|| {
+            // SAFETY: inherited read-write mapping.
+            unsafe { sys::poke(a, b'A') };
+            match mmap(0, PAGE, RW, libc::MAP_SHARED, fd, 0) {
+                Ok(b) => {
+                    // SAFETY: mapped read-write just now.
+                    unsafe { sys::poke(b + 1, b'B') };
+                    0
+                }
+                Err(_) => 1,
+            }
+        });
+        let file = String::from_utf8_lossy(&pread(fd, 10, 0)).into_owned();
+        let mem = String::from_utf8_lossy(&bytes(a, 10)).into_owned();
+        format!("child {child} file={file} memory={mem}")
+    })
+}
+
+fn file_shared_kept_after_unmap() -> String {
+    let p = match scratch::create("mmap", b"0123456789", 0o644) {
+        Ok(p) => p,
+        Err(e) => return format!("create {}", errno_name(e)),
+    };
+    let written = match scratch::open(&p, libc::O_RDWR, 0) {
+        Ok(fd) => {
+            let r = mmap(0, PAGE, RW, libc::MAP_SHARED, fd, 0);
+            close(fd);
+            match r {
+                Ok(a) => {
+                    // SAFETY: mapped read-write; the mapping outlives the descriptor.
+                    unsafe { sys::poke(a + 4, b'P') };
+                    sys::unmap(a, PAGE);
+                    "ok".to_string()
+                }
+                Err(e) => errno_name(e),
+            }
+        }
+        Err(e) => format!("open {}", errno_name(e)),
+    };
+    let text = match scratch::open(&p, libc::O_RDONLY, 0) {
+        Ok(fd) => {
+            let t = String::from_utf8_lossy(&pread(fd, 10, 0)).into_owned();
+            close(fd);
+            t
+        }
+        Err(e) => format!("reopen {}", errno_name(e)),
+    };
+    scratch::remove(&p);
+    format!("write and unmap={written} file={text}")
+}
+
+fn file_shared_beyond_eof_sigbus() -> String {
+    with_file("mmap", b"0123456789", libc::O_RDWR, |fd| {
+        match mmap(0, 2 * PAGE, RW, libc::MAP_SHARED, fd, 0) {
+            // SAFETY: the second page lies beyond EOF; the handler maps memory there so the write completes.
+            Ok(a) => sig::expect_fault(a + PAGE + 8, || unsafe {
+                sys::poke(a + PAGE + 8, 1);
+            }),
+            Err(e) => errno_name(e),
+        }
+    })
+}
+
+fn file_shared_truncate_zeroes() -> String {
+    // Shrinking the file and growing it back: the mapped bytes past the cut read as zeros, in memory and file.
+    with_file("mmap", b"0123456789", libc::O_RDWR, |fd| {
+        let Ok(a) = mmap(0, PAGE, RW, libc::MAP_SHARED, fd, 0) else {
+            return "mmap failed".to_string();
+        };
+        let shrink = outcome(sys!(nr::FTRUNCATE, fd, 4));
+        let grow = outcome(sys!(nr::FTRUNCATE, fd, 10));
+        let file = pread(fd, 10, 0);
+        let mem = bytes(a, 10);
+        format!(
+            "shrink={shrink} grow={grow} file={:?} memory={:?}",
+            file, mem
+        )
+    })
+}
+
+fn dev_zero_shared_across_fork() -> String {
+    match scratch::open("/dev/zero", libc::O_RDWR, 0) {
+        Ok(fd) => {
+            let r = mmap(0, PAGE, RW, libc::MAP_SHARED, fd, 0);
+            close(fd);
+            match r {
+                Ok(a) => {
+                    let child = crate::child::run(|| {
+                        // SAFETY: inherited shared mapping.
+                        unsafe { sys::poke(a + 7, 9) };
+                        0
+                    });
+                    // SAFETY: still mapped.
+                    format!("child {child} parent sees={}", unsafe { sys::peek(a + 7) })
+                }
+                Err(e) => errno_name(e),
+            }
+        }
         Err(e) => format!("open {}", errno_name(e)),
     }
 }

@@ -23,6 +23,11 @@ pub const CASES: &[Case] = &[
     Case::new("sched.priority_range", priority_range),
     Case::new("sched.nice", nice),
     Case::new("sched.getpriority_bad_which_einval", getpriority_bad_which),
+    Case::new("sched.affinity_honoured", affinity_honoured),
+    Case::new("sched.nice_inherited_by_child", nice_inherited),
+    Case::new("sched.setpriority_clamps", setpriority_clamps),
+    Case::new("sched.priority_pgrp", priority_pgrp),
+    Case::new("sched.getpriority_esrch", getpriority_esrch),
 ];
 
 fn yield_() -> String {
@@ -124,4 +129,65 @@ fn nice() -> String {
 
 fn getpriority_bad_which() -> String {
     value(sys!(nr::GETPRIORITY, 42, 0))
+}
+
+fn affinity_honoured() -> String {
+    // Pin the thread to the highest CPU it may use; from then on it runs there and getaffinity reports just that.
+    let mut mask = [0u64; 16];
+    if let Err(e) = sys!(nr::SCHED_GETAFFINITY, 0, 128, mask.as_mut_ptr()) {
+        return errno_name(e);
+    }
+    let Some(cpu) = (0..1024)
+        .rev()
+        .find(|&c| mask[c / 64] & (1 << (c % 64)) != 0)
+    else {
+        return "empty mask".to_string();
+    };
+    let mut one = [0u64; 16];
+    one[cpu / 64] = 1 << (cpu % 64);
+    let set = outcome(sys!(nr::SCHED_SETAFFINITY, 0, 128, one.as_ptr()));
+    let mut stays = true;
+    for _ in 0..20 {
+        let _ = sys!(nr::SCHED_YIELD);
+        let mut now = u32::MAX;
+        let _ = sys!(nr::GETCPU, &mut now as *mut u32, 0, 0);
+        stays &= now as usize == cpu;
+    }
+    let mut back = [0u64; 16];
+    let _ = sys!(nr::SCHED_GETAFFINITY, 0, 128, back.as_mut_ptr());
+    format!(
+        "set={set} runs there={} reported={}",
+        sys::yes(stays),
+        sys::yes(back == one)
+    )
+}
+
+fn nice_inherited() -> String {
+    let set = outcome(sys!(nr::SETPRIORITY, libc::PRIO_PROCESS, 0, 7));
+    let child = crate::child::ask(|| value(sys!(nr::GETPRIORITY, libc::PRIO_PROCESS, 0)));
+    format!("set={set} child getpriority={child}")
+}
+
+fn setpriority_clamps() -> String {
+    let _ = sys!(nr::SETPRIORITY, libc::PRIO_PROCESS, 0, 100);
+    let high = value(sys!(nr::GETPRIORITY, libc::PRIO_PROCESS, 0));
+    let _ = sys!(nr::SETPRIORITY, libc::PRIO_PROCESS, 0, -100i64);
+    let low = value(sys!(nr::GETPRIORITY, libc::PRIO_PROCESS, 0));
+    format!("nice 100 gives {high} nice -100 gives {low}")
+}
+
+fn priority_pgrp() -> String {
+    // Each case runs in its own process group.
+    let set = outcome(sys!(nr::SETPRIORITY, libc::PRIO_PGRP, 0, 3));
+    let me = value(sys!(nr::GETPRIORITY, libc::PRIO_PROCESS, 0));
+    let group = value(sys!(nr::GETPRIORITY, libc::PRIO_PGRP, 0));
+    format!("set={set} process={me} group={group}")
+}
+
+fn getpriority_esrch() -> String {
+    format!(
+        "pid {} pgrp {}",
+        value(sys!(nr::GETPRIORITY, libc::PRIO_PROCESS, NO_SUCH_PID)),
+        value(sys!(nr::GETPRIORITY, libc::PRIO_PGRP, NO_SUCH_PID))
+    )
 }
