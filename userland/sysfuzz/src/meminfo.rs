@@ -24,7 +24,7 @@ fn sysinfo_free_kib() -> Option<u64> {
     }
     // SAFETY: zero-initialised above and filled by a successful sysinfo.
     let info = unsafe { info.assume_init() };
-    Some(u64::from(info.freeram).saturating_mul(u64::from(info.mem_unit.max(1))) / 1024)
+    Some(info.freeram.saturating_mul(u64::from(info.mem_unit.max(1))) / 1024)
 }
 
 /// The number of KiB on the `MemFree:` line of meminfo-formatted `text`.
