@@ -108,16 +108,22 @@ impl AddressSpace {
     /// Map a zeroed page at `page` with `prot`.
     fn map_zero(&self, page: u64, prot: Prot) -> Result<(), Errno> {
         let frame = frames::alloc_zeroed().map_err(|_| Errno::ENOMEM)?;
+        self.install_private(page, frame, prot)
+            .map_err(|_| Errno::ENOMEM)
+    }
+
+    /// Map the fresh private `frame` at `page`, or free it: when another thread mapped the page first (which is
+    /// fine), or when a page table cannot be allocated (out of memory).
+    fn install_private(&self, page: u64, frame: u64, prot: Prot) -> Result<(), FaultOutcome> {
         match paging::map_page(self.pml4, page, frame, flags_for(prot)) {
             Ok(()) => Ok(()),
-            // Another thread mapped it first: fine.
             Err(paging::MapError::AlreadyMapped) => {
                 frames::free(frame);
                 Ok(())
             }
             Err(_) => {
                 frames::free(frame);
-                Err(Errno::ENOMEM)
+                Err(FaultOutcome::OutOfMemory)
             }
         }
     }
@@ -216,17 +222,7 @@ impl AddressSpace {
             frames::free(frame);
             return Err(FaultOutcome::Signal(FaultSignal::BusAdrErr));
         }
-        match paging::map_page(self.pml4, page, frame, flags_for(prot)) {
-            Ok(()) => Ok(()),
-            Err(paging::MapError::AlreadyMapped) => {
-                frames::free(frame);
-                Ok(())
-            }
-            Err(_) => {
-                frames::free(frame);
-                Err(FaultOutcome::OutOfMemory)
-            }
-        }
+        self.install_private(page, frame, prot)
     }
 
     pub fn mmap(&self, req: MmapRequest) -> Result<u64, Errno> {

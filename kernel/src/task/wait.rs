@@ -22,31 +22,9 @@ impl WaitQueue {
 
     /// Sleep until `ready()` returns Some; returns its value. `ready` is checked after queueing, so a wake-up between
     /// the check and the sleep is not lost. Returns Err(()) when the thread is interrupted (a signal is pending).
-    pub fn wait_until<T>(&self, mut ready: impl FnMut() -> Option<T>) -> Result<T, Interrupted> {
-        loop {
-            if let Some(v) = ready() {
-                return Ok(v);
-            }
-            let me = sched::current().expect("wait_until outside a thread");
-            if sched::interrupt_pending(&me) {
-                return Err(Interrupted);
-            }
-            sched::prepare_to_block(&me);
-            without_interrupts(|| self.waiters.lock().push_back(me.clone()));
-            if let Some(v) = ready() {
-                self.remove(&me);
-                sched::cancel_block(&me);
-                return Ok(v);
-            }
-            // An interruption (signal, exit) that arrived before we were marked blocked woke nobody: look again.
-            if sched::interrupt_pending(&me) {
-                self.remove(&me);
-                sched::cancel_block(&me);
-                return Err(Interrupted);
-            }
-            sched::block();
-            self.remove(&me);
-        }
+    pub fn wait_until<T>(&self, ready: impl FnMut() -> Option<T>) -> Result<T, Interrupted> {
+        self.wait_until_deadline(ready, None)
+            .map(|v| v.expect("no deadline, so never None"))
     }
 
     /// Like `wait_until`, giving up when the monotonic clock reaches `deadline_ns` (Ok(None)); no deadline: wait
@@ -56,17 +34,14 @@ impl WaitQueue {
         mut ready: impl FnMut() -> Option<T>,
         deadline_ns: Option<u64>,
     ) -> Result<Option<T>, Interrupted> {
-        let Some(deadline) = deadline_ns else {
-            return self.wait_until(ready).map(Some);
-        };
         loop {
             if let Some(v) = ready() {
                 return Ok(Some(v));
             }
-            if crate::time::monotonic_ns() >= deadline {
+            if deadline_ns.is_some_and(|deadline| crate::time::monotonic_ns() >= deadline) {
                 return Ok(None);
             }
-            let me = sched::current().expect("wait_until_deadline outside a thread");
+            let me = sched::current().expect("waiting outside a thread");
             if sched::interrupt_pending(&me) {
                 return Err(Interrupted);
             }
@@ -77,12 +52,16 @@ impl WaitQueue {
                 sched::cancel_block(&me);
                 return Ok(Some(v));
             }
+            // An interruption (signal, exit) that arrived before we were marked blocked woke nobody: look again.
             if sched::interrupt_pending(&me) {
                 self.remove(&me);
                 sched::cancel_block(&me);
                 return Err(Interrupted);
             }
-            sched::block_until(&me, deadline);
+            match deadline_ns {
+                Some(deadline) => sched::block_until(&me, deadline),
+                None => sched::block(),
+            }
             self.remove(&me);
         }
     }
