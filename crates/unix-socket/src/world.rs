@@ -44,7 +44,9 @@ pub enum Dest<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Key {
-    Abstract(Vec<u8>),
+    /// Abstract names are per socket type (Linux hashes the type in): a stream and a datagram socket may both
+    /// hold one, and looking it up with the other type finds nothing.
+    Abstract(Vec<u8>, i32),
     Inode(u64),
 }
 
@@ -215,9 +217,10 @@ impl<R> World<R> {
 
     /// bind to an abstract name: EINVAL when already bound, EADDRINUSE when the name is taken.
     pub fn bind_abstract(&mut self, id: SocketId, name: &[u8]) -> Result<(), Errno> {
+        let ty = self.socket(id)?.ty.number();
         self.bind_key(
             id,
-            Key::Abstract(name.to_vec()),
+            Key::Abstract(name.to_vec(), ty),
             Name::Abstract(name.to_vec()),
         )
     }
@@ -249,13 +252,14 @@ impl<R> World<R> {
         if self.is_bound(id) {
             return Ok(());
         }
+        let ty = self.socket(id)?.ty.number();
         for _ in 0..=0xfffff {
             let n = self.next_autobind & 0xfffff;
             self.next_autobind = self.next_autobind.wrapping_add(1);
             let Name::Abstract(bytes) = Name::autobind(n) else {
                 continue;
             };
-            if !self.names.contains_key(&Key::Abstract(bytes.clone())) {
+            if !self.names.contains_key(&Key::Abstract(bytes.clone(), ty)) {
                 return self.bind_abstract(id, &bytes);
             }
         }
@@ -304,10 +308,11 @@ impl<R> World<R> {
         Ok(())
     }
 
-    /// The socket a name leads to: ECONNREFUSED when nothing is bound there, EPROTOTYPE for another type.
+    /// The socket a name leads to: ECONNREFUSED when nothing is bound there (an abstract name bound by another
+    /// type included), EPROTOTYPE for a path bound by another type.
     fn resolve(&self, ty: SockType, dest: Dest<'_>) -> Result<SocketId, Errno> {
         let key = match dest {
-            Dest::Abstract(n) => Key::Abstract(n.to_vec()),
+            Dest::Abstract(n) => Key::Abstract(n.to_vec(), ty.number()),
             Dest::Inode(i) => Key::Inode(i),
             Dest::Peer => return Err(Errno::EINVAL),
         };

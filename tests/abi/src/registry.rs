@@ -62,6 +62,8 @@ pub fn all() -> Vec<&'static Case> {
         pipes::CASES,
         dup::CASES,
         dev::CASES,
+        unix::CASES,
+        unix_io::CASES,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }

@@ -93,7 +93,15 @@ fn listen_connect_accept() {
     let d = w.create(SockType::Dgram);
     assert_eq!(
         w.connect_dgram(d, Some(Dest::Abstract(b"srv"))).err(),
-        Some(Errno::EPROTOTYPE)
+        Some(Errno::ECONNREFUSED)
+    );
+    // Abstract names are per type; paths are not (EPROTOTYPE).
+    assert_eq!(w.bind_abstract(d, b"srv"), Ok(()));
+    let p = w.create(SockType::Dgram);
+    w.bind_inode(p, 42, b"/p").unwrap();
+    assert_eq!(
+        w.connect_stream(c3, Dest::Inode(42), ME),
+        Err(Errno::EPROTOTYPE)
     );
     send(&mut w, c1, b"early", vec![]).unwrap();
     let s = w.accept(l).unwrap();

@@ -30,5 +30,7 @@ pub mod stat;
 pub mod system;
 pub mod tid;
 pub mod time;
+pub mod unix;
+pub mod unix_io;
 pub mod wait;
 pub mod waitid;
