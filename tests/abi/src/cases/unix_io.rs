@@ -46,6 +46,12 @@ pub const CASES: &[Case] = &[
     Case::new("unix.scm_rights_errors", scm_rights_errors),
     Case::new("unix.scm_credentials", scm_credentials),
     Case::new("unix.scm_credentials_checked", scm_credentials_checked),
+    Case::new("unix.stream_bulk_transfer", bulk_transfer),
+    Case::new("unix.connect_waits_for_backlog", connect_waits),
+    Case::new("unix.sndtimeo_connect", sndtimeo_connect),
+    Case::new("unix.poll_waits_for_data", poll_waits),
+    Case::new("unix.dgram_blocking_recv", dgram_blocking_recv),
+    Case::new("unix.socket_inode_ops", socket_inode_ops),
     Case::new("unix.recv_eintr", recv_eintr),
     Case::new("unix.recv_sa_restart", recv_restart),
 ];
@@ -1098,4 +1104,117 @@ fn recv_restart() -> String {
     itimer(0);
     let _ = pid.map(child::wait_text);
     format!("recv={r} handler ran={}", yes(sig::hits(libc::SIGALRM) > 0))
+}
+
+fn sleep_ms(ms: i64) {
+    let t = [0i64, ms * 1_000_000];
+    let _ = sys!(nr::NANOSLEEP, t.as_ptr(), 0);
+}
+
+fn bulk_transfer() -> String {
+    const TOTAL: usize = 1 << 20;
+    let (a, b) = pair(STREAM);
+    let pid = child::spawn(|| {
+        child::close(a);
+        let data: Vec<u8> = (0..TOTAL).map(|i| (i % 251) as u8).collect();
+        i32::from(child::write_all(b, &data).is_err())
+    });
+    child::close(b);
+    let got = child::read_to_end(a);
+    let intact = got.len() == TOTAL && got.iter().enumerate().all(|(i, &v)| v == (i % 251) as u8);
+    let status = pid.map_or_else(errno_name, child::wait_text);
+    format!("received all intact={} writer {status}", yes(intact))
+}
+
+fn connect_waits() -> String {
+    let (l, addr) = listener(STREAM, "unix-cwait", 0);
+    let c1 = sock(STREAM);
+    let first = outcome(connect(c1, &addr));
+    let pid = child::spawn(|| {
+        let c2 = sock(STREAM);
+        i32::from(connect(c2, &addr).is_err())
+    });
+    sleep_ms(50);
+    let _ = sys!(nr::ACCEPT, l, 0, 0);
+    let status = pid.map_or_else(errno_name, child::wait_text);
+    super::unix::sock_path("unix-cwait");
+    format!("first={first} blocked connect after an accept: {status}")
+}
+
+fn sndtimeo_connect() -> String {
+    let (_l, addr) = listener(STREAM, "unix-ctimeo", 0);
+    let c1 = sock(STREAM);
+    let _ = connect(c1, &addr);
+    let c2 = sock(STREAM);
+    let tv: [i64; 2] = [0, 30_000];
+    let set = outcome(sys!(
+        nr::SETSOCKOPT,
+        c2,
+        libc::SOL_SOCKET,
+        libc::SO_SNDTIMEO,
+        tv.as_ptr(),
+        16
+    ));
+    let r = outcome(connect(c2, &addr));
+    super::unix::sock_path("unix-ctimeo");
+    format!("set={set} connect={r}")
+}
+
+fn poll_waits() -> String {
+    let (a, b) = pair(STREAM);
+    let pid = child::spawn(|| {
+        sleep_ms(50);
+        i32::from(send(b, b"!", 0) != "1")
+    });
+    let mut p = libc::pollfd {
+        fd: a,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let n = value(sys!(nr::POLL, &mut p as *mut libc::pollfd, 1, -1i64));
+    let status = pid.map_or_else(errno_name, child::wait_text);
+    format!(
+        "poll={n} revents={:#x} {} child {status}",
+        p.revents,
+        recv(a, 4, 0)
+    )
+}
+
+fn dgram_blocking_recv() -> String {
+    let srv = sock(DGRAM);
+    let name = sun(b"\0basalt-abi-dblock");
+    let _ = bind(srv, &name);
+    let pid = child::spawn(|| {
+        sleep_ms(50);
+        let c = sock(DGRAM);
+        i32::from(
+            sys!(
+                nr::SENDTO,
+                c,
+                b"late".as_ptr(),
+                4,
+                0,
+                name.as_ptr(),
+                name.len()
+            )
+            .is_err(),
+        )
+    });
+    let r = recv(srv, 16, 0);
+    let status = pid.map_or_else(errno_name, child::wait_text);
+    format!("recv={r} child {status}")
+}
+
+fn socket_inode_ops() -> String {
+    let (l, addr) = listener(STREAM, "unix-inode", 4);
+    let path = std::ffi::CString::new(&addr[2..]).unwrap_or_default();
+    let open = outcome(sys!(nr::OPEN, path.as_ptr(), libc::O_RDONLY));
+    let unlink = outcome(sys!(nr::UNLINK, path.as_ptr()));
+    let c = sock(STREAM);
+    let after = outcome(connect(c, &addr));
+    let name_kept = super::unix::name_of(l, false).map_or(0, |(len, _)| len) == addr.len() + 1;
+    format!(
+        "open={open} unlink={unlink} connect after unlink={after} listener keeps its name={}",
+        yes(name_kept)
+    )
 }
