@@ -121,12 +121,24 @@ impl<R> Socket<R> {
         !self.listening() && self.inflight * 4 <= self.sndbuf as usize
     }
 
-    /// Bytes waiting to be read (FIONREAD): a stream's unread bytes, a datagram socket's next message size.
-    pub fn unread(&self) -> usize {
-        match self.ty {
-            SockType::Stream => self.queue.unread_bytes(),
-            _ => self.queue.messages.front().map_or(0, Message::unread),
+    /// SIOCINQ (`unix_inq_len`): EINVAL for a listener; the queued bytes of a stream or seqpacket socket, the
+    /// size of the next datagram.
+    pub fn unread(&self) -> Result<usize, Errno> {
+        if self.listening() {
+            return Err(Errno::EINVAL);
         }
+        Ok(match self.ty {
+            SockType::Dgram => self.queue.messages.front().map_or(0, Message::unread),
+            _ => self.queue.unread_bytes(),
+        })
+    }
+
+    /// SIOCOUTQ (`unix_outq_len`): what this socket sent that is still queued, as charged.
+    pub fn unsent(&self) -> Result<usize, Errno> {
+        if self.listening() {
+            return Err(Errno::EINVAL);
+        }
+        Ok(self.inflight)
     }
 }
 

@@ -351,6 +351,9 @@ const FIONREAD: u64 = 0x541b;
 
 pub fn ioctl(fd: i32, cmd: u64, arg: u64) -> Result<usize, Errno> {
     let f = file(fd)?;
+    if crate::net::unix::socket_of(&f).is_some() {
+        return super::socket::ioctl(&f, cmd, arg);
+    }
     if cmd == FIONREAD {
         if let Some((waiting, _)) = f.ops.pipe_state() {
             usercopy::copy_to_user(arg, &(waiting as i32).to_le_bytes())?;

@@ -403,6 +403,19 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
         ),
         nr::SENDMSG => socket::sendmsg(args.get(0) as i32, args.get(1), args.get(2) as u32),
         nr::RECVMSG => socket::recvmsg(args.get(0) as i32, args.get(1), args.get(2) as u32),
+        nr::SENDMMSG => socket::sendmmsg(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3) as u32,
+        ),
+        nr::RECVMMSG => socket::recvmmsg(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3) as u32,
+            args.get(4),
+        ),
         nr::SETSOCKOPT => socket::setsockopt(
             args.get(0) as i32,
             args.get(1) as i32,

@@ -651,3 +651,91 @@ pub fn getsockopt(fd: i32, level: i32, name: i32, val: u64, ulen: u64) -> Result
     usercopy::copy_to_user(ulen, &(n as i32).to_le_bytes())?;
     Ok(0)
 }
+
+/// ioctl on a socket: SIOCINQ (FIONREAD) and SIOCOUTQ; anything else is not a terminal's (ENOTTY).
+pub fn ioctl(f: &OpenFile, cmd: u64, arg: u64) -> Result<usize, Errno> {
+    const SIOCINQ: u64 = 0x541b;
+    const SIOCOUTQ: u64 = 0x5411;
+    let id = sock(f)?.id;
+    let n = match cmd {
+        SIOCINQ => with_world(|w| w.socket(id)?.unread())?,
+        SIOCOUTQ => with_world(|w| w.socket(id)?.unsent())?,
+        _ => return Err(Errno::ENOTTY),
+    };
+    usercopy::copy_to_user(arg, &(n.min(i32::MAX as usize) as i32).to_le_bytes())?;
+    Ok(0)
+}
+
+/// `struct mmsghdr`: a msghdr and the byte count the call stores.
+const MMSGHDR: u64 = 64;
+/// MSG_WAITFORONE: after the first message, do not wait for more.
+const MSG_WAITFORONE: u32 = 0x10000;
+
+/// sendmmsg: one sendmsg per entry until one fails; the count sent, or the first error.
+pub fn sendmmsg(fd: i32, vec: u64, vlen: u64, flags: u32) -> Result<usize, Errno> {
+    sock_file(fd)?;
+    let vlen = vlen.min(IOV_MAX);
+    let mut sent = 0u64;
+    while sent < vlen {
+        let entry = vec + sent * MMSGHDR;
+        match sendmsg(fd, entry, flags) {
+            Ok(n) => {
+                if let Err(e) = usercopy::copy_to_user(entry + 56, &(n as u32).to_le_bytes()) {
+                    return if sent > 0 { Ok(sent as usize) } else { Err(e) };
+                }
+                sent += 1;
+            }
+            Err(e) => return if sent > 0 { Ok(sent as usize) } else { Err(e) },
+        }
+    }
+    Ok(sent as usize)
+}
+
+/// recvmmsg: one recvmsg per entry; MSG_WAITFORONE stops waiting after the first; a timeout is checked between
+/// messages (as Linux does) and the time left is written back.
+pub fn recvmmsg(fd: i32, vec: u64, vlen: u64, flags: u32, timeout: u64) -> Result<usize, Errno> {
+    sock_file(fd)?;
+    let deadline = if timeout != 0 {
+        let ns = crate::time::timespec_from_user(timeout)?;
+        Some(crate::time::monotonic_ns().saturating_add(ns))
+    } else {
+        None
+    };
+    let vlen = vlen.min(IOV_MAX);
+    let mut got = 0u64;
+    let mut flags = flags;
+    let mut error = None;
+    while got < vlen {
+        let entry = vec + got * MMSGHDR;
+        match recvmsg(fd, entry, flags & !MSG_WAITFORONE) {
+            Ok(n) => {
+                if let Err(e) = usercopy::copy_to_user(entry + 56, &(n as u32).to_le_bytes()) {
+                    error = Some(e);
+                    break;
+                }
+                got += 1;
+            }
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        }
+        if flags & MSG_WAITFORONE != 0 {
+            flags |= MSG_DONTWAIT;
+        }
+        if deadline.is_some_and(|d| crate::time::monotonic_ns() >= d) {
+            break;
+        }
+    }
+    if let Some(d) = deadline {
+        let left = d.saturating_sub(crate::time::monotonic_ns());
+        let mut ts = [0u8; 16];
+        ts[..8].copy_from_slice(&((left / 1_000_000_000) as i64).to_le_bytes());
+        ts[8..].copy_from_slice(&((left % 1_000_000_000) as i64).to_le_bytes());
+        usercopy::copy_to_user(timeout, &ts)?;
+    }
+    match error {
+        Some(e) if got == 0 => Err(e),
+        _ => Ok(got as usize),
+    }
+}

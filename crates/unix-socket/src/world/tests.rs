@@ -30,6 +30,8 @@ fn stream_pair_bytes_and_eof() {
     let (a, b) = w.pair(SockType::Stream, ME);
     assert_eq!(send(&mut w, a, b"hel", vec![]), Ok(3));
     assert_eq!(send(&mut w, a, b"lo", vec![]), Ok(2));
+    assert_eq!(w.socket(b).unwrap().unread(), Ok(5));
+    assert!(w.socket(a).unwrap().unsent().unwrap() > 5);
     assert_eq!(recv(&mut w, b, 4), Ok(b"hell".to_vec()));
     assert_eq!(recv(&mut w, b, 4), Ok(b"o".to_vec()));
     assert_eq!(recv(&mut w, b, 4), Err(Errno::EAGAIN));
@@ -54,6 +56,7 @@ fn dgram_boundaries_and_truncation() {
     let (a, b) = w.pair(SockType::Dgram, ME);
     send(&mut w, a, b"abc", vec![]).unwrap();
     send(&mut w, a, b"de", vec![]).unwrap();
+    assert_eq!(w.socket(b).unwrap().unread(), Ok(3));
     let r = w.recv(b, 2, false, true).unwrap();
     assert_eq!((r.data, r.full_len, r.truncated), (b"ab".to_vec(), 3, true));
     assert_eq!(recv(&mut w, b, 10), Ok(b"de".to_vec()));
@@ -76,6 +79,7 @@ fn listen_connect_accept() {
         Err(Errno::ECONNREFUSED)
     );
     w.listen(l, 1, ME).unwrap();
+    assert_eq!(w.socket(l).unwrap().unread(), Err(Errno::EINVAL));
     let c1 = w.create(SockType::Stream);
     let c2 = w.create(SockType::Stream);
     let c3 = w.create(SockType::Stream);

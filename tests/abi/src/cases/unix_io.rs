@@ -52,6 +52,8 @@ pub const CASES: &[Case] = &[
     Case::new("unix.poll_waits_for_data", poll_waits),
     Case::new("unix.dgram_blocking_recv", dgram_blocking_recv),
     Case::new("unix.socket_inode_ops", socket_inode_ops),
+    Case::new("unix.fionread", fionread),
+    Case::new("unix.sendmmsg_recvmmsg", mmsg),
     Case::new("unix.recv_eintr", recv_eintr),
     Case::new("unix.recv_sa_restart", recv_restart),
 ];
@@ -1216,5 +1218,118 @@ fn socket_inode_ops() -> String {
     format!(
         "open={open} unlink={unlink} connect after unlink={after} listener keeps its name={}",
         yes(name_kept)
+    )
+}
+
+fn ioctl_int(fd: i32, cmd: u64) -> String {
+    let mut v: i32 = -1;
+    match sys!(nr::IOCTL, fd, cmd, &mut v as *mut i32) {
+        Ok(_) => v.to_string(),
+        Err(e) => errno_name(e),
+    }
+}
+
+fn fionread() -> String {
+    const SIOCOUTQ: u64 = 0x5411;
+    let fion = libc::FIONREAD as u64;
+    let (s1, s2) = pair(STREAM);
+    let idle_out = ioctl_int(s1, SIOCOUTQ);
+    let _ = send(s1, b"hello", 0);
+    let _ = send(s1, b"abc", 0);
+    let (d1, d2) = pair(DGRAM);
+    let _ = send(d1, b"hello", 0);
+    let _ = send(d1, b"abc", 0);
+    let (q1, q2) = pair(SEQPACKET);
+    let _ = send(q1, b"hello", 0);
+    let _ = send(q1, b"abc", 0);
+    let (l, _addr) = listener(STREAM, "unix-fionread", 4);
+    let pending_out = ioctl_int(s1, SIOCOUTQ).parse::<i32>().is_ok_and(|v| v > 0);
+    let r = format!(
+        "stream={} dgram={} seqpacket={} empty={} listener={} outq idle={idle_out} outq pending={} TCGETS={}",
+        ioctl_int(s2, fion),
+        ioctl_int(d2, fion),
+        ioctl_int(q2, fion),
+        ioctl_int(s1, fion),
+        ioctl_int(l, fion),
+        yes(pending_out),
+        ioctl_int(s1, libc::TCGETS as u64),
+    );
+    super::unix::sock_path("unix-fionread");
+    r
+}
+
+fn mmsg() -> String {
+    let (a, b) = pair(DGRAM);
+    let parts: [&[u8]; 3] = [b"one", b"three", b"x"];
+    let iovs: Vec<libc::iovec> = parts
+        .iter()
+        .map(|p| libc::iovec {
+            iov_base: p.as_ptr() as *mut libc::c_void,
+            iov_len: p.len(),
+        })
+        .collect();
+    // SAFETY: zeroed mmsghdrs are valid.
+    let mut out: Vec<libc::mmsghdr> = (0..3).map(|_| unsafe { core::mem::zeroed() }).collect();
+    for (m, iov) in out.iter_mut().zip(iovs.iter()) {
+        m.msg_hdr.msg_iov = iov as *const libc::iovec as *mut libc::iovec;
+        m.msg_hdr.msg_iovlen = 1;
+    }
+    let sent = value(sys!(nr::SENDMMSG, a, out.as_mut_ptr(), 3, 0));
+    let lens: Vec<u32> = out.iter().map(|m| m.msg_len).collect();
+    let mut bufs = [[0u8; 8]; 4];
+    let mut riov: Vec<libc::iovec> = bufs
+        .iter_mut()
+        .map(|b| libc::iovec {
+            iov_base: b.as_mut_ptr().cast(),
+            iov_len: 8,
+        })
+        .collect();
+    // SAFETY: zeroed mmsghdrs are valid.
+    let mut inn: Vec<libc::mmsghdr> = (0..4).map(|_| unsafe { core::mem::zeroed() }).collect();
+    for (m, iov) in inn.iter_mut().zip(riov.iter_mut()) {
+        m.msg_hdr.msg_iov = iov;
+        m.msg_hdr.msg_iovlen = 1;
+    }
+    let got = value(sys!(
+        nr::RECVMMSG,
+        b,
+        inn.as_mut_ptr(),
+        4,
+        libc::MSG_DONTWAIT,
+        0
+    ));
+    let rlens: Vec<u32> = inn.iter().take(3).map(|m| m.msg_len).collect();
+    let empty = value(sys!(
+        nr::RECVMMSG,
+        b,
+        inn.as_mut_ptr(),
+        4,
+        libc::MSG_DONTWAIT,
+        0
+    ));
+    let _ = send(a, b"solo", 0);
+    let one = value(sys!(
+        nr::RECVMMSG,
+        b,
+        inn.as_mut_ptr(),
+        4,
+        libc::MSG_WAITFORONE,
+        0
+    ));
+    let bad_ts: [i64; 2] = [0, 2_000_000_000];
+    let _ = send(a, b"z", 0);
+    let einval = value(sys!(
+        nr::RECVMMSG,
+        b,
+        inn.as_mut_ptr(),
+        4,
+        libc::MSG_DONTWAIT,
+        bad_ts.as_ptr()
+    ));
+    format!(
+        "sendmmsg={sent} lens={lens:?} recvmmsg={got} lens={rlens:?} {:?} empty={empty} waitforone={one} \
+         bad timeout={einval} pipe={}",
+        String::from_utf8_lossy(&bufs[1][..5]),
+        value(sys!(nr::SENDMMSG, child::pipe().0, out.as_mut_ptr(), 1, 0)),
     )
 }
