@@ -12,6 +12,8 @@ mod proc;
 mod settings;
 mod sigqueue;
 mod socket;
+mod socket_msg;
+mod socket_opt;
 mod timers;
 mod user;
 

@@ -63,7 +63,10 @@ pub fn all() -> Vec<&'static Case> {
         dup::CASES,
         dev::CASES,
         unix::CASES,
-        unix_io::CASES,
+        unix_stream::CASES,
+        unix_dgram::CASES,
+        unix_opts::CASES,
+        unix_scm::CASES,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }

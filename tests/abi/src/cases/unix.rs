@@ -1,6 +1,8 @@
 //! AF_UNIX sockets, part one: socket/socketpair arguments, names (path, abstract, autobind), listen, connect,
-//! accept and their errors. Part two (data, shutdown, options, ancillary data) is `unix_io`.
+//! accept and their errors. Data, shutdown and readiness are in `unix_stream` and `unix_dgram`, options in
+//! `unix_opts`, ancillary data in `unix_scm`; the helpers they share in `unix_util`.
 
+use super::unix_util::*;
 use crate::child;
 use crate::registry::Case;
 use crate::scratch;
@@ -36,109 +38,6 @@ pub const CASES: &[Case] = &[
     Case::new("unix.getpeername", getpeername),
     Case::new("unix.name_length_rules", name_length_rules),
 ];
-
-pub const STREAM: i32 = libc::SOCK_STREAM;
-pub const DGRAM: i32 = libc::SOCK_DGRAM;
-pub const SEQPACKET: i32 = libc::SOCK_SEQPACKET;
-
-/// A `sockaddr_un` holding `path` as given (no NUL added): family, then the bytes.
-pub fn sun(path: &[u8]) -> Vec<u8> {
-    let mut v = vec![1u8, 0];
-    v.extend_from_slice(path);
-    v
-}
-
-/// A new AF_UNIX socket (-1 on failure; later calls then fail with EBADF).
-pub fn sock(ty: i32) -> i32 {
-    sys!(nr::SOCKET, libc::AF_UNIX, ty, 0).map_or(-1, |fd| fd as i32)
-}
-
-/// A connected pair.
-pub fn pair(ty: i32) -> (i32, i32) {
-    let mut sv = [-1i32; 2];
-    let _ = sys!(nr::SOCKETPAIR, libc::AF_UNIX, ty, 0, sv.as_mut_ptr());
-    (sv[0], sv[1])
-}
-
-pub fn bind(fd: i32, addr: &[u8]) -> Result<usize, crate::sys::Errno> {
-    sys!(nr::BIND, fd, addr.as_ptr(), addr.len())
-}
-
-pub fn connect(fd: i32, addr: &[u8]) -> Result<usize, crate::sys::Errno> {
-    sys!(nr::CONNECT, fd, addr.as_ptr(), addr.len())
-}
-
-/// A scratch path for a socket, removed first.
-pub fn sock_path(name: &str) -> String {
-    let p = scratch::path(name);
-    scratch::remove(&p);
-    p
-}
-
-/// getsockname (or getpeername): the reported length and the bytes.
-pub fn name_of(fd: i32, peer: bool) -> Result<(usize, Vec<u8>), crate::sys::Errno> {
-    let mut buf = [0u8; 128];
-    let mut len: u32 = 128;
-    let call = if peer {
-        nr::GETPEERNAME
-    } else {
-        nr::GETSOCKNAME
-    };
-    sys!(call, fd, buf.as_mut_ptr(), &mut len as *mut u32)?;
-    let n = (len as usize).min(128);
-    Ok((len as usize, buf[..n].to_vec()))
-}
-
-/// send(2): the count or the errno.
-pub fn send(fd: i32, data: &[u8], flags: i32) -> String {
-    value(sys!(nr::SENDTO, fd, data.as_ptr(), data.len(), flags, 0, 0))
-}
-
-/// recv(2) of up to `n` bytes: `count "data"` or the errno.
-pub fn recv(fd: i32, n: usize, flags: i32) -> String {
-    let mut buf = vec![0u8; n];
-    match sys!(nr::RECVFROM, fd, buf.as_mut_ptr(), n, flags, 0, 0) {
-        Ok(got) => format!("{got} {:?}", String::from_utf8_lossy(&buf[..got.min(n)])),
-        Err(e) => errno_name(e),
-    }
-}
-
-/// A bound, listening stream (or seqpacket) socket at a fresh scratch path; returns (fd, address).
-pub fn listener(ty: i32, name: &str, backlog: i32) -> (i32, Vec<u8>) {
-    let addr = sun(sock_path(name).as_bytes());
-    let fd = sock(ty);
-    let _ = bind(fd, &addr);
-    let _ = sys!(nr::LISTEN, fd, backlog);
-    (fd, addr)
-}
-
-/// An int socket option.
-pub fn getopt(fd: i32, opt: i32) -> String {
-    let mut v: i32 = -7;
-    let mut len: u32 = 4;
-    match sys!(
-        nr::GETSOCKOPT,
-        fd,
-        libc::SOL_SOCKET,
-        opt,
-        &mut v as *mut i32,
-        &mut len as *mut u32
-    ) {
-        Ok(_) => v.to_string(),
-        Err(e) => errno_name(e),
-    }
-}
-
-pub fn setopt(fd: i32, opt: i32, v: i32) -> String {
-    outcome(sys!(
-        nr::SETSOCKOPT,
-        fd,
-        libc::SOL_SOCKET,
-        opt,
-        &v as *const i32,
-        4
-    ))
-}
 
 fn socket_types() -> String {
     let r = |ty| outcome(sys!(nr::SOCKET, libc::AF_UNIX, ty, 0));
