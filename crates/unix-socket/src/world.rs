@@ -148,6 +148,8 @@ pub struct World<R> {
     names: BTreeMap<Key, SocketId>,
     next_id: SocketId,
     next_autobind: u32,
+    /// Descriptors sitting in queues (the garbage collector has nothing to do while this is 0).
+    in_flight: usize,
 }
 
 impl<R> Default for World<R> {
@@ -163,6 +165,7 @@ impl<R> World<R> {
             names: BTreeMap::new(),
             next_id: 1,
             next_autobind: 0,
+            in_flight: 0,
         }
     }
 
@@ -433,6 +436,7 @@ impl<R> World<R> {
         let mut garbage = Vec::new();
         for m in messages {
             self.uncharge(m.sender, m.charge);
+            self.in_flight = self.in_flight.saturating_sub(m.rights.len());
             garbage.extend(m.rights);
         }
         garbage
@@ -541,6 +545,7 @@ impl<R> World<R> {
     }
 }
 
+mod gc;
 mod transfer;
 
 pub use transfer::{Outgoing, Received};

@@ -166,7 +166,7 @@ pub fn connect(fd: i32, uaddr: u64, len: u64) -> Result<usize, Errno> {
             let target = target_of(addr::parse(&raw)?)?;
             with_world(|w| w.connect_dgram(s.id, Some(dest(&target))))?
         };
-        drop(garbage);
+        crate::net::unix::dispose(garbage);
         crate::net::unix::changed();
         return Ok(0);
     }

@@ -242,8 +242,8 @@ fn recv_common(
                 }
             }
         }
-        // What did not fit is closed here, outside every lock.
-        drop(rights);
+        // What did not fit is closed, outside every lock.
+        crate::net::unix::dispose(rights.collect());
         control.put_rights(&installed, sent);
     }
     let mut msg_flags = 0;
@@ -348,7 +348,7 @@ pub fn sendmsg(fd: i32, msg: u64, flags: u32) -> Result<usize, Errno> {
         None => None,
     };
     let r = send_iov(&f, &iov, flags, target, &mut rights, parsed.creds);
-    drop(rights);
+    crate::net::unix::dispose(rights);
     r
 }
 

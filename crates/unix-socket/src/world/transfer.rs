@@ -44,6 +44,7 @@ impl<R> World<R> {
         if let Some(s) = self.sockets.get_mut(&from) {
             s.inflight += charge;
         }
+        self.in_flight += out.rights.len();
         if let Some(t) = self.sockets.get_mut(&to) {
             t.queue.messages.push_back(Message {
                 data,
@@ -202,6 +203,7 @@ impl<R> World<R> {
         };
         let mut first_creds = None;
         let mut consumed = Vec::new();
+        let mut taken = 0;
         let mut index = 0;
         while got.data.len() < max {
             let Some(m) = s.queue.messages.get_mut(index) else {
@@ -223,6 +225,7 @@ impl<R> World<R> {
                 got.rights.extend(m.rights.iter().cloned());
                 index += 1;
             } else {
+                taken += m.rights.len();
                 got.rights.append(&mut m.rights);
                 m.read += n;
                 if m.unread() == 0 {
@@ -251,6 +254,7 @@ impl<R> World<R> {
         for (sender, charge) in consumed {
             self.uncharge(sender, charge);
         }
+        self.in_flight = self.in_flight.saturating_sub(taken);
         Ok(got)
     }
 
@@ -301,6 +305,7 @@ impl<R> World<R> {
         } else if let Some(m) = s.queue.messages.pop_front() {
             got.rights = m.rights;
             self.uncharge(m.sender, m.charge);
+            self.in_flight = self.in_flight.saturating_sub(got.rights.len());
         }
         Ok(got)
     }

@@ -12,7 +12,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use basalt_linux_abi::Errno;
 use basalt_unix_socket::{SocketId, World};
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use spin::Mutex;
 
 /// What travels with SCM_RIGHTS: open files.
@@ -22,6 +22,10 @@ static WORLD: Mutex<World<Rights>> = Mutex::new(World::new());
 /// Every waiter for any socket (readers, writers, accept, connect with a full backlog).
 static CHANGED: WaitQueue = WaitQueue::new();
 static NEXT_INO: AtomicU64 = AtomicU64::new(1);
+/// Files that left the socket world, waiting to be closed (see [`dispose`]).
+static DEFERRED: Mutex<Vec<Rights>> = Mutex::new(Vec::new());
+/// Someone is closing the deferred files.
+static DRAINING: AtomicBool = AtomicBool::new(false);
 
 /// `S_IFSOCK`.
 pub const S_IFSOCK: u32 = 0o140000;
@@ -40,6 +44,45 @@ pub fn changed() {
 /// The wait queue of all socket sleepers.
 pub fn wait_queue() -> &'static WaitQueue {
     &CHANGED
+}
+
+/// Close files that left the socket world (a closed socket's queue, descriptors that did not fit a receiver's
+/// buffer, cycles the garbage collector found). Closing a socket can free the sockets in its queue, and so on:
+/// done by recursion, a long chain of sockets in flight would overflow the kernel stack, so the files are queued
+/// and one caller at a time closes them in a loop (the others return at once), running the collector of
+/// unreachable cycles whenever the queue runs dry.
+pub fn dispose(files: Vec<Rights>) {
+    if !files.is_empty() {
+        DEFERRED.lock().extend(files);
+    }
+    loop {
+        if DRAINING.swap(true, Ordering::Acquire) {
+            return;
+        }
+        loop {
+            let next = DEFERRED.lock().pop();
+            match next {
+                Some(file) => drop(file),
+                None => {
+                    let garbage = with_world(|w| w.collect_cycles(identify));
+                    if garbage.is_empty() {
+                        break;
+                    }
+                    DEFERRED.lock().extend(garbage);
+                }
+            }
+        }
+        DRAINING.store(false, Ordering::Release);
+        // Files queued while we were finishing would otherwise wait for the next caller.
+        if DEFERRED.lock().is_empty() {
+            return;
+        }
+    }
+}
+
+/// For the collector: which socket a file in flight is, and how many references to it exist.
+fn identify(file: &Rights) -> Option<(SocketId, usize)> {
+    socket_of(file).map(|s| (s.id, Arc::strong_count(file)))
 }
 
 /// An open AF_UNIX socket.
@@ -107,7 +150,7 @@ impl FileOps for SocketFile {
 
     fn release(&self, _access: u32) {
         let garbage = with_world(|w| w.release(self.id));
-        drop(garbage);
+        dispose(garbage);
         changed();
     }
 

@@ -15,6 +15,8 @@ pub const CASES: &[Case] = &[
     Case::new("unix.scm_rights_ctrunc", scm_rights_ctrunc),
     Case::new("unix.scm_rights_closed_in_flight", scm_rights_in_flight),
     Case::new("unix.scm_rights_errors", scm_rights_errors),
+    Case::new("unix.scm_rights_cycle_collected", scm_rights_cycle),
+    Case::new("unix.scm_rights_long_chain", scm_rights_chain),
     Case::new("unix.scm_credentials", scm_credentials),
     Case::new("unix.scm_credentials_checked", scm_credentials_checked),
 ];
@@ -369,5 +371,58 @@ fn scm_credentials_checked() -> String {
     format!(
         "root claims pid 1 uid 5={root_other_pid} received={:?}; unprivileged: {unprivileged}; cmsg_len 24={bad_len}",
         got
+    )
+}
+
+fn scm_rights_cycle() -> String {
+    let (a, b) = pair(STREAM);
+    let (pr, pw) = child::pipe();
+    // a's queue gets a itself and the pipe's write end; then nothing outside the queue refers to a.
+    let sent = send_fds(b, b"c", &[a, pw]);
+    child::close(a);
+    child::close(pw);
+    // Closing b (an ordinary close) lets the collector find a, reachable only from its own queue.
+    child::close(b);
+    let mut p = libc::pollfd {
+        fd: pr,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ready = value(sys!(nr::POLL, &mut p as *mut libc::pollfd, 1, 2000));
+    let mut buf = [0u8; 4];
+    let read = if ready == "1" {
+        value(sys!(nr::READ, pr, buf.as_mut_ptr(), 4))
+    } else {
+        "not ready".into()
+    };
+    format!("sent={sent} poll={ready} read={read}")
+}
+
+fn scm_rights_chain() -> String {
+    const LINKS: usize = 1000;
+    let (pr, pw) = child::pipe();
+    // Each socket carries the previous one in its queue; the first carries the pipe's write end.
+    let mut held = pw;
+    let mut failures = 0;
+    for _ in 0..LINKS {
+        let (a, b) = pair(DGRAM);
+        if send_fds(b, b"l", &[held]) != "1" {
+            failures += 1;
+        }
+        child::close(held);
+        child::close(b);
+        held = a;
+    }
+    // Closing the last frees the whole chain, down to the pipe's write end.
+    child::close(held);
+    let mut p = libc::pollfd {
+        fd: pr,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ready = value(sys!(nr::POLL, &mut p as *mut libc::pollfd, 1, 2000));
+    format!(
+        "failed sends={failures} writer gone: poll={ready} revents={:#x}",
+        p.revents
     )
 }
