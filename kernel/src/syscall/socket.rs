@@ -191,7 +191,9 @@ pub fn accept4(fd: i32, uaddr: u64, ulen: u64, flags: i32) -> Result<usize, Errn
     let f = sock_file(fd)?;
     let (nonblock, cloexec) = check_accept_flags(flags)?;
     let id = sock(&f)?.id;
-    let new = io::wait_for(f.nonblocking(), None, || with_world(|w| w.accept(id)))?;
+    // accept waits as long as SO_RCVTIMEO says, as on Linux.
+    let timeout = with_world(|w| w.socket(id).map(|s| s.rcvtimeo))?;
+    let new = io::wait_for(f.nonblocking(), timeout, || with_world(|w| w.accept(id)))?;
     crate::net::unix::changed();
     let file = new_socket_file(new, nonblock);
     if uaddr != 0 {

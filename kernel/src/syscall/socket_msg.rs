@@ -25,13 +25,18 @@ const MAX_RW: u64 = 0x7fff_f000;
 /// Stream sends copy user memory in pieces of this size.
 const SEND_CHUNK: usize = 64 * 1024;
 
+/// `base + offset` in user space; an address that wraps around is EFAULT.
+fn user_at(base: u64, offset: u64) -> Result<u64, Errno> {
+    base.checked_add(offset).ok_or(Errno::EFAULT)
+}
+
 /// An iovec array (`import_iovec`): EFAULT for the array, EINVAL for a total beyond ssize_t.
 fn iovecs(iov: u64, count: u64) -> Result<Vec<(u64, u64)>, Errno> {
     let mut out = Vec::new();
     let mut total: u64 = 0;
     for i in 0..count {
         let mut b = [0u8; 16];
-        usercopy::copy_from_user(&mut b, iov + i * 16)?;
+        usercopy::copy_from_user(&mut b, user_at(iov, i * 16)?)?;
         let base = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
         let len = u64::from_le_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]]);
         if len > isize::MAX as u64 {
@@ -63,7 +68,7 @@ fn gather(iov: &[(u64, u64)], skip: usize, max: usize) -> Result<Vec<u8>, Errno>
         let at = out.len();
         out.try_reserve(n).map_err(|_| Errno::ENOMEM)?;
         out.resize(at + n, 0);
-        usercopy::copy_from_user(&mut out[at..], base + from as u64)?;
+        usercopy::copy_from_user(&mut out[at..], user_at(base, from as u64)?)?;
         pos += len;
     }
     Ok(out)
@@ -367,13 +372,16 @@ pub fn recvmsg(fd: i32, msg: u64, flags: u32) -> Result<usize, Errno> {
         let from = from.unwrap_or_default();
         let len = from.len().min(m.namelen as usize);
         usercopy::copy_to_user(m.name, &from[..len])?;
-        usercopy::copy_to_user(msg + 8, &(from.len() as i32).to_le_bytes())?;
+        usercopy::copy_to_user(user_at(msg, 8)?, &(from.len() as i32).to_le_bytes())?;
     }
     if !control.bytes.is_empty() {
         usercopy::copy_to_user(m.control, &control.bytes)?;
     }
-    usercopy::copy_to_user(msg + 40, &(control.bytes.len() as u64).to_le_bytes())?;
-    usercopy::copy_to_user(msg + 48, &msg_flags.to_le_bytes())?;
+    usercopy::copy_to_user(
+        user_at(msg, 40)?,
+        &(control.bytes.len() as u64).to_le_bytes(),
+    )?;
+    usercopy::copy_to_user(user_at(msg, 48)?, &msg_flags.to_le_bytes())?;
     Ok(n)
 }
 
@@ -389,14 +397,12 @@ pub fn sendmmsg(fd: i32, vec: u64, vlen: u64, flags: u32) -> Result<usize, Errno
     let vlen = vlen.min(IOV_MAX);
     let mut sent = 0u64;
     while sent < vlen {
-        let entry = vec + sent * MMSGHDR;
-        match sendmsg(fd, entry, flags) {
-            Ok(n) => {
-                if let Err(e) = usercopy::copy_to_user(entry + 56, &(n as u32).to_le_bytes()) {
-                    return if sent > 0 { Ok(sent as usize) } else { Err(e) };
-                }
-                sent += 1;
-            }
+        let step = user_at(vec, sent * MMSGHDR).and_then(|entry| {
+            let n = sendmsg(fd, entry, flags)?;
+            usercopy::copy_to_user(user_at(entry, 56)?, &(n as u32).to_le_bytes())
+        });
+        match step {
+            Ok(()) => sent += 1,
             Err(e) => return if sent > 0 { Ok(sent as usize) } else { Err(e) },
         }
     }
@@ -418,10 +424,15 @@ pub fn recvmmsg(fd: i32, vec: u64, vlen: u64, flags: u32, timeout: u64) -> Resul
     let mut flags = flags;
     let mut error = None;
     while got < vlen {
-        let entry = vec + got * MMSGHDR;
+        let Ok(entry) = user_at(vec, got * MMSGHDR) else {
+            error = Some(Errno::EFAULT);
+            break;
+        };
         match recvmsg(fd, entry, flags & !MSG_WAITFORONE) {
             Ok(n) => {
-                if let Err(e) = usercopy::copy_to_user(entry + 56, &(n as u32).to_le_bytes()) {
+                if let Err(e) =
+                    usercopy::copy_to_user(user_at(entry, 56)?, &(n as u32).to_le_bytes())
+                {
                     error = Some(e);
                     break;
                 }

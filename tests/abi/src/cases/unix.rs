@@ -34,6 +34,7 @@ pub const CASES: &[Case] = &[
     Case::new("unix.backlog_eagain", backlog_eagain),
     Case::new("unix.accept_errors", accept_errors),
     Case::new("unix.accept4_flags", accept4_flags),
+    Case::new("unix.accept_rcvtimeo", accept_rcvtimeo),
     Case::new("unix.listener_close_resets", listener_close_resets),
     Case::new("unix.getpeername", getpeername),
     Case::new("unix.name_length_rules", name_length_rules),
@@ -560,4 +561,20 @@ fn name_length_rules() -> String {
         },
         outcome(sys!(nr::GETSOCKNAME, s, buf.as_mut_ptr(), BAD_PTR)),
     )
+}
+
+fn accept_rcvtimeo() -> String {
+    let (l, addr) = listener(STREAM, "unix-acctimeo", 4);
+    let tv: [i64; 2] = [0, 30_000];
+    let set = outcome(sys!(
+        nr::SETSOCKOPT,
+        l,
+        libc::SOL_SOCKET,
+        libc::SO_RCVTIMEO,
+        tv.as_ptr(),
+        16
+    ));
+    let r = outcome(sys!(nr::ACCEPT, l, 0, 0));
+    scratch::remove(&String::from_utf8_lossy(&addr[2..]));
+    format!("set={set} accept with nothing pending={r}")
 }
