@@ -107,6 +107,10 @@ pub trait FileOps: Send + Sync {
     fn inode(&self) -> Option<basalt_memfs::InodeId> {
         None
     }
+    /// The file as `Any`, for the kinds the syscall layer treats specially (sockets).
+    fn as_any(&self) -> Option<&dyn core::any::Any> {
+        None
+    }
 }
 
 /// An open file description (shared by dup'ed descriptors and across fork): the file, its flags and position.

@@ -62,6 +62,11 @@ pub fn all() -> Vec<&'static Case> {
         pipes::CASES,
         dup::CASES,
         dev::CASES,
+        unix::CASES,
+        unix_stream::CASES,
+        unix_dgram::CASES,
+        unix_opts::CASES,
+        unix_scm::CASES,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }
