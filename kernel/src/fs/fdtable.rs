@@ -29,6 +29,11 @@ pub struct FdTable {
 }
 
 impl FdTable {
+    /// One past the highest descriptor slot the table has room for now.
+    pub fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
     /// The open file behind `fd`.
     pub fn get(&self, fd: i32) -> Result<Arc<OpenFile>, Errno> {
         usize::try_from(fd)

@@ -5,8 +5,10 @@
 pub mod console_file;
 pub mod fdtable;
 pub mod pipe;
+pub mod ready;
 pub mod root;
 
+use crate::task::wait::WaitQueue;
 use alloc::sync::Arc;
 use basalt_linux_abi::Errno;
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -26,11 +28,18 @@ pub const O_DIRECTORY: u32 = 0o200000;
 pub const O_NOFOLLOW: u32 = 0o400000;
 pub const O_PATH: u32 = 0o10000000;
 
+/// Readiness bits, as poll(2) and epoll(7) report them (the EPOLL* values are the same numbers).
 pub const POLLIN: u16 = 0x001;
+pub const POLLPRI: u16 = 0x002;
 pub const POLLOUT: u16 = 0x004;
 pub const POLLERR: u16 = 0x008;
 pub const POLLHUP: u16 = 0x010;
 pub const POLLNVAL: u16 = 0x020;
+pub const POLLRDNORM: u16 = 0x040;
+pub const POLLRDBAND: u16 = 0x080;
+pub const POLLWRNORM: u16 = 0x100;
+pub const POLLWRBAND: u16 = 0x200;
+pub const POLLRDHUP: u16 = 0x2000;
 
 /// File type bits of `st_mode`.
 pub const S_IFIFO: u32 = 0o010000;
@@ -91,9 +100,21 @@ pub trait FileOps: Send + Sync {
     }
     /// The last descriptor of an open file went away.
     fn release(&self, _access: u32) {}
-    /// Readiness for poll: POLLIN / POLLOUT / POLLHUP / POLLERR bits. Files that never block are always ready.
+    /// Readiness API (poll, select, epoll; see docs/ARCHITECTURE.md "Readiness"). The readiness now: POLLIN,
+    /// POLLOUT, POLLHUP, POLLERR, POLLRDHUP, ... bits (POLLRDNORM/POLLWRNORM are added by the caller from
+    /// POLLIN/POLLOUT when missing). Files that never block are always ready.
     fn poll_events(&self) -> u16 {
         POLLIN | POLLOUT
+    }
+    /// The queue this file wakes (`WaitQueue::wake_all`) whenever `poll_events` may have changed. None: readiness
+    /// never changes by itself (regular files, /dev/null).
+    fn poll_queue(&self) -> Option<&WaitQueue> {
+        None
+    }
+    /// A monotonic time (ns) at which readiness changes without any wake-up (a timer expiring); pollers wait no
+    /// longer than this.
+    fn poll_deadline(&self) -> Option<u64> {
+        None
     }
     /// For pipes: (bytes waiting to be read, capacity) — FIONREAD and F_GETPIPE_SZ.
     fn pipe_state(&self) -> Option<(usize, usize)> {
@@ -102,6 +123,10 @@ pub trait FileOps: Send + Sync {
     /// Whether mmap gives anonymous memory instead of the file's pages (/dev/zero).
     fn maps_as_anonymous(&self) -> bool {
         false
+    }
+    /// The object itself, for calls that work on one kind of file (epoll_ctl, timerfd_settime, signalfd).
+    fn as_any(&self) -> Option<&dyn core::any::Any> {
+        None
     }
     /// The root-filesystem inode behind this file, if any (directories, regular files).
     fn inode(&self) -> Option<basalt_memfs::InodeId> {

@@ -291,6 +291,21 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
         nr::FTRUNCATE => path::ftruncate(args.get(0) as i32, args.get(1) as i64),
         nr::TRUNCATE => path::truncate(args.get(0), args.get(1) as i64),
         nr::POLL => poll::sys_poll(args.get(0), args.get(1), args.get(2) as i32),
+        nr::SELECT => poll::sys_select(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3),
+            args.get(4),
+        ),
+        nr::PSELECT6 => poll::sys_pselect6(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3),
+            args.get(4),
+            args.get(5),
+        ),
         nr::PPOLL => poll::sys_ppoll(
             args.get(0),
             args.get(1),
