@@ -152,6 +152,18 @@ impl<K: Copy + Eq> Interest<K> {
         !self.ready.is_empty()
     }
 
+    /// Whether a ready-listed item has a wanted event now (polling an epoll file), without changing anything.
+    pub fn any_ready(&self, mut poll: impl FnMut(K) -> Option<u32>) -> bool {
+        self.ready.iter().any(|&key| {
+            let wanted = self
+                .items
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or(0, |(_, i)| i.events & !PRIVATE_BITS);
+            poll(key).is_some_and(|now| now & wanted != 0)
+        })
+    }
+
     /// epoll_wait's harvest: up to `max` (events, data) pairs. `poll` gives a file's readiness now, or None when
     /// the file is gone (the item is then dropped).
     pub fn collect(

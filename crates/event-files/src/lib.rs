@@ -8,4 +8,5 @@ extern crate alloc;
 pub mod epoll;
 pub mod eventfd;
 pub mod fdset;
+pub mod signalfd;
 pub mod timerfd;

@@ -138,6 +138,22 @@ impl FdTable {
         Ok(())
     }
 
+    /// close_range: close every open descriptor from `first` to `last` (inclusive); returns the files.
+    pub fn close_range(&mut self, first: usize, last: usize) -> Vec<Arc<OpenFile>> {
+        let end = last.saturating_add(1).min(self.slots.len());
+        (first.min(end)..end)
+            .filter_map(|i| self.slots[i].take().map(|s| s.file))
+            .collect()
+    }
+
+    /// close_range with CLOSE_RANGE_CLOEXEC: mark them close-on-exec instead.
+    pub fn set_cloexec_range(&mut self, first: usize, last: usize) {
+        let end = last.saturating_add(1).min(self.slots.len());
+        for slot in self.slots[first.min(end)..end].iter_mut().flatten() {
+            slot.cloexec = true;
+        }
+    }
+
     /// exec: close every close-on-exec descriptor.
     pub fn close_on_exec(&mut self) -> Vec<Arc<OpenFile>> {
         let mut closed = Vec::new();

@@ -2,11 +2,16 @@
 //! (the console, pipes). Regular files and directories come with the in-memory root filesystem.
 #![forbid(unsafe_code)]
 
+pub mod anon;
 pub mod console_file;
+pub mod epoll;
+pub mod eventfd;
 pub mod fdtable;
 pub mod pipe;
 pub mod ready;
 pub mod root;
+pub mod signalfd;
+pub mod timerfd;
 
 use crate::task::wait::WaitQueue;
 use alloc::sync::Arc;
@@ -39,6 +44,8 @@ pub const POLLRDNORM: u16 = 0x040;
 pub const POLLRDBAND: u16 = 0x080;
 pub const POLLWRNORM: u16 = 0x100;
 pub const POLLWRBAND: u16 = 0x200;
+/// The peer shut down its writing side (stream sockets and ttys report it; pipes do not).
+#[allow(dead_code)]
 pub const POLLRDHUP: u16 = 0x2000;
 
 /// File type bits of `st_mode`.

@@ -90,6 +90,18 @@ fn with_sigmask(sigmask: u64, f: impl FnOnce() -> Result<usize, Errno>) -> Resul
     r
 }
 
+/// `with_sigmask` after Linux's check of the mask size (8 bytes) when a mask is given.
+pub fn with_sigmask_checked(
+    sigmask: u64,
+    sigsetsize: u64,
+    f: impl FnOnce() -> Result<usize, Errno>,
+) -> Result<usize, Errno> {
+    if sigmask != 0 && sigsetsize != 8 {
+        return Err(Errno::EINVAL);
+    }
+    with_sigmask(sigmask, f)
+}
+
 /// poll/ppoll with an optional deadline on the monotonic clock (None: wait forever).
 pub fn poll(fds_ptr: u64, nfds: u64, deadline_ns: Option<u64>) -> Result<usize, Errno> {
     if nfds > crate::fs::fdtable::nofile_limit() as u64 {
@@ -265,13 +277,16 @@ pub fn sys_select(n: i32, r: u64, w: u64, e: u64, timeout: u64) -> Result<usize,
         usercopy::copy_from_user(&mut b, timeout)?;
         let sec = i64::from_le_bytes(b[..8].try_into().map_err(|_| Errno::EFAULT)?);
         let usec = i64::from_le_bytes(b[8..].try_into().map_err(|_| Errno::EFAULT)?);
-        if sec < 0 || !(0..1_000_000).contains(&usec) {
+        // Linux folds whole seconds of tv_usec into tv_sec before checking.
+        let sec = sec.checked_add(usec / 1_000_000).ok_or(Errno::EINVAL)?;
+        let nsec = (usec % 1_000_000) * 1000;
+        if sec < 0 || nsec < 0 {
             return Err(Errno::EINVAL);
         }
         Some(
             (sec as u64)
                 .saturating_mul(1_000_000_000)
-                .saturating_add(usec as u64 * 1000),
+                .saturating_add(nsec as u64),
         )
     } else {
         None

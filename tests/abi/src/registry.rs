@@ -62,6 +62,12 @@ pub fn all() -> Vec<&'static Case> {
         pipes::CASES,
         dup::CASES,
         dev::CASES,
+        select::CASES,
+        eventfd::CASES,
+        epoll::CASES,
+        timerfd::CASES,
+        signalfd::CASES,
+        close_range::CASES,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }
