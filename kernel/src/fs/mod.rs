@@ -7,6 +7,7 @@ pub mod console_file;
 pub mod epoll;
 pub mod eventfd;
 pub mod fdtable;
+pub mod flock;
 pub mod pipe;
 pub mod ready;
 pub mod root;
@@ -16,7 +17,7 @@ pub mod timerfd;
 use crate::task::wait::WaitQueue;
 use alloc::sync::Arc;
 use basalt_linux_abi::Errno;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use spin::Mutex;
 
 pub const O_ACCMODE: u32 = 0o3;
@@ -146,6 +147,8 @@ pub struct OpenFile {
     pub ops: Arc<dyn FileOps>,
     flags: AtomicU32,
     pub offset: Mutex<u64>,
+    /// Whether flock was ever called on this description (its locks go when it closes).
+    flocked: AtomicBool,
 }
 
 impl OpenFile {
@@ -154,6 +157,7 @@ impl OpenFile {
             ops,
             flags: AtomicU32::new(flags & !O_CLOEXEC),
             offset: Mutex::new(0),
+            flocked: AtomicBool::new(false),
         })
     }
 
@@ -179,10 +183,17 @@ impl OpenFile {
     pub fn nonblocking(&self) -> bool {
         self.flags() & O_NONBLOCK != 0
     }
+
+    pub fn mark_flocked(&self) {
+        self.flocked.store(true, Ordering::Relaxed);
+    }
 }
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
+        if self.flocked.load(Ordering::Relaxed) {
+            flock::unlock(self);
+        }
         self.ops.release(self.flags() & O_ACCMODE);
     }
 }

@@ -12,6 +12,7 @@ mod poll;
 mod proc;
 mod settings;
 mod sigqueue;
+mod sync;
 mod timers;
 mod user;
 
@@ -338,6 +339,11 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
             args.get(2),
             args.get(3) as u32,
         ),
+        nr::FLOCK => sync::flock(args.get(0) as i32, args.get(1) as u32),
+        nr::FSYNC | nr::FDATASYNC => sync::fsync(args.get(0) as i32),
+        nr::SYNC => sync::sync(),
+        nr::SYNCFS => sync::syncfs(args.get(0) as i32),
+        nr::READAHEAD => sync::readahead(args.get(0) as i32),
         nr::CLOSE_RANGE => {
             fdobj::close_range(args.get(0) as u32, args.get(1) as u32, args.get(2) as u32)
         }

@@ -68,6 +68,7 @@ pub fn all() -> Vec<&'static Case> {
         timerfd::CASES,
         signalfd::CASES,
         close_range::CASES,
+        flock::CASES,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }

@@ -15,6 +15,7 @@ pub mod execveat;
 pub mod exit;
 pub mod fault;
 pub mod files;
+pub mod flock;
 pub mod fork;
 pub mod fpu;
 pub mod futex;
