@@ -16,11 +16,7 @@ static LOCKS: Mutex<BTreeMap<u64, Vec<(usize, bool)>>> = Mutex::new(BTreeMap::ne
 static RELEASED: WaitQueue = WaitQueue::new();
 
 fn key_of(f: &OpenFile) -> u64 {
-    match f.ops.inode() {
-        Some(ino) => ino.number(),
-        // Object addresses have the top bit set (kernel half): no clash with inode numbers.
-        None => alloc::sync::Arc::as_ptr(&f.ops) as *const u8 as u64,
-    }
+    super::lock_key(f)
 }
 
 fn owner_of(f: &OpenFile) -> usize {
@@ -44,7 +40,7 @@ pub fn lock(f: &OpenFile, exclusive: bool, nonblock: bool) -> Result<(), Errno> 
             RELEASED.wake_all();
         }
     }
-    f.mark_flocked();
+    f.mark_locked();
     RELEASED
         .wait_until(|| {
             let mut locks = LOCKS.lock();

@@ -10,6 +10,7 @@ pub mod fdtable;
 pub mod flock;
 pub mod pipe;
 pub mod ready;
+pub mod reclock;
 pub mod root;
 pub mod signalfd;
 pub mod timerfd;
@@ -147,8 +148,9 @@ pub struct OpenFile {
     pub ops: Arc<dyn FileOps>,
     flags: AtomicU32,
     pub offset: Mutex<u64>,
-    /// Whether flock was ever called on this description (its locks go when it closes).
-    flocked: AtomicBool,
+    /// Whether flock or an OFD record lock was ever taken through this description (its locks go when it
+    /// closes).
+    locked: AtomicBool,
 }
 
 impl OpenFile {
@@ -157,7 +159,7 @@ impl OpenFile {
             ops,
             flags: AtomicU32::new(flags & !O_CLOEXEC),
             offset: Mutex::new(0),
-            flocked: AtomicBool::new(false),
+            locked: AtomicBool::new(false),
         })
     }
 
@@ -184,15 +186,25 @@ impl OpenFile {
         self.flags() & O_NONBLOCK != 0
     }
 
-    pub fn mark_flocked(&self) {
-        self.flocked.store(true, Ordering::Relaxed);
+    pub fn mark_locked(&self) {
+        self.locked.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The identity of a file for locks: its root-filesystem inode (every open of a file shares its locks), or for
+/// files without one (pipes, eventfds) the file object, whose address (kernel half) never equals an inode number.
+pub fn lock_key(f: &OpenFile) -> u64 {
+    match f.ops.inode() {
+        Some(ino) => ino.number(),
+        None => Arc::as_ptr(&f.ops) as *const u8 as u64,
     }
 }
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
-        if self.flocked.load(Ordering::Relaxed) {
+        if self.locked.load(Ordering::Relaxed) {
             flock::unlock(self);
+            reclock::description_closed(self);
         }
         self.ops.release(self.flags() & O_ACCMODE);
     }

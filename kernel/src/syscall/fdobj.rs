@@ -283,7 +283,7 @@ pub fn close_range(first: u32, last: u32, flags: u32) -> Result<usize, Errno> {
     let p = process::current().ok_or(Errno::ESRCH)?;
     let mut t = p.files();
     if flags & CLOSE_RANGE_UNSHARE != 0 && Arc::strong_count(&t) > 2 {
-        let copy = Arc::new(Mutex::new(t.lock().clone()));
+        let copy = Arc::new(Mutex::new(t.lock().fork_copy()));
         drop(p.set_files(copy.clone()));
         t = copy;
     }

@@ -10,6 +10,7 @@ mod mem;
 mod path;
 mod poll;
 mod proc;
+mod reclock;
 mod settings;
 mod sigqueue;
 mod sync;

@@ -69,6 +69,7 @@ pub fn all() -> Vec<&'static Case> {
         signalfd::CASES,
         close_range::CASES,
         flock::CASES,
+        reclock::CASES,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }

@@ -26,6 +26,7 @@ pub mod memctl;
 pub mod mmap;
 pub mod pipes;
 pub mod process;
+pub mod reclock;
 pub mod sched;
 pub mod select;
 pub mod sigdefault;
