@@ -2,6 +2,7 @@
 //! Unimplemented calls return `ENOSYS` and are logged once by name.
 #![forbid(unsafe_code)]
 
+mod attrs;
 mod cred;
 mod fdobj;
 mod fs;
@@ -340,6 +341,22 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
             args.get(2),
             args.get(3) as u32,
         ),
+        nr::STATX => attrs::statx(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2) as u32,
+            args.get(3) as u32,
+            args.get(4),
+        ),
+        nr::UTIMENSAT => attrs::utimensat(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3) as u32,
+        ),
+        nr::FUTIMESAT => attrs::futimesat(args.get(0) as i32, args.get(1), args.get(2)),
+        nr::UTIMES => attrs::futimesat(path::AT_FDCWD, args.get(0), args.get(1)),
+        nr::UTIME => attrs::utime(args.get(0), args.get(1)),
         nr::FLOCK => sync::flock(args.get(0) as i32, args.get(1) as u32),
         nr::FSYNC | nr::FDATASYNC => sync::fsync(args.get(0) as i32),
         nr::SYNC => sync::sync(),

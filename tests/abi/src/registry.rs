@@ -70,6 +70,7 @@ pub fn all() -> Vec<&'static Case> {
         close_range::CASES,
         flock::CASES,
         reclock::CASES,
+        attrs::CASES,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }

@@ -1,5 +1,6 @@
 //! The cases, one module per area. Each module exports `CASES`.
 
+pub mod attrs;
 pub mod brk;
 pub mod clone;
 pub mod clone3;
