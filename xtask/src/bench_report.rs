@@ -21,6 +21,12 @@ const KNOWN_BENCHMARKS: &[(&str, &str)] = &[
     ("pipe_throughput", "pipe_throughput (per 64 KiB)"),
     ("fork_exit_wait", "fork_exit_wait"),
     ("fork_exec_wait", "fork_exec_wait"),
+    (
+        "file_create_write_read_unlink",
+        "file_create_write_read_unlink (1 KiB)",
+    ),
+    ("file_read_1mib", "file_read_1mib (per MiB)"),
+    ("file_write_1mib", "file_write_1mib (per MiB)"),
 ];
 
 /// Label of the boot-time row.
@@ -567,6 +573,9 @@ mod tests {
             | pipe_throughput (per 64 KiB) | 8.00 µs | 4.00 µs | 0.500× |\n\
             | fork_exit_wait | 300 µs | n/a (Kernel panic - not syncing: Attempted to kill init!) | n/a |\n\
             | fork_exec_wait | 900 µs | n/a (Kernel panic - not syncing: Attempted to kill init!) | n/a |\n\
+            | file_create_write_read_unlink (1 KiB) | n/a (unused) | n/a (Kernel panic - not syncing: Attempted to kill init!) | n/a |\n\
+            | file_read_1mib (per MiB) | n/a (unused) | n/a (Kernel panic - not syncing: Attempted to kill init!) | n/a |\n\
+            | file_write_1mib (per MiB) | n/a (unused) | n/a (Kernel panic - not syncing: Attempted to kill init!) | n/a |\n\
             | extra | 5.00 ns | n/a (Kernel panic - not syncing: Attempted to kill init!) | n/a |\n";
         assert_eq!(table, expected);
     }

@@ -62,6 +62,10 @@ impl FileOps for Console {
         super::POLLOUT | if has_input { super::POLLIN } else { 0 }
     }
 
+    fn poll_queue(&self) -> Option<&WaitQueue> {
+        Some(&INPUT_READY)
+    }
+
     fn stat(&self) -> Stat {
         Stat {
             dev: 6,

@@ -5,6 +5,7 @@ use super::OpenFile;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use basalt_linux_abi::Errno;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 /// The calling process's RLIMIT_NOFILE: descriptors are numbered below it. Linux checks the limit of the caller,
 /// not of the table's first owner (a table shared with CLONE_FILES has no single owner); the kernel itself
@@ -22,13 +23,50 @@ struct Slot {
     cloexec: bool,
 }
 
-/// Descriptor numbers to open files.
-#[derive(Clone, Default)]
+static NEXT_TABLE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Descriptor numbers to open files. `id` names the table as the owner of POSIX record locks; a clone (exec's
+/// private copy) keeps it, `fork_copy` (fork, unshare) takes a new one.
+#[derive(Clone)]
 pub struct FdTable {
     slots: Vec<Option<Slot>>,
+    id: u64,
+}
+
+impl Default for FdTable {
+    fn default() -> Self {
+        FdTable {
+            slots: Vec::new(),
+            id: NEXT_TABLE_ID.fetch_add(1, Ordering::Relaxed),
+        }
+    }
 }
 
 impl FdTable {
+    /// A copy for a new owner of record locks (fork, CLONE_FILES unsharing): the same files, a new id.
+    pub fn fork_copy(&self) -> FdTable {
+        FdTable {
+            slots: self.slots.clone(),
+            id: NEXT_TABLE_ID.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// The owner id of this table's POSIX record locks.
+    pub fn lock_owner(&self) -> u64 {
+        self.id
+    }
+
+    /// A descriptor of `file` left this table: its POSIX record locks on the file go (Linux's
+    /// locks_remove_posix at every close).
+    fn closed(&self, file: &OpenFile) {
+        super::reclock::closed_by(self.id, file);
+    }
+
+    /// One past the highest descriptor slot the table has room for now.
+    pub fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
     /// The open file behind `fd`.
     pub fn get(&self, fd: i32) -> Result<Arc<OpenFile>, Errno> {
         usize::try_from(fd)
@@ -102,6 +140,9 @@ impl FdTable {
             self.slots.resize(i + 1, None);
         }
         let old = self.slots[i].replace(Slot { file, cloexec });
+        if let Some(old) = &old {
+            self.closed(&old.file);
+        }
         Ok(old.map(|s| s.file))
     }
 
@@ -111,7 +152,9 @@ impl FdTable {
             .ok()
             .and_then(|i| self.slots.get_mut(i))
             .ok_or(Errno::EBADF)?;
-        slot.take().map(|s| s.file).ok_or(Errno::EBADF)
+        let file = slot.take().map(|s| s.file).ok_or(Errno::EBADF)?;
+        self.closed(&file);
+        Ok(file)
     }
 
     pub fn cloexec(&self, fd: i32) -> Result<bool, Errno> {
@@ -133,6 +176,26 @@ impl FdTable {
         Ok(())
     }
 
+    /// close_range: close every open descriptor from `first` to `last` (inclusive); returns the files.
+    pub fn close_range(&mut self, first: usize, last: usize) -> Vec<Arc<OpenFile>> {
+        let end = last.saturating_add(1).min(self.slots.len());
+        let closed: Vec<Arc<OpenFile>> = (first.min(end)..end)
+            .filter_map(|i| self.slots[i].take().map(|s| s.file))
+            .collect();
+        for f in &closed {
+            self.closed(f);
+        }
+        closed
+    }
+
+    /// close_range with CLOSE_RANGE_CLOEXEC: mark them close-on-exec instead.
+    pub fn set_cloexec_range(&mut self, first: usize, last: usize) {
+        let end = last.saturating_add(1).min(self.slots.len());
+        for slot in self.slots[first.min(end)..end].iter_mut().flatten() {
+            slot.cloexec = true;
+        }
+    }
+
     /// exec: close every close-on-exec descriptor.
     pub fn close_on_exec(&mut self) -> Vec<Arc<OpenFile>> {
         let mut closed = Vec::new();
@@ -143,11 +206,18 @@ impl FdTable {
                 }
             }
         }
+        for f in &closed {
+            self.closed(f);
+        }
         closed
     }
 
     /// Close everything (process exit).
     pub fn close_all(&mut self) -> Vec<Arc<OpenFile>> {
-        self.slots.drain(..).flatten().map(|s| s.file).collect()
+        let closed: Vec<Arc<OpenFile>> = self.slots.drain(..).flatten().map(|s| s.file).collect();
+        for f in &closed {
+            self.closed(f);
+        }
+        closed
     }
 }

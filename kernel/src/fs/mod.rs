@@ -2,14 +2,23 @@
 //! (the console, pipes). Regular files and directories come with the in-memory root filesystem.
 #![forbid(unsafe_code)]
 
+pub mod anon;
 pub mod console_file;
+pub mod epoll;
+pub mod eventfd;
 pub mod fdtable;
+pub mod flock;
 pub mod pipe;
+pub mod ready;
+pub mod reclock;
 pub mod root;
+pub mod signalfd;
+pub mod timerfd;
 
+use crate::task::wait::WaitQueue;
 use alloc::sync::Arc;
 use basalt_linux_abi::Errno;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use spin::Mutex;
 
 pub const O_ACCMODE: u32 = 0o3;
@@ -26,11 +35,20 @@ pub const O_DIRECTORY: u32 = 0o200000;
 pub const O_NOFOLLOW: u32 = 0o400000;
 pub const O_PATH: u32 = 0o10000000;
 
+/// Readiness bits, as poll(2) and epoll(7) report them (the EPOLL* values are the same numbers).
 pub const POLLIN: u16 = 0x001;
+pub const POLLPRI: u16 = 0x002;
 pub const POLLOUT: u16 = 0x004;
 pub const POLLERR: u16 = 0x008;
 pub const POLLHUP: u16 = 0x010;
 pub const POLLNVAL: u16 = 0x020;
+pub const POLLRDNORM: u16 = 0x040;
+pub const POLLRDBAND: u16 = 0x080;
+pub const POLLWRNORM: u16 = 0x100;
+pub const POLLWRBAND: u16 = 0x200;
+/// The peer shut down its writing side (stream sockets and ttys report it; pipes do not).
+#[allow(dead_code)]
+pub const POLLRDHUP: u16 = 0x2000;
 
 /// File type bits of `st_mode`.
 pub const S_IFIFO: u32 = 0o010000;
@@ -91,9 +109,21 @@ pub trait FileOps: Send + Sync {
     }
     /// The last descriptor of an open file went away.
     fn release(&self, _access: u32) {}
-    /// Readiness for poll: POLLIN / POLLOUT / POLLHUP / POLLERR bits. Files that never block are always ready.
+    /// Readiness API (poll, select, epoll; see docs/ARCHITECTURE.md "Readiness"). The readiness now: POLLIN,
+    /// POLLOUT, POLLHUP, POLLERR, POLLRDHUP, ... bits (POLLRDNORM/POLLWRNORM are added by the caller from
+    /// POLLIN/POLLOUT when missing). Files that never block are always ready.
     fn poll_events(&self) -> u16 {
         POLLIN | POLLOUT
+    }
+    /// The queue this file wakes (`WaitQueue::wake_all`) whenever `poll_events` may have changed. None: readiness
+    /// never changes by itself (regular files, /dev/null).
+    fn poll_queue(&self) -> Option<&WaitQueue> {
+        None
+    }
+    /// A monotonic time (ns) at which readiness changes without any wake-up (a timer expiring); pollers wait no
+    /// longer than this.
+    fn poll_deadline(&self) -> Option<u64> {
+        None
     }
     /// For pipes: (bytes waiting to be read, capacity) — FIONREAD and F_GETPIPE_SZ.
     fn pipe_state(&self) -> Option<(usize, usize)> {
@@ -103,12 +133,12 @@ pub trait FileOps: Send + Sync {
     fn maps_as_anonymous(&self) -> bool {
         false
     }
-    /// The root-filesystem inode behind this file, if any (directories, regular files).
-    fn inode(&self) -> Option<basalt_memfs::InodeId> {
+    /// The object itself, for calls that work on one kind of file (epoll_ctl, timerfd_settime, signalfd, sockets).
+    fn as_any(&self) -> Option<&dyn core::any::Any> {
         None
     }
-    /// The file as `Any`, for the kinds the syscall layer treats specially (sockets).
-    fn as_any(&self) -> Option<&dyn core::any::Any> {
+    /// The root-filesystem inode behind this file, if any (directories, regular files).
+    fn inode(&self) -> Option<basalt_memfs::InodeId> {
         None
     }
 }
@@ -118,6 +148,9 @@ pub struct OpenFile {
     pub ops: Arc<dyn FileOps>,
     flags: AtomicU32,
     pub offset: Mutex<u64>,
+    /// Whether flock or an OFD record lock was ever taken through this description (its locks go when it
+    /// closes).
+    locked: AtomicBool,
 }
 
 impl OpenFile {
@@ -126,6 +159,7 @@ impl OpenFile {
             ops,
             flags: AtomicU32::new(flags & !O_CLOEXEC),
             offset: Mutex::new(0),
+            locked: AtomicBool::new(false),
         })
     }
 
@@ -151,10 +185,27 @@ impl OpenFile {
     pub fn nonblocking(&self) -> bool {
         self.flags() & O_NONBLOCK != 0
     }
+
+    pub fn mark_locked(&self) {
+        self.locked.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The identity of a file for locks: its root-filesystem inode (every open of a file shares its locks), or for
+/// files without one (pipes, eventfds) the file object, whose address (kernel half) never equals an inode number.
+pub fn lock_key(f: &OpenFile) -> u64 {
+    match f.ops.inode() {
+        Some(ino) => ino.number(),
+        None => Arc::as_ptr(&f.ops) as *const u8 as u64,
+    }
 }
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
+        if self.locked.load(Ordering::Relaxed) {
+            flock::unlock(self);
+            reclock::description_closed(self);
+        }
         self.ops.release(self.flags() & O_ACCMODE);
     }
 }

@@ -21,14 +21,17 @@ pub struct Pipe {
     data: Mutex<VecDeque<u8>>,
     readers: AtomicUsize,
     writers: AtomicUsize,
-    /// Readers wait here for data or the last writer; writers for room or the last reader.
-    changed: WaitQueue,
+    /// Readers (and pollers of the read end) wait here for data or the last writer.
+    readable: WaitQueue,
+    /// Writers (and pollers of the write end) wait here for room or the last reader.
+    writable: WaitQueue,
     ino: u64,
 }
 
 /// One end of a pipe.
 pub struct PipeEnd {
     pipe: Arc<Pipe>,
+    read_end: bool,
 }
 
 /// A new pipe: (read end, write end).
@@ -37,12 +40,19 @@ pub fn new_pipe() -> (Arc<PipeEnd>, Arc<PipeEnd>) {
         data: Mutex::new(VecDeque::new()),
         readers: AtomicUsize::new(1),
         writers: AtomicUsize::new(1),
-        changed: WaitQueue::new(),
+        readable: WaitQueue::new(),
+        writable: WaitQueue::new(),
         ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
     });
     (
-        Arc::new(PipeEnd { pipe: pipe.clone() }),
-        Arc::new(PipeEnd { pipe }),
+        Arc::new(PipeEnd {
+            pipe: pipe.clone(),
+            read_end: true,
+        }),
+        Arc::new(PipeEnd {
+            pipe,
+            read_end: false,
+        }),
     )
 }
 
@@ -53,7 +63,7 @@ impl FileOps for PipeEnd {
         }
         let p = &self.pipe;
         let n = p
-            .changed
+            .readable
             .wait_until(|| {
                 let mut data = p.data.lock();
                 if !data.is_empty() {
@@ -69,7 +79,7 @@ impl FileOps for PipeEnd {
                 nonblock.then_some(Err(Errno::EAGAIN))
             })
             .map_err(|_| crate::task::process::ERESTARTSYS)??;
-        p.changed.wake_all();
+        p.writable.wake_all();
         Ok(n)
     }
 
@@ -78,7 +88,7 @@ impl FileOps for PipeEnd {
         let mut written = 0;
         while written < buf.len() {
             let rest = &buf[written..];
-            let step = p.changed.wait_until(|| {
+            let step = p.writable.wait_until(|| {
                 if p.readers.load(Ordering::Acquire) == 0 {
                     return Some(Err(Errno::EPIPE));
                 }
@@ -100,7 +110,7 @@ impl FileOps for PipeEnd {
             match step {
                 Ok(Ok(n)) => {
                     written += n;
-                    p.changed.wake_all();
+                    p.readable.wake_all();
                 }
                 // A partial write counts; the error shows on the next call.
                 Ok(Err(e)) => return if written > 0 { Ok(written) } else { Err(e) },
@@ -120,20 +130,26 @@ impl FileOps for PipeEnd {
         Some((self.pipe.data.lock().len(), PIPE_CAPACITY))
     }
 
+    /// Like Linux's pipe_poll: the read end reports data and a missing writer, the write end room and a missing
+    /// reader.
     fn poll_events(&self) -> u16 {
         let p = &self.pipe;
         let len = p.data.lock().len();
         let mut ev = 0;
-        if len > 0 {
-            ev |= super::POLLIN;
-        }
-        if p.writers.load(Ordering::Acquire) == 0 {
-            ev |= super::POLLHUP;
-        }
-        if p.readers.load(Ordering::Acquire) == 0 {
-            ev |= super::POLLERR;
-        } else if PIPE_CAPACITY - len >= PIPE_BUF {
-            ev |= super::POLLOUT;
+        if self.read_end {
+            if len > 0 {
+                ev |= super::POLLIN;
+            }
+            if p.writers.load(Ordering::Acquire) == 0 {
+                ev |= super::POLLHUP;
+            }
+        } else {
+            if PIPE_CAPACITY - len >= PIPE_BUF {
+                ev |= super::POLLOUT;
+            }
+            if p.readers.load(Ordering::Acquire) == 0 {
+                ev |= super::POLLERR;
+            }
         }
         ev
     }
@@ -160,6 +176,15 @@ impl FileOps for PipeEnd {
             }
             _ => {}
         }
-        p.changed.wake_all();
+        p.readable.wake_all();
+        p.writable.wake_all();
+    }
+
+    fn poll_queue(&self) -> Option<&WaitQueue> {
+        Some(if self.read_end {
+            &self.pipe.readable
+        } else {
+            &self.pipe.writable
+        })
     }
 }

@@ -223,6 +223,16 @@ pub fn sync(id: u64) {
     }
 }
 
+/// sync(2): every file object's pages written back.
+pub fn sync_all() {
+    let objects = OBJECTS.lock();
+    for (&id, object) in objects.iter() {
+        if !is_anonymous(id) {
+            write_back(id, &object.pages);
+        }
+    }
+}
+
 /// Copy `pages` of file `id` into the filesystem, up to the file's current size.
 fn write_back(id: u64, pages: &BTreeMap<u64, u64>) {
     let Ok(fs) = crate::fs::root::fs() else {

@@ -315,6 +315,18 @@ const F_GETPIPE_SZ: u32 = 1032;
 const FD_CLOEXEC: u64 = 1;
 
 pub fn fcntl(fd: i32, cmd: u32, arg: u64) -> Result<usize, Errno> {
+    if super::reclock::is_lock_command(cmd) {
+        // Outside the table lock: the call may sleep (F_SETLKW) and copies to and from user memory.
+        let t = table()?;
+        let (f, owner) = {
+            let t = t.lock();
+            (t.get(fd)?, t.lock_owner())
+        };
+        if f.flags() & crate::fs::O_PATH != 0 {
+            return Err(Errno::EBADF);
+        }
+        return super::reclock::fcntl_lock(&f, owner, cmd, arg);
+    }
     let t = table()?;
     let mut t = t.lock();
     let f = t.get(fd)?;

@@ -2,18 +2,22 @@
 //! Unimplemented calls return `ENOSYS` and are logged once by name.
 #![forbid(unsafe_code)]
 
+mod attrs;
 mod cred;
+mod fdobj;
 mod fs;
 mod info;
 mod mem;
 mod path;
 mod poll;
 mod proc;
+mod reclock;
 mod settings;
 mod sigqueue;
 mod socket;
 mod socket_msg;
 mod socket_opt;
+mod sync;
 mod timers;
 mod user;
 
@@ -293,7 +297,93 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
         ),
         nr::FTRUNCATE => path::ftruncate(args.get(0) as i32, args.get(1) as i64),
         nr::TRUNCATE => path::truncate(args.get(0), args.get(1) as i64),
+        nr::EVENTFD => fdobj::eventfd2(args.get(0) as u32, 0),
+        nr::EVENTFD2 => fdobj::eventfd2(args.get(0) as u32, args.get(1) as u32),
+        nr::EPOLL_CREATE => fdobj::epoll_create(args.get(0) as i32),
+        nr::EPOLL_CREATE1 => fdobj::epoll_create1(args.get(0) as u32),
+        nr::EPOLL_CTL => fdobj::epoll_ctl(
+            args.get(0) as i32,
+            args.get(1) as u32,
+            args.get(2) as i32,
+            args.get(3),
+        ),
+        nr::EPOLL_WAIT => fdobj::epoll_wait(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2) as i32,
+            args.get(3) as i32,
+        ),
+        nr::EPOLL_PWAIT => fdobj::epoll_pwait(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2) as i32,
+            args.get(3) as i32,
+            args.get(4),
+            args.get(5),
+        ),
+        nr::EPOLL_PWAIT2 => fdobj::epoll_pwait2(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2) as i32,
+            args.get(3),
+            args.get(4),
+            args.get(5),
+        ),
+        nr::TIMERFD_CREATE => fdobj::timerfd_create(args.get(0) as u32, args.get(1) as u32),
+        nr::TIMERFD_SETTIME => fdobj::timerfd_settime(
+            args.get(0) as i32,
+            args.get(1) as u32,
+            args.get(2),
+            args.get(3),
+        ),
+        nr::TIMERFD_GETTIME => fdobj::timerfd_gettime(args.get(0) as i32, args.get(1)),
+        nr::SIGNALFD => fdobj::signalfd4(args.get(0) as i32, args.get(1), args.get(2), 0),
+        nr::SIGNALFD4 => fdobj::signalfd4(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3) as u32,
+        ),
+        nr::STATX => attrs::statx(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2) as u32,
+            args.get(3) as u32,
+            args.get(4),
+        ),
+        nr::UTIMENSAT => attrs::utimensat(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3) as u32,
+        ),
+        nr::FUTIMESAT => attrs::futimesat(args.get(0) as i32, args.get(1), args.get(2)),
+        nr::UTIMES => attrs::futimesat(path::AT_FDCWD, args.get(0), args.get(1)),
+        nr::UTIME => attrs::utime(args.get(0), args.get(1)),
+        nr::FLOCK => sync::flock(args.get(0) as i32, args.get(1) as u32),
+        nr::FSYNC | nr::FDATASYNC => sync::fsync(args.get(0) as i32),
+        nr::SYNC => sync::sync(),
+        nr::SYNCFS => sync::syncfs(args.get(0) as i32),
+        nr::READAHEAD => sync::readahead(args.get(0) as i32),
+        nr::CLOSE_RANGE => {
+            fdobj::close_range(args.get(0) as u32, args.get(1) as u32, args.get(2) as u32)
+        }
         nr::POLL => poll::sys_poll(args.get(0), args.get(1), args.get(2) as i32),
+        nr::SELECT => poll::sys_select(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3),
+            args.get(4),
+        ),
+        nr::PSELECT6 => poll::sys_pselect6(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3),
+            args.get(4),
+            args.get(5),
+        ),
         nr::PPOLL => poll::sys_ppoll(
             args.get(0),
             args.get(1),

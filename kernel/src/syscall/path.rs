@@ -45,7 +45,7 @@ fn base_dir(dirfd: i32) -> Result<InodeId, Errno> {
     Ok(ino)
 }
 
-fn lookup(dirfd: i32, path: &[u8], follow: bool) -> Result<InodeId, Errno> {
+pub(super) fn lookup(dirfd: i32, path: &[u8], follow: bool) -> Result<InodeId, Errno> {
     lookup_as(&cred::current(), dirfd, path, follow)
 }
 

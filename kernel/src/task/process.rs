@@ -231,7 +231,7 @@ impl Process {
             unreported_stop: AtomicI32::new(0),
             files: Mutex::new(match from {
                 Some(p) if share.files => p.files(),
-                Some(p) => Arc::new(Mutex::new(p.files().lock().clone())),
+                Some(p) => Arc::new(Mutex::new(p.files().lock().fork_copy())),
                 None => Arc::default(),
             }),
             name: Mutex::new(from.map(|p| *p.name.lock()).unwrap_or([0; 16])),

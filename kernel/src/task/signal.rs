@@ -114,6 +114,7 @@ pub fn send_to_process(p: &Arc<Process>, info: SigInfo) -> Result<(), Errno> {
         ps.pending.post(info).map_err(|e| e.errno())?;
     }
     wake_threads(p);
+    crate::fs::signalfd::signal_posted();
     Ok(())
 }
 
@@ -137,6 +138,7 @@ pub fn send_to_thread(t: &Arc<Task>, info: SigInfo) -> Result<(), Errno> {
     }
     t.attention();
     sched::wake(t);
+    crate::fs::signalfd::signal_posted();
     Ok(())
 }
 

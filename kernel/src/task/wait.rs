@@ -5,19 +5,53 @@
 use super::{sched, Task};
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use spin::Mutex;
 use x86_64::instructions::interrupts::without_interrupts;
 
-/// Threads waiting for something.
+/// Something other than a thread that wants to hear of every wake-up of a queue (an epoll instance watching a
+/// file). `notify` runs in the waker's context with no queue lock held; it must not sleep.
+pub trait Watcher: Send + Sync {
+    fn notify(&self);
+}
+
+/// Threads waiting for something, and watchers that stay registered across wake-ups.
 pub struct WaitQueue {
     waiters: Mutex<VecDeque<Arc<Task>>>,
+    watchers: Mutex<Vec<Arc<dyn Watcher>>>,
 }
 
 impl WaitQueue {
     pub const fn new() -> Self {
         WaitQueue {
             waiters: Mutex::new(VecDeque::new()),
+            watchers: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Queue `task` to be woken by the next `wake_all` (for waits on several queues at once: the caller has done
+    /// `sched::prepare_to_block`, rechecks its condition, blocks, then calls `remove_task` on every queue).
+    pub fn add_task(&self, task: &Arc<Task>) {
+        without_interrupts(|| self.waiters.lock().push_back(task.clone()));
+    }
+
+    /// Undo `add_task` (a no-op if a wake-up already took the task off).
+    pub fn remove_task(&self, task: &Arc<Task>) {
+        self.remove(task);
+    }
+
+    /// Register a watcher, notified at every `wake_all` until `remove_watcher`.
+    pub fn add_watcher(&self, w: Arc<dyn Watcher>) {
+        without_interrupts(|| self.watchers.lock().push(w));
+    }
+
+    /// Unregister a watcher (compared by address).
+    pub fn remove_watcher(&self, w: &Arc<dyn Watcher>) {
+        without_interrupts(|| {
+            self.watchers
+                .lock()
+                .retain(|x| !core::ptr::addr_eq(Arc::as_ptr(x), Arc::as_ptr(w)))
+        });
     }
 
     /// Sleep until `ready()` returns Some; returns its value. `ready` is checked after queueing, so a wake-up between
@@ -87,12 +121,24 @@ impl WaitQueue {
         without_interrupts(|| self.waiters.lock().retain(|t| !Arc::ptr_eq(t, task)));
     }
 
-    /// Wake every waiter (each rechecks its condition).
+    /// Wake every waiter (each rechecks its condition) and notify every watcher.
     pub fn wake_all(&self) {
-        let waiters: VecDeque<Arc<Task>> =
-            without_interrupts(|| core::mem::take(&mut *self.waiters.lock()));
+        let (waiters, watchers): (VecDeque<Arc<Task>>, Vec<Arc<dyn Watcher>>) =
+            without_interrupts(|| {
+                let waiters = core::mem::take(&mut *self.waiters.lock());
+                let watchers = self.watchers.lock();
+                let watchers = if watchers.is_empty() {
+                    Vec::new()
+                } else {
+                    watchers.clone()
+                };
+                (waiters, watchers)
+            });
         for t in waiters {
             sched::wake(&t);
+        }
+        for w in watchers {
+            w.notify();
         }
     }
 }

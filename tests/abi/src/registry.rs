@@ -67,6 +67,15 @@ pub fn all() -> Vec<&'static Case> {
         unix_dgram::CASES,
         unix_opts::CASES,
         unix_scm::CASES,
+        select::CASES,
+        eventfd::CASES,
+        epoll::CASES,
+        timerfd::CASES,
+        signalfd::CASES,
+        close_range::CASES,
+        flock::CASES,
+        reclock::CASES,
+        attrs::CASES,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }

@@ -69,7 +69,7 @@ pub struct Setup {
 }
 
 /// A timed loop: runs the operation `iterations` times and returns the elapsed nanoseconds.
-type TimedLoop = fn(&Setup, u64) -> Result<u64, BenchError>;
+pub type TimedLoop = fn(&Setup, u64) -> Result<u64, BenchError>;
 
 /// One benchmark.
 pub struct Benchmark {
@@ -120,6 +120,24 @@ pub const BENCHMARKS: &[Benchmark] = &[
         quick_iterations: 20,
         run: fork_exec_wait,
     },
+    Benchmark {
+        name: "file_create_write_read_unlink",
+        full_iterations: 5_000,
+        quick_iterations: 100,
+        run: crate::files::file_create_write_read_unlink,
+    },
+    Benchmark {
+        name: "file_read_1mib",
+        full_iterations: 500,
+        quick_iterations: 10,
+        run: crate::files::file_read_1mib,
+    },
+    Benchmark {
+        name: "file_write_1mib",
+        full_iterations: 500,
+        quick_iterations: 10,
+        run: crate::files::file_write_1mib,
+    },
 ];
 
 impl Benchmark {
@@ -141,7 +159,7 @@ impl Benchmark {
 }
 
 /// Times `body`: nanoseconds between two CLOCK_MONOTONIC readings around it.
-fn timed(body: impl FnOnce() -> Result<(), BenchError>) -> Result<u64, BenchError> {
+pub fn timed(body: impl FnOnce() -> Result<(), BenchError>) -> Result<u64, BenchError> {
     let start = sys::monotonic_ns()?;
     body()?;
     let end = sys::monotonic_ns()?;

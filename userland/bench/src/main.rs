@@ -13,6 +13,7 @@
 
 mod args;
 mod benchmarks;
+mod files;
 mod report;
 mod sys;
 

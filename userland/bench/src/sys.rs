@@ -331,3 +331,65 @@ mod tests {
         assert_eq!(error.errno, Errno::ENOENT);
     }
 }
+
+/// Creates (or truncates) `path` for reading and writing.
+pub fn create_file(path: &CStr) -> Result<OwnedFd, SysError> {
+    // SAFETY: `path` is NUL-terminated.
+    let fd = check("open", unsafe {
+        libc::open(
+            path.as_ptr(),
+            libc::O_CREAT | libc::O_RDWR | libc::O_TRUNC | libc::O_CLOEXEC,
+            0o600,
+        )
+    })?;
+    // SAFETY: open succeeded, so the descriptor is fresh and ours.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Writes all of `buf` at `offset` (one call; a short write is an error).
+pub fn pwrite_all(fd: &OwnedFd, buf: &[u8], offset: u64) -> Result<(), SysError> {
+    // SAFETY: the buffer is valid for its length.
+    let n = check("pwrite64", unsafe {
+        libc::pwrite(
+            fd.as_raw_fd(),
+            buf.as_ptr().cast(),
+            buf.len(),
+            offset as libc::off_t,
+        )
+    })?;
+    if n as usize == buf.len() {
+        Ok(())
+    } else {
+        Err(SysError {
+            call: "pwrite64",
+            errno: Errno::EIO,
+        })
+    }
+}
+
+/// Fills `buf` from `offset` (one call; a short read is an error).
+pub fn pread_exact(fd: &OwnedFd, buf: &mut [u8], offset: u64) -> Result<(), SysError> {
+    // SAFETY: the buffer is valid and writable for its length.
+    let n = check("pread64", unsafe {
+        libc::pread(
+            fd.as_raw_fd(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            offset as libc::off_t,
+        )
+    })?;
+    if n as usize == buf.len() {
+        Ok(())
+    } else {
+        Err(SysError {
+            call: "pread64",
+            errno: Errno::EIO,
+        })
+    }
+}
+
+/// Removes `path`.
+pub fn unlink(path: &CStr) -> Result<(), SysError> {
+    // SAFETY: `path` is NUL-terminated.
+    check("unlink", unsafe { libc::unlink(path.as_ptr()) }).map(|_| ())
+}

@@ -5,13 +5,16 @@ use std::process::Command;
 const BENCH: &str = env!("CARGO_BIN_EXE_bench");
 
 /// (name, quick iterations), in output order.
-const EXPECTED: [(&str, u64); 6] = [
+const EXPECTED: [(&str, u64); 9] = [
     ("null_syscall", 10_000),
     ("pipe_pingpong", 500),
     ("unix_pingpong", 500),
     ("pipe_throughput", 50),
     ("fork_exit_wait", 50),
     ("fork_exec_wait", 20),
+    ("file_create_write_read_unlink", 100),
+    ("file_read_1mib", 10),
+    ("file_write_1mib", 10),
 ];
 
 #[test]

@@ -148,6 +148,11 @@ impl FileOps for SocketFile {
         with_world(|w| w.poll(self.id))
     }
 
+    /// Every change in the socket world wakes this one queue (see `CHANGED`).
+    fn poll_queue(&self) -> Option<&WaitQueue> {
+        Some(wait_queue())
+    }
+
     fn release(&self, _access: u32) {
         let garbage = with_world(|w| w.release(self.id));
         dispose(garbage);
