@@ -9,10 +9,12 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+mod cpuflags;
 mod loadavg;
 mod pid;
 mod system;
 
+pub use cpuflags::cpu_flags;
 pub use loadavg::{format_loadavg, LoadAverage};
 pub use pid::{format_stat, format_status, ProcStat, ProcStatus};
 pub use system::{

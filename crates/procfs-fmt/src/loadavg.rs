@@ -15,6 +15,11 @@ pub struct LoadAverage {
 }
 
 impl LoadAverage {
+    /// No load yet.
+    pub const fn new() -> Self {
+        Self { avenrun: [0; 3] }
+    }
+
     /// Folds in one 5-second sample: `active` runnable (and uninterruptible) threads.
     pub fn sample(&mut self, active: u64) {
         let active = active.saturating_mul(FIXED_1);

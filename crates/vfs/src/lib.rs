@@ -13,6 +13,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod encode;
 mod mounts;
 pub mod options;
 mod walk;

@@ -3,9 +3,17 @@
 #![forbid(unsafe_code)]
 
 pub mod console_file;
+pub mod devices;
 pub mod fdtable;
 pub mod pipe;
+pub mod procfs;
 pub mod root;
+// The interface AF_UNIX sockets bind and connect through (the unix branch uses it).
+#[allow(dead_code)]
+pub mod socket_nodes;
+pub mod sysfs;
+pub mod tmpfs;
+pub mod vfs;
 
 use alloc::sync::Arc;
 use basalt_linux_abi::Errno;
@@ -103,8 +111,13 @@ pub trait FileOps: Send + Sync {
     fn maps_as_anonymous(&self) -> bool {
         false
     }
-    /// The root-filesystem inode behind this file, if any (directories, regular files).
+    /// The tmpfs inode behind this file, if any (directories, regular files).
     fn inode(&self) -> Option<basalt_memfs::InodeId> {
+        None
+    }
+    /// Where in the namespace this file was opened (files and directories of every filesystem): `*at` calls
+    /// start there, getdents64 lists it, /proc/<pid>/fd shows its path.
+    fn location(&self) -> Option<vfs::Loc> {
         None
     }
 }
