@@ -366,9 +366,16 @@ extern "C" fn init_thread(_arg: u64) -> ! {
                 };
                 me.process.replace_address_space(loaded.mm);
                 me.process.set_name(path);
-                *me.process.image.lock() = alloc::sync::Arc::new(
-                    crate::task::process::ProgramImage::new(path.as_bytes().to_vec(), &argv, &envp),
-                );
+                *me.process.image.lock() =
+                    alloc::sync::Arc::new(crate::task::process::ProgramImage::new(
+                        crate::syscall::path::canonical_path(
+                            crate::syscall::path::AT_FDCWD,
+                            path.as_bytes(),
+                        )
+                        .unwrap_or_else(|_| path.as_bytes().to_vec()),
+                        &argv,
+                        &envp,
+                    ));
                 sched::activate_current_mm();
                 drop(me);
                 log::info!("Run {path} as init process");

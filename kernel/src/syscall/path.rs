@@ -195,11 +195,38 @@ pub fn lookup_executable_at(dirfd: i32, path: &[u8], follow: bool) -> Result<Ino
 }
 
 /// The absolute path (from the caller's root) of what `path` names, following symlinks (for
-/// /proc/<pid>/exe).
+/// /proc/<pid>/exe). A file has no `..`, so its directory's path is found and its own name added; a final
+/// symlink is expanded relative to the directory it is in.
 pub fn canonical_path(dirfd: i32, path: &[u8]) -> Result<Vec<u8>, Errno> {
     let ns = vfs::namespace()?;
-    let loc = lookup(&ns, dirfd, path, true)?;
-    vfs::path_of(&ns, loc, caller_root(&ns))
+    let creds = cred::current();
+    let root = caller_root(&ns);
+    let mut start = start_of(&ns, dirfd, path)?;
+    let mut path = path.to_vec();
+    for _ in 0..basalt_vfs::MAX_SYMLINKS {
+        let parent = vfs::walk_parent(&ns, root::credentials(&creds), root, start, &path)?;
+        let Component::Name(name) = &parent.last else {
+            let dir = vfs::walk(&ns, root::credentials(&creds), root, start, &path, true)?;
+            return vfs::path_of(&ns, dir, root);
+        };
+        let child = vfs::lookup_child(&ns, parent.dir, name)?;
+        match ns.file_type(child)? {
+            FileType::Symlink => {
+                path = ns.fs(child.mnt)?.readlink(child.ino)?;
+                start = parent.dir;
+            }
+            FileType::Directory => return vfs::path_of(&ns, child, root),
+            _ => {
+                let mut out = vfs::path_of(&ns, parent.dir, root)?;
+                if out != b"/" {
+                    out.push(b'/');
+                }
+                out.extend_from_slice(name);
+                return Ok(out);
+            }
+        }
+    }
+    Err(Errno::ELOOP)
 }
 
 /// The access an open asks for: by its access mode, plus write for O_TRUNC.

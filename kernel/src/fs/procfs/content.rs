@@ -178,6 +178,14 @@ fn proc_stat(p: &Arc<Process>) -> fmt::ProcStat {
     let blocked = main.map_or(SigSet::EMPTY, |t| t.sig.lock().blocked);
     let thread_pending = main.map_or(SigSet::EMPTY, |t| t.sig.lock().pending.signals());
     let rss_limit = p.rlimits.lock().soft(basalt_rlimit::Resource::RSS);
+    // Each lock is taken and dropped on its own line: temporaries in the struct literal below would live to its
+    // end, and handler_mask takes the signal lock again.
+    let process_pending = p.signals.lock().pending.signals().0;
+    let ignored = handler_mask(p, |h| matches!(h, Handler::Ignore));
+    let caught = handler_mask(p, |h| matches!(h, Handler::User(_)));
+    let processor = main.map_or(0, |t| {
+        t.last_cpu.load(core::sync::atomic::Ordering::Relaxed)
+    });
     fmt::ProcStat {
         pid: p.pid,
         comm: p.name_string(),
@@ -204,14 +212,12 @@ fn proc_stat(p: &Arc<Process>) -> fmt::ProcStat {
         rss: usage.resident_pages,
         rsslim: rss_limit,
         startstack: usage.stack_start,
-        signal: p.signals.lock().pending.signals().0 | thread_pending.0,
+        signal: process_pending | thread_pending.0,
         blocked: blocked.0,
-        sigignore: handler_mask(p, |h| matches!(h, Handler::Ignore)),
-        sigcatch: handler_mask(p, |h| matches!(h, Handler::User(_))),
+        sigignore: ignored,
+        sigcatch: caught,
         exit_signal: i32::from(p.exit_signal()),
-        processor: main.map_or(0, |t| {
-            t.last_cpu.load(core::sync::atomic::Ordering::Relaxed)
-        }),
+        processor,
         start_brk: usage.brk_start,
         ..fmt::ProcStat::default()
     }
@@ -231,6 +237,10 @@ fn proc_status(p: &Arc<Process>) -> fmt::ProcStatus {
     let (thread_pending, blocked) = signals.unwrap_or((0, 0));
     let files = p.files();
     let fd_size = files.lock().capacity() as u32;
+    // As in proc_stat: no lock may live on in the struct literal.
+    let process_pending = p.signals.lock().pending.signals().0;
+    let ignored = handler_mask(p, |h| matches!(h, Handler::Ignore));
+    let caught = handler_mask(p, |h| matches!(h, Handler::User(_)));
     fmt::ProcStatus {
         name: p.name_string(),
         umask: p.umask(),
@@ -252,10 +262,10 @@ fn proc_status(p: &Arc<Process>) -> fmt::ProcStatus {
         vm_exe_kb: usage.exec / 1024,
         threads: threads.len() as u64,
         sig_pending_thread: thread_pending,
-        sig_pending_process: p.signals.lock().pending.signals().0,
+        sig_pending_process: process_pending,
         sig_blocked: blocked,
-        sig_ignored: handler_mask(p, |h| matches!(h, Handler::Ignore)),
-        sig_caught: handler_mask(p, |h| matches!(h, Handler::User(_))),
+        sig_ignored: ignored,
+        sig_caught: caught,
         cpus_allowed: alloc::vec![affinity as u32, (affinity >> 32) as u32],
         voluntary_switches: account.voluntary_switches,
         involuntary_switches: account.involuntary_switches,

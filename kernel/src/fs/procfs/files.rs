@@ -49,8 +49,8 @@ impl FileOps for ProcFile {
     }
 
     fn write(&self, _buf: &[u8], _offset: u64, _nonblock: bool) -> Result<usize, Errno> {
-        // No write handler: Linux's write() on such a file is EINVAL.
-        Err(Errno::EINVAL)
+        // No write handler: Linux's proc_reg_write answers EIO.
+        Err(Errno::EIO)
     }
 
     fn stat(&self) -> Stat {
