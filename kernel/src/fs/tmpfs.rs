@@ -3,7 +3,7 @@
 //! exec find the instance from the number alone ([`of`]). Instance 0 is the root filesystem.
 #![forbid(unsafe_code)]
 
-use super::vfs::{FileSystem, Held, Loc, StatFs};
+use super::vfs::{EntryAt, FileSystem, Held, Loc, StatFs};
 use super::{FileOps, Stat};
 use crate::mm::shared_pages;
 use alloc::collections::BTreeMap;
@@ -11,7 +11,9 @@ use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use basalt_linux_abi::Errno;
-use basalt_memfs::{Config, DeviceNumber, InodeId, MemFs};
+use basalt_memfs::{
+    Config, Credentials, DeviceNumber, InodeId, MemFs, NodeKind, PathAt, RenameFlags, Walker,
+};
 use basalt_vfs::encode::{ST_RELATIME, ST_VALID, TMPFS_MAGIC};
 use core::sync::atomic::{AtomicU32, Ordering};
 use spin::{Mutex, MutexGuard};
@@ -88,6 +90,25 @@ impl Tmpfs {
     fn me(&self) -> Result<Arc<Tmpfs>, Errno> {
         of(self.lock().root())
     }
+
+    /// Runs a by-path basalt-memfs operation for `cred` on this filesystem (the path is one component, walked
+    /// from the directory the VFS found).
+    fn change<T>(
+        &self,
+        cred: Credentials<'_>,
+        op: impl FnOnce(&mut MemFs, &Walker<'_>) -> Result<T, Errno>,
+    ) -> Result<T, Errno> {
+        let mut memfs = self.lock();
+        let walker = Walker {
+            root: memfs.root(),
+            cred,
+        };
+        op(&mut memfs, &walker)
+    }
+}
+
+fn at<'a>(entry: &EntryAt<'a>) -> PathAt<'a> {
+    PathAt::new(id(entry.dir), entry.name)
 }
 
 impl Drop for Tmpfs {
@@ -172,6 +193,54 @@ impl FileSystem for Tmpfs {
 
     fn memfs(&self) -> Option<&Mutex<MemFs>> {
         Some(&self.memfs)
+    }
+
+    fn create(&self, e: EntryAt<'_>, perm: u32, exclusive: bool) -> Result<(u64, bool), Errno> {
+        let now = super::root::now();
+        self.change(e.cred, |fs, w| {
+            fs.open_create(w, at(&e), perm, exclusive, now)
+        })
+        .map(|(ino, created)| (ino.number(), created))
+    }
+
+    fn mkdir(&self, e: EntryAt<'_>, perm: u32) -> Result<u64, Errno> {
+        let now = super::root::now();
+        self.change(e.cred, |fs, w| fs.mkdir_at(w, at(&e), perm, now))
+            .map(InodeId::number)
+    }
+
+    fn mknod(&self, e: EntryAt<'_>, kind: NodeKind, perm: u32) -> Result<u64, Errno> {
+        let now = super::root::now();
+        self.change(e.cred, |fs, w| fs.mknod_at(w, at(&e), kind, perm, now))
+            .map(InodeId::number)
+    }
+
+    fn symlink(&self, e: EntryAt<'_>, target: &[u8]) -> Result<u64, Errno> {
+        let now = super::root::now();
+        self.change(e.cred, |fs, w| fs.symlink_at(w, target, at(&e), now))
+            .map(InodeId::number)
+    }
+
+    fn link(&self, e: EntryAt<'_>, target: u64) -> Result<(), Errno> {
+        let now = super::root::now();
+        self.change(e.cred, |fs, w| fs.link_inode_at(w, id(target), at(&e), now))
+    }
+
+    fn unlink(&self, e: EntryAt<'_>) -> Result<(), Errno> {
+        let now = super::root::now();
+        self.change(e.cred, |fs, w| fs.unlink_at(w, at(&e), now))
+    }
+
+    fn rmdir(&self, e: EntryAt<'_>) -> Result<(), Errno> {
+        let now = super::root::now();
+        self.change(e.cred, |fs, w| fs.rmdir_at(w, at(&e), now))
+    }
+
+    fn rename(&self, from: EntryAt<'_>, to: EntryAt<'_>, flags: RenameFlags) -> Result<(), Errno> {
+        let now = super::root::now();
+        self.change(from.cred, |fs, w| {
+            fs.rename_at(w, at(&from), at(&to), flags, now)
+        })
     }
 }
 

@@ -14,7 +14,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use basalt_linux_abi::Errno;
-use basalt_memfs::{Access, Credentials, FileType, MemFs, Stat};
+use basalt_memfs::{Access, Credentials, FileType, MemFs, NodeKind, RenameFlags, Stat};
 pub use basalt_vfs::encode::StatFs;
 pub use basalt_vfs::{Component, FsId, Loc, MountId, Parent};
 use basalt_vfs::{MountTable, Tree};
@@ -31,7 +31,18 @@ pub enum Change {
     Attr,
 }
 
-/// One filesystem instance (a superblock with its inode operations). Inodes are named by number.
+/// An entry to create or remove: directory `dir`, the last component of the path as text (`.`, `..`, `/` or a
+/// name, with its trailing slash kept so the filesystem applies Linux's rules for it), and who asks. The VFS has
+/// walked to `dir` and checked search permission on the way; the filesystem checks the rest, in Linux's order.
+#[derive(Clone, Copy)]
+pub struct EntryAt<'a> {
+    pub dir: u64,
+    pub name: &'a [u8],
+    pub cred: Credentials<'a>,
+}
+
+/// One filesystem instance (a superblock with its inode operations). Inodes are named by number. The
+/// operations that change the tree default to the filesystem's refusal ([`FileSystem::refuse`]).
 pub trait FileSystem: Send + Sync {
     /// The type name (`tmpfs`, `proc`, ...), as `/proc/mounts` shows it.
     fn type_name(&self) -> &'static str;
@@ -68,6 +79,43 @@ pub trait FileSystem: Send + Sync {
     /// The errno for a change this filesystem does not allow.
     fn refuse(&self, _change: Change) -> Errno {
         Errno::EPERM
+    }
+    /// open(O_CREAT) of a missing or existing regular file: its inode and whether it was made.
+    fn create(&self, _at: EntryAt<'_>, _perm: u32, _exclusive: bool) -> Result<(u64, bool), Errno> {
+        Err(self.refuse(Change::Create))
+    }
+    /// mkdir.
+    fn mkdir(&self, _at: EntryAt<'_>, _perm: u32) -> Result<u64, Errno> {
+        Err(self.refuse(Change::Create))
+    }
+    /// mknod (regular files, fifos, sockets, device nodes).
+    fn mknod(&self, _at: EntryAt<'_>, _kind: NodeKind, _perm: u32) -> Result<u64, Errno> {
+        Err(self.refuse(Change::Create))
+    }
+    /// symlink.
+    fn symlink(&self, _at: EntryAt<'_>, _target: &[u8]) -> Result<u64, Errno> {
+        Err(self.refuse(Change::Create))
+    }
+    /// A hard link to inode `target` of this filesystem.
+    fn link(&self, _at: EntryAt<'_>, _target: u64) -> Result<(), Errno> {
+        Err(self.refuse(Change::Create))
+    }
+    /// unlink.
+    fn unlink(&self, _at: EntryAt<'_>) -> Result<(), Errno> {
+        Err(self.refuse(Change::Remove))
+    }
+    /// rmdir.
+    fn rmdir(&self, _at: EntryAt<'_>) -> Result<(), Errno> {
+        Err(self.refuse(Change::Remove))
+    }
+    /// rename within this filesystem.
+    fn rename(
+        &self,
+        _from: EntryAt<'_>,
+        _to: EntryAt<'_>,
+        _flags: RenameFlags,
+    ) -> Result<(), Errno> {
+        Err(self.refuse(Change::Remove))
     }
 }
 

@@ -1,13 +1,13 @@
 //! Path-based file system calls: open, stat, directories, links, renames, permissions, the working and root
-//! directories. Paths are walked through the VFS (across mounts, from the caller's root); changes go to the
-//! filesystem holding the last component (tmpfs through basalt-memfs's `*_at` operations on that one
-//! component, which check permissions in Linux's order).
+//! directories. Paths are walked through the VFS (across mounts, from the caller's root); changes to the tree
+//! go to the filesystem holding the last component (`FileSystem::mkdir` and the others, which check
+//! permissions in Linux's order); attribute and size changes reach tmpfs inodes by number.
 #![forbid(unsafe_code)]
 
 use super::user;
 use crate::arch::usercopy;
 use crate::fs::root;
-use crate::fs::vfs::{self, Change, Component, Held, Loc, Namespace, Parent};
+use crate::fs::vfs::{self, Change, Component, EntryAt, Held, Loc, Namespace, Parent};
 use crate::fs::{
     OpenFile, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY,
     O_TRUNC,
@@ -17,7 +17,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use basalt_cred::Cred;
 use basalt_linux_abi::Errno;
-use basalt_memfs::{Access, FileType, InodeId, MemFs, PathAt, Walker};
+use basalt_memfs::{Access, FileType, InodeId};
 
 /// `dirfd` meaning "the working directory".
 pub const AT_FDCWD: i32 = -100;
@@ -116,23 +116,13 @@ pub fn tmpfs_inode(ns: &Namespace, loc: Loc) -> Result<InodeId, Errno> {
     Ok(InodeId::from_number(loc.ino))
 }
 
-/// Runs `op` on the memfs of the filesystem holding `dir` with the caller's walker (rooted at that
-/// filesystem's root, for the one component it walks); a filesystem that cannot change gives its errno.
-fn in_memfs<T>(
-    ns: &Namespace,
-    dir: Loc,
-    change: Change,
-    creds: &Cred,
-    op: impl FnOnce(&mut MemFs, &Walker<'_>) -> Result<T, Errno>,
-) -> Result<T, Errno> {
-    let fs = ns.fs(dir.mnt)?;
-    let memfs = fs.memfs().ok_or_else(|| fs.refuse(change))?;
-    let mut memfs = memfs.lock();
-    let walker = Walker {
-        root: memfs.root(),
+/// The entry `name` of directory `dir` as the filesystem's tree operations take it.
+fn entry<'a>(dir: Loc, name: &'a [u8], creds: &'a Cred) -> EntryAt<'a> {
+    EntryAt {
+        dir: dir.ino,
+        name,
         cred: root::credentials(creds),
-    };
-    op(&mut memfs, &walker)
+    }
 }
 
 /// The last component as a path relative to its directory, with its trailing slash.
@@ -341,17 +331,10 @@ fn open_create(
     }
     let perm = mode & 0o7777 & !umask();
     let dir = parent.dir;
-    let (ino, created) = in_memfs(ns, dir, Change::Create, creds, |fs, walker| {
-        let at = PathAt::new(InodeId::from_number(dir.ino), name);
-        fs.open_create(walker, at, perm, exclusive, root::now())
-    })?;
-    Ok((
-        Loc {
-            mnt: dir.mnt,
-            ino: ino.number(),
-        },
-        created,
-    ))
+    let (ino, created) = ns
+        .fs(dir.mnt)?
+        .create(entry(dir, name, creds), perm, exclusive)?;
+    Ok((Loc { mnt: dir.mnt, ino }, created))
 }
 
 pub fn newfstatat(dirfd: i32, path_ptr: u64, statbuf: u64, flags: u32) -> Result<usize, Errno> {
@@ -450,10 +433,8 @@ pub fn mkdirat(dirfd: i32, path_ptr: u64, mode: u32) -> Result<usize, Errno> {
     let parent = lookup_parent(&ns, &creds, dirfd, &path)?;
     let last = last_path(&parent);
     let perm = mode & 0o7777 & !umask();
-    in_memfs(&ns, parent.dir, Change::Create, &creds, |fs, walker| {
-        let at = PathAt::new(InodeId::from_number(parent.dir.ino), &last);
-        fs.mkdir_at(walker, at, perm, root::now())
-    })?;
+    ns.fs(parent.dir.mnt)?
+        .mkdir(entry(parent.dir, &last, &creds), perm)?;
     Ok(0)
 }
 
@@ -470,13 +451,12 @@ pub fn mknod_node(
     let parent = lookup_parent(&ns, &creds, dirfd, path)?;
     let last = last_path(&parent);
     let perm = perm & 0o7777 & !umask();
-    let ino = in_memfs(&ns, parent.dir, Change::Create, &creds, |fs, walker| {
-        let at = PathAt::new(InodeId::from_number(parent.dir.ino), &last);
-        fs.mknod_at(walker, at, kind, perm, root::now())
-    })?;
+    let ino = ns
+        .fs(parent.dir.mnt)?
+        .mknod(entry(parent.dir, &last, &creds), kind, perm)?;
     Ok(Loc {
         mnt: parent.dir.mnt,
-        ino: ino.number(),
+        ino,
     })
 }
 
@@ -498,14 +478,13 @@ pub fn unlinkat(dirfd: i32, path_ptr: u64, flags: u32) -> Result<usize, Errno> {
     let parent = lookup_parent(&ns, &creds, dirfd, &path)?;
     refuse_mount_point(&ns, &parent)?;
     let last = last_path(&parent);
-    in_memfs(&ns, parent.dir, Change::Remove, &creds, |fs, walker| {
-        let at = PathAt::new(InodeId::from_number(parent.dir.ino), &last);
-        if flags & AT_REMOVEDIR != 0 {
-            fs.rmdir_at(walker, at, root::now())
-        } else {
-            fs.unlink_at(walker, at, root::now())
-        }
-    })?;
+    let fs = ns.fs(parent.dir.mnt)?;
+    let at = entry(parent.dir, &last, &creds);
+    if flags & AT_REMOVEDIR != 0 {
+        fs.rmdir(at)?;
+    } else {
+        fs.unlink(at)?;
+    }
     Ok(0)
 }
 
@@ -530,11 +509,11 @@ pub fn renameat2(
     refuse_mount_point(&ns, &from)?;
     refuse_mount_point(&ns, &to)?;
     let (a, b) = (last_path(&from), last_path(&to));
-    in_memfs(&ns, from.dir, Change::Remove, &creds, |fs, walker| {
-        let a = PathAt::new(InodeId::from_number(from.dir.ino), &a);
-        let b = PathAt::new(InodeId::from_number(to.dir.ino), &b);
-        fs.rename_at(walker, a, b, flags, root::now())
-    })?;
+    ns.fs(from.dir.mnt)?.rename(
+        entry(from.dir, &a, &creds),
+        entry(to.dir, &b, &creds),
+        flags,
+    )?;
     Ok(0)
 }
 
@@ -565,10 +544,8 @@ pub fn symlinkat(target_ptr: u64, dirfd: i32, path_ptr: u64) -> Result<usize, Er
     }
     let parent = lookup_parent(&ns, &creds, dirfd, &path)?;
     let last = last_path(&parent);
-    in_memfs(&ns, parent.dir, Change::Create, &creds, |fs, walker| {
-        let at = PathAt::new(InodeId::from_number(parent.dir.ino), &last);
-        fs.symlink_at(walker, &target, at, root::now())
-    })?;
+    ns.fs(parent.dir.mnt)?
+        .symlink(entry(parent.dir, &last, &creds), &target)?;
     Ok(0)
 }
 
@@ -592,10 +569,8 @@ pub fn linkat(
         return Err(Errno::EXDEV);
     }
     let last = last_path(&parent);
-    in_memfs(&ns, parent.dir, Change::Create, &creds, |fs, walker| {
-        let at = PathAt::new(InodeId::from_number(parent.dir.ino), &last);
-        fs.link_inode_at(walker, InodeId::from_number(source.ino), at, root::now())
-    })?;
+    ns.fs(parent.dir.mnt)?
+        .link(entry(parent.dir, &last, &creds), source.ino)?;
     Ok(0)
 }
 
