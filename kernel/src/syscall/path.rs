@@ -116,13 +116,32 @@ pub fn tmpfs_inode(ns: &Namespace, loc: Loc) -> Result<InodeId, Errno> {
     Ok(InodeId::from_number(loc.ino))
 }
 
-/// The entry `name` of directory `dir` as the filesystem's tree operations take it.
-fn entry<'a>(dir: Loc, name: &'a [u8], creds: &'a Cred) -> EntryAt<'a> {
-    EntryAt {
+/// The entry `name` of directory `dir` as the filesystem's tree operations take it; `EROFS` in a read-only mount.
+fn entry<'a>(
+    ns: &Namespace,
+    dir: Loc,
+    name: &'a [u8],
+    creds: &'a Cred,
+) -> Result<EntryAt<'a>, Errno> {
+    require_writable(ns, dir)?;
+    Ok(EntryAt {
         dir: dir.ino,
         name,
         cred: root::credentials(creds),
+    })
+}
+
+/// The flags mount(2) gave the mount `loc` is in (`MS_RDONLY`, `MS_NOSUID`, `MS_NODEV`, `MS_NOEXEC`).
+fn mount_flags(ns: &Namespace, loc: Loc) -> u64 {
+    ns.info(loc.mnt).map_or(0, |i| i.flags)
+}
+
+/// `EROFS` if `loc` is in a read-only mount.
+fn require_writable(ns: &Namespace, loc: Loc) -> Result<(), Errno> {
+    if mount_flags(ns, loc) & basalt_vfs::options::MS_RDONLY != 0 {
+        return Err(Errno::EROFS);
     }
+    Ok(())
 }
 
 /// The last component as a path relative to its directory, with its trailing slash.
@@ -178,7 +197,8 @@ pub fn lookup_executable_at(dirfd: i32, path: &[u8], follow: bool) -> Result<Ino
         return Err(Errno::EACCES);
     }
     let creds = cred::current();
-    if !basalt_memfs::may_access(&stat, &root::credentials(&creds), Access::EXEC) {
+    let noexec = mount_flags(&ns, loc) & basalt_vfs::options::MS_NOEXEC != 0;
+    if noexec || !basalt_memfs::may_access(&stat, &root::credentials(&creds), Access::EXEC) {
         return Err(Errno::EACCES);
     }
     tmpfs_inode(&ns, loc)
@@ -259,6 +279,11 @@ pub fn openat(dirfd: i32, path_ptr: u64, flags: u32, mode: u32) -> Result<usize,
         if ftype == FileType::Directory && access != O_RDONLY {
             return Err(Errno::EISDIR);
         }
+        // Linux's sb_permission: writing a file of a read-only mount is EROFS before any EACCES.
+        let writes = open_access(flags).contains(Access::WRITE);
+        if writes && matches!(ftype, FileType::Regular | FileType::Directory) {
+            require_writable(&ns, loc)?;
+        }
         if !basalt_memfs::may_access(&stat, &root::credentials(&creds), open_access(flags)) {
             return Err(Errno::EACCES);
         }
@@ -279,6 +304,9 @@ pub fn openat(dirfd: i32, path_ptr: u64, flags: u32, mode: u32) -> Result<usize,
         }
         FileType::Symlink => return Err(Errno::ELOOP),
         FileType::CharDevice => {
+            if mount_flags(&ns, loc) & basalt_vfs::options::MS_NODEV != 0 {
+                return Err(Errno::EACCES);
+            }
             let dev = basalt_memfs::DeviceNumber::decode(stat.rdev);
             root::device_ops(dev.major, dev.minor)?
         }
@@ -333,7 +361,7 @@ fn open_create(
     let dir = parent.dir;
     let (ino, created) = ns
         .fs(dir.mnt)?
-        .create(entry(dir, name, creds), perm, exclusive)?;
+        .create(entry(ns, dir, name, creds)?, perm, exclusive)?;
     Ok((Loc { mnt: dir.mnt, ino }, created))
 }
 
@@ -434,7 +462,7 @@ pub fn mkdirat(dirfd: i32, path_ptr: u64, mode: u32) -> Result<usize, Errno> {
     let last = last_path(&parent);
     let perm = mode & 0o7777 & !umask();
     ns.fs(parent.dir.mnt)?
-        .mkdir(entry(parent.dir, &last, &creds), perm)?;
+        .mkdir(entry(&ns, parent.dir, &last, &creds)?, perm)?;
     Ok(0)
 }
 
@@ -453,7 +481,7 @@ pub fn mknod_node(
     let perm = perm & 0o7777 & !umask();
     let ino = ns
         .fs(parent.dir.mnt)?
-        .mknod(entry(parent.dir, &last, &creds), kind, perm)?;
+        .mknod(entry(&ns, parent.dir, &last, &creds)?, kind, perm)?;
     Ok(Loc {
         mnt: parent.dir.mnt,
         ino,
@@ -479,7 +507,7 @@ pub fn unlinkat(dirfd: i32, path_ptr: u64, flags: u32) -> Result<usize, Errno> {
     refuse_mount_point(&ns, &parent)?;
     let last = last_path(&parent);
     let fs = ns.fs(parent.dir.mnt)?;
-    let at = entry(parent.dir, &last, &creds);
+    let at = entry(&ns, parent.dir, &last, &creds)?;
     if flags & AT_REMOVEDIR != 0 {
         fs.rmdir(at)?;
     } else {
@@ -510,8 +538,8 @@ pub fn renameat2(
     refuse_mount_point(&ns, &to)?;
     let (a, b) = (last_path(&from), last_path(&to));
     ns.fs(from.dir.mnt)?.rename(
-        entry(from.dir, &a, &creds),
-        entry(to.dir, &b, &creds),
+        entry(&ns, from.dir, &a, &creds)?,
+        entry(&ns, to.dir, &b, &creds)?,
         flags,
     )?;
     Ok(0)
@@ -545,7 +573,7 @@ pub fn symlinkat(target_ptr: u64, dirfd: i32, path_ptr: u64) -> Result<usize, Er
     let parent = lookup_parent(&ns, &creds, dirfd, &path)?;
     let last = last_path(&parent);
     ns.fs(parent.dir.mnt)?
-        .symlink(entry(parent.dir, &last, &creds), &target)?;
+        .symlink(entry(&ns, parent.dir, &last, &creds)?, &target)?;
     Ok(0)
 }
 
@@ -570,7 +598,7 @@ pub fn linkat(
     }
     let last = last_path(&parent);
     ns.fs(parent.dir.mnt)?
-        .link(entry(parent.dir, &last, &creds), source.ino)?;
+        .link(entry(&ns, parent.dir, &last, &creds)?, source.ino)?;
     Ok(0)
 }
 
@@ -592,6 +620,7 @@ pub fn faccessat(dirfd: i32, path_ptr: u64, mode: u32, flags: u32) -> Result<usi
 
 /// The tmpfs inode whose attributes a path names: other filesystems refuse attribute changes.
 fn attr_inode(ns: &Namespace, loc: Loc) -> Result<InodeId, Errno> {
+    require_writable(ns, loc)?;
     let fs = ns.fs(loc.mnt)?;
     if fs.memfs().is_none() {
         return Err(fs.refuse(Change::Attr));

@@ -21,6 +21,7 @@ pub const CASES: &[Case] = &[
     Case::new("mount.rename_link_exdev", exdev),
     Case::new("mount.rmdir_mountpoint_ebusy", rmdir_mountpoint),
     Case::new("mount.proc_mounts_line", proc_mounts_line),
+    Case::new("mount.read_only_and_remount", read_only),
     Case::new("chroot.errors", chroot_errors),
     Case::new("chroot.jail", chroot_jail),
     Case::new("statfs.magic_numbers", statfs_magic),
@@ -410,6 +411,51 @@ fn proc_mounts_line() -> String {
             }
             None => "not listed".to_string(),
         }
+    })
+}
+
+fn read_only() -> String {
+    with_mountpoint(|| {
+        const MS_RDONLY: usize = 1;
+        const MS_REMOUNT: usize = 32;
+        if let Err(e) = mount("none", MNT, Some("tmpfs"), MS_RDONLY, None) {
+            return format!("mount {}", errno_name(e));
+        }
+        let file = format!("{MNT}/f");
+        let create = outcome(
+            open(&file, libc::O_CREAT | libc::O_WRONLY, 0o644).map(|fd| {
+                close(fd);
+                0
+            }),
+        );
+        let dir = outcome(mkdir(&format!("{MNT}/sub")));
+        let shown = read_file("/proc/self/mounts")
+            .ok()
+            .and_then(|m| {
+                m.lines()
+                    .find(|l| l.split(' ').nth(1).is_some_and(|t| t.ends_with(MNT)))
+                    .and_then(|l| {
+                        l.split(' ')
+                            .nth(3)
+                            .map(|o| o.split(',').next().unwrap_or("").to_string())
+                    })
+            })
+            .unwrap_or_default();
+        // f_flags is the 11th word of x86_64 struct statfs (glibc's libc crate does not name it).
+        let mut words = [0u64; 15];
+        let c = cstr(MNT);
+        let statfs_ro =
+            sys!(nr::STATFS, c.as_ptr(), words.as_mut_ptr()).map_or(0, |_| words[10] & 1);
+        let remount = outcome(mount("none", MNT, None, MS_REMOUNT, None));
+        let after = outcome(
+            open(&file, libc::O_CREAT | libc::O_WRONLY, 0o644).map(|fd| {
+                close(fd);
+                0
+            }),
+        );
+        let remount_plain_dir = outcome(mount("none", ".", None, MS_REMOUNT, None));
+        scratch::remove(&file);
+        format!("create {create} mkdir {dir} shown {shown} statfs ST_RDONLY {statfs_ro} remount rw {remount} create {after} remount of a non-mount {remount_plain_dir}")
     })
 }
 
