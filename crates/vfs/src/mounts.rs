@@ -208,6 +208,28 @@ impl MountTable {
         Ok(top)
     }
 
+    /// `MS_MOVE`: mount `id` (with everything on it) moves to `at`. `EINVAL` for the namespace root, a detached
+    /// mount or an `at` outside the tree; `ELOOP` if `at` lies inside the mount being moved.
+    pub fn move_mount(&mut self, id: MountId, at: Loc) -> Result<(), Errno> {
+        let mount = self.get(id).ok_or(Errno::EINVAL)?;
+        let Some(old_point) = mount.parent.filter(|_| mount.attached && id != self.root) else {
+            return Err(Errno::EINVAL);
+        };
+        if !self.get(at.mnt).is_some_and(|m| m.attached) {
+            return Err(Errno::EINVAL);
+        }
+        if self.subtree(id).contains(&at.mnt) {
+            return Err(Errno::ELOOP);
+        }
+        let at = self.follow_down(at);
+        self.covers.remove(&old_point);
+        self.covers.insert(at, id);
+        if let Some(mount) = self.mounts.get_mut(&id) {
+            mount.parent = Some(at);
+        }
+        Ok(())
+    }
+
     /// The mount on `at`, if any.
     pub fn covering(&self, at: Loc) -> Option<MountId> {
         self.covers.get(&at).copied()
@@ -390,6 +412,21 @@ mod tests {
         };
         let c = t.mount(loc(root, 5), FsId(1), 1).unwrap();
         assert_eq!(t.umount(c, both, &|_| false), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn moving_takes_the_submounts_along() {
+        let mut t = MountTable::new(FsId(0), 1);
+        let root = t.root_mount();
+        let a = t.mount(loc(root, 5), FsId(1), 1).unwrap();
+        let b = t.mount(loc(a, 3), FsId(2), 1).unwrap();
+        assert_eq!(t.move_mount(a, loc(b, 1)), Err(Errno::ELOOP));
+        assert_eq!(t.move_mount(root, loc(root, 6)), Err(Errno::EINVAL));
+        assert_eq!(t.move_mount(a, loc(root, 6)), Ok(()));
+        assert_eq!(t.follow_down(loc(root, 5)), loc(root, 5));
+        assert_eq!(t.follow_down(loc(root, 6)), loc(a, 1));
+        assert_eq!(t.follow_down(loc(a, 3)), loc(b, 1));
+        assert_eq!(t.up(loc(a, 1)), Some(loc(root, 6)));
     }
 
     #[test]

@@ -161,8 +161,19 @@ pub fn mount(
         });
     }
     if flags & MS_MOVE != 0 {
-        // Moving mounts is not implemented: refused rather than pretended.
-        return Err(Errno::EINVAL);
+        let source = source.ok_or(Errno::EINVAL)?;
+        if source.is_empty() {
+            return Err(Errno::EINVAL);
+        }
+        let from = lookup_as(&ns, &creds, AT_FDCWD, &source, true)?;
+        if !ns.mounts.is_mount_root(from) {
+            return Err(Errno::EINVAL);
+        }
+        let from_dir = ns.file_type(from)? == FileType::Directory;
+        if from_dir != (ns.file_type(at)? == FileType::Directory) {
+            return Err(Errno::ENOTDIR);
+        }
+        return vfs::change(|ns| ns.mounts.move_mount(from.mnt, at).map(|()| 0));
     }
     if flags & !(MOUNT_FLAGS | MS_REC) == MS_PRIVATE {
         // Propagation types: mounts here never propagate, so every mount is private already.

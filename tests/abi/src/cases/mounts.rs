@@ -22,6 +22,7 @@ pub const CASES: &[Case] = &[
     Case::new("mount.rmdir_mountpoint_ebusy", rmdir_mountpoint),
     Case::new("mount.proc_mounts_line", proc_mounts_line),
     Case::new("mount.read_only_and_remount", read_only),
+    Case::new("mount.move", move_mount),
     Case::new("chroot.errors", chroot_errors),
     Case::new("chroot.jail", chroot_jail),
     Case::new("statfs.magic_numbers", statfs_magic),
@@ -457,6 +458,36 @@ fn read_only() -> String {
         scratch::remove(&file);
         format!("create {create} mkdir {dir} shown {shown} statfs ST_RDONLY {statfs_ro} remount rw {remount} create {after} remount of a non-mount {remount_plain_dir}")
     })
+}
+
+fn move_mount() -> String {
+    const MS_MOVE: usize = 8192;
+    let dest = scratch::path("mnt-moved");
+    let _ = umount(&dest, MNT_DETACH);
+    scratch::remove(&format!("{dest}/sub"));
+    scratch::remove(&dest);
+    let text = with_mountpoint(|| {
+        if let Err(e) = tmpfs(MNT) {
+            return format!("mount {}", errno_name(e));
+        }
+        let _ = write_file(&format!("{MNT}/f"), b"moved");
+        let _ = mkdir(&dest);
+        let not_mount = outcome(mount(&dest, MNT, None, MS_MOVE, None));
+        let moved = outcome(mount(MNT, &dest, None, MS_MOVE, None));
+        let content = read_file(&format!("{dest}/f")).unwrap_or_else(errno_name);
+        let old = match stat(&format!("{MNT}/f")) {
+            Ok(_) => "exists".to_string(),
+            Err(e) => errno_name(e),
+        };
+        let _ = mkdir(&format!("{dest}/sub"));
+        let into_itself = outcome(mount(&dest, &format!("{dest}/sub"), None, MS_MOVE, None));
+        scratch::remove(&format!("{dest}/sub"));
+        scratch::remove(&format!("{dest}/f"));
+        let back = outcome(umount(&dest, 0));
+        format!("non-mount source {not_mount} move {moved} reads {content} old place {old} into itself {into_itself} umount at new place {back}")
+    });
+    scratch::remove(&dest);
+    text
 }
 
 fn chroot_errors() -> String {
