@@ -362,13 +362,20 @@ pub fn lookup_child(ns: &Namespace, dir: Loc, name: &[u8]) -> Result<Loc, Errno>
 }
 
 /// The absolute path of `loc` as seen from `root` (d_path): names looked up in each parent, across mounts. A
-/// place not below `root` yields the path from the top it reached.
+/// place not below `root` yields the path from the top it reached (see [`path_from`]).
 pub fn path_of(ns: &Namespace, loc: Loc, root: Loc) -> Result<Vec<u8>, Errno> {
+    path_from(ns, loc, root).map(|(path, _)| path)
+}
+
+/// [`path_of`], and whether the walk up reached `root` (false for a place outside a chroot).
+pub fn path_from(ns: &Namespace, loc: Loc, root: Loc) -> Result<(Vec<u8>, bool), Errno> {
     let mut parts: Vec<Vec<u8>> = Vec::new();
     let mut cur = loc;
+    let mut reached = false;
     // Bounded: every step climbs one directory or one mount.
     for _ in 0..4096 {
         if cur == root {
+            reached = true;
             break;
         }
         if let Some(point) = ns.mounts.up(cur) {
@@ -397,7 +404,7 @@ pub fn path_of(ns: &Namespace, loc: Loc, root: Loc) -> Result<Vec<u8>, Errno> {
     if out.is_empty() {
         out.push(b'/');
     }
-    Ok(out)
+    Ok((out, reached))
 }
 
 /// The name under which inode `ino` appears in directory `dir`.

@@ -401,7 +401,11 @@ pub fn getdents64(fd: i32, buf: u64, count: u64) -> Result<usize, Errno> {
 pub fn getcwd(buf: u64, size: u64) -> Result<usize, Errno> {
     let ns = vfs::namespace()?;
     let cwd = caller_cwd(&ns);
-    let mut path = vfs::path_of(&ns, cwd, caller_root(&ns))?;
+    let (mut path, reachable) = vfs::path_from(&ns, cwd, caller_root(&ns))?;
+    if !reachable {
+        // A working directory outside a chroot: Linux (since 2.6.36) marks the path so.
+        path.splice(0..0, b"(unreachable)".iter().copied());
+    }
     path.push(0);
     if path.len() as u64 > size {
         return Err(Errno::ERANGE);

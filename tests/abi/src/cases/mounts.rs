@@ -523,11 +523,14 @@ fn chroot_jail() -> String {
             };
             // The working directory stayed outside the new root.
             let outside = yes(stat(&format!("{jail}/inside")).is_ok());
+            let mut before = [0u8; 4096];
+            let n = sys!(nr::GETCWD, before.as_mut_ptr(), before.len()).unwrap_or(1);
+            let unreachable = yes(before[..n.saturating_sub(1)].starts_with(b"(unreachable)/"));
             let _ = sys!(nr::CHDIR, cstr("/").as_ptr());
             let mut buf = [0u8; 64];
             let n = sys!(nr::GETCWD, buf.as_mut_ptr(), buf.len()).unwrap_or(1);
             let cwd = String::from_utf8_lossy(&buf[..n.saturating_sub(1)]).into_owned();
-            format!("chroot ok /inside {inside} /../.. is / {top} cwd still outside {outside} after chdir / getcwd {cwd}")
+            format!("chroot ok /inside {inside} /../.. is / {top} cwd still outside {outside} getcwd (unreachable) {unreachable} after chdir / getcwd {cwd}")
         }
         Err(e) => format!("chroot {}", errno_name(e)),
     });
