@@ -88,13 +88,14 @@ pub fn unregister_char_device(major: u32, minor: u32) -> Result<(), Errno> {
     Ok(())
 }
 
-/// Registered terminal devices (majors 4, 5 and 136: serial lines, tty/console/ptmx, pty slaves) as
-/// (name with `/` turned into `!`, as sysfs names them; major; minor).
+/// Registered terminal devices that sysfs shows (majors 4 and 5: serial lines and virtual terminals, tty,
+/// console, ptmx; pty slaves are not in sysfs on Linux) as (name with `/` turned into `!`, as sysfs names
+/// them; major; minor).
 pub fn terminals() -> Vec<(String, u32, u32)> {
     DEVICES
         .lock()
         .iter()
-        .filter(|d| matches!(d.number.major, 4 | 5 | 136))
+        .filter(|d| matches!(d.number.major, 4 | 5))
         .map(|d| (d.name.replace('/', "!"), d.number.major, d.number.minor))
         .collect()
 }

@@ -1,6 +1,6 @@
 //! sysfs (`mount -t sysfs sysfs /sys`), minimal but real: `kernel/{address_bits,cpu_byteorder}`,
 //! `devices/system/cpu/{online,possible,present,cpuN/}`, `devices/virtual/tty/<name>/dev` for every registered
-//! terminal device (majors 4, 5 and 136), and `class/tty/<name>` symlinks to them, as on Linux. The tree is
+//! terminal device of majors 4 and 5, and `class/tty/<name>` symlinks to them, as on Linux. The tree is
 //! computed from the system at each lookup; inode numbers are hashes of the paths, so they stay the same.
 #![forbid(unsafe_code)]
 
