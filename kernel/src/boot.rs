@@ -11,6 +11,14 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use basalt_bootinfo::BootInfo;
 use basalt_cmdline::Cmdline;
+
+/// The kernel command line as the boot loader gave it (/proc/cmdline).
+static KERNEL_CMDLINE: spin::Once<alloc::string::String> = spin::Once::new();
+
+/// The kernel command line (empty before boot parsed it).
+pub fn kernel_cmdline() -> &'static str {
+    KERNEL_CMDLINE.get().map_or("", |s| s.as_str())
+}
 use core::ops::Range;
 use spin::Mutex;
 
@@ -75,6 +83,8 @@ pub fn start(protocol: u32, info_phys: u64) -> ! {
     init_clocks(&features, &platform);
     start_other_cpus(&platform, &features);
 
+    // The heap works by now.
+    KERNEL_CMDLINE.call_once(|| alloc::string::String::from(boot_info.cmdline()));
     if let Some(initrd) = boot_info.initrd() {
         let raw = physmem::reserved_bytes(initrd.start, initrd.end - initrd.start);
         match initramfs::init(raw) {
@@ -356,6 +366,16 @@ extern "C" fn init_thread(_arg: u64) -> ! {
                 };
                 me.process.replace_address_space(loaded.mm);
                 me.process.set_name(path);
+                *me.process.image.lock() =
+                    alloc::sync::Arc::new(crate::task::process::ProgramImage::new(
+                        crate::syscall::path::canonical_path(
+                            crate::syscall::path::AT_FDCWD,
+                            path.as_bytes(),
+                        )
+                        .unwrap_or_else(|_| path.as_bytes().to_vec()),
+                        &argv,
+                        &envp,
+                    ));
                 sched::activate_current_mm();
                 drop(me);
                 log::info!("Run {path} as init process");

@@ -192,6 +192,33 @@ pub const SCENARIOS: &[Scenario] = &[
         ..DIRECT
     },
     Scenario {
+        name: "busybox-proc",
+        boot: ScenarioBoot::Busybox {
+            append: "console=ttyS0 rdinit=/bin/sh -- /procfs.sh",
+        },
+        memory: "256M",
+        expected: &[
+            Text("mounted: ok"),
+            Text("proc on /proc type proc (rw,relatime)"),
+            Text("sysfs on /sys type sysfs (rw,relatime)"),
+            Text("none on /tmp/m type tmpfs (rw,relatime,size=1024k)"),
+            Regex(r"PID +USER +COMMAND\s+1 0 +/bin/sh /procfs.sh"),
+            Regex(r"Mem: +[0-9]+ +[0-9]+ +[0-9]+"),
+            Regex(
+                r"up +[0-9]+ min, .*load average: [0-9]+\.[0-9]{2}, [0-9]+\.[0-9]{2}, [0-9]+\.[0-9]{2}",
+            ),
+            Regex(r"Mem: [0-9]+K used, [0-9]+K free"),
+            Regex(r"none +1024 +0 +1024 +0% /tmp/m"),
+            Text("stat pid matches: yes"),
+            Text("exe: /bin/busybox"),
+            Regex(r"console\s+tty"),
+            Text("umount: ok"),
+            Text("chroot pwd: /"),
+            Text("procfs: done"),
+        ],
+        ..DIRECT
+    },
+    Scenario {
         name: "programs",
         boot: ScenarioBoot::Busybox {
             append: "console=ttyS0 rdinit=/bin/sh -- /programs.sh",

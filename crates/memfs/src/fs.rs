@@ -44,12 +44,15 @@ pub struct Config {
     pub root_perm: u32,
     /// Owner of the root directory.
     pub root_uid: u32,
+    /// Number of the root directory; the others follow it. Several filesystems in one kernel give each a range
+    /// of its own so that inode numbers (and [`InodeId`]s) name one inode across all of them.
+    pub first_ino: u64,
     /// Group of the root directory.
     pub root_gid: u32,
 }
 
 impl Default for Config {
-    /// 256 MiB of data, a million inodes, device 0, root directory `0755 root:root`.
+    /// 256 MiB of data, a million inodes, device 0, root directory `0755 root:root` with inode number 1.
     fn default() -> Self {
         Self {
             max_data_bytes: 256 << 20,
@@ -58,6 +61,7 @@ impl Default for Config {
             root_perm: 0o755,
             root_uid: 0,
             root_gid: 0,
+            first_ino: 1,
         }
     }
 }
@@ -87,9 +91,9 @@ pub struct MemFs {
 }
 
 impl MemFs {
-    /// An empty filesystem: just the root directory (inode 1), created at `now`.
+    /// An empty filesystem: just the root directory ([`Config::first_ino`]), created at `now`.
     pub fn new(config: &Config, now: Timestamp) -> Self {
-        let root = InodeId(1);
+        let root = InodeId(config.first_ino);
         let root_inode = Inode {
             node: Node::Directory(Directory::new(root)),
             perm: config.root_perm & PERMISSION_BITS,
@@ -105,7 +109,7 @@ impl MemFs {
         inodes.insert(root, root_inode);
         Self {
             inodes,
-            next_ino: 2,
+            next_ino: config.first_ino.saturating_add(1),
             root,
             device: config.device,
             budget: Budget::new(config.max_data_bytes),

@@ -155,6 +155,27 @@ impl MemFs {
         )
     }
 
+    /// [`MemFs::link_at`] for a source the caller already resolved (across mounts, say): links `target` as
+    /// `new`, with the same checks.
+    pub fn link_inode_at(
+        &mut self,
+        walker: &Walker<'_>,
+        target: InodeId,
+        new: PathAt<'_>,
+        now: Timestamp,
+    ) -> Result<(), Errno> {
+        let parent = self.walk(walker).parent(new.dir, new.path)?;
+        let actor = Actor::checked(walker.cred);
+        self.link_entry(
+            &actor,
+            parent.dir,
+            parent.last,
+            parent.trailing_slash,
+            target,
+            now,
+        )
+    }
+
     /// `unlinkat(2)` without `AT_REMOVEDIR`: `EISDIR` for a directory (and `.`, `..`, `/`, `dir/`), `ENOTDIR` for
     /// `file/`, `EACCES`, `EPERM` (sticky directory), `ENOENT`.
     pub fn unlink_at(

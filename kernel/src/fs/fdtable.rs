@@ -67,6 +67,21 @@ impl FdTable {
         self.slots.len()
     }
 
+    /// The open descriptors, in order (for /proc/<pid>/fd).
+    pub fn open_fds(&self) -> Vec<i32> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, slot)| slot.is_some())
+            .filter_map(|(fd, _)| i32::try_from(fd).ok())
+            .collect()
+    }
+
+    /// How many descriptors the table has room for now (`FDSize:` in /proc/<pid>/status).
+    pub fn capacity(&self) -> usize {
+        self.slots.len().next_power_of_two().max(64)
+    }
+
     /// The open file behind `fd`.
     pub fn get(&self, fd: i32) -> Result<Arc<OpenFile>, Errno> {
         usize::try_from(fd)

@@ -4,16 +4,22 @@
 
 pub mod anon;
 pub mod console_file;
+pub mod devices;
 pub mod epoll;
 pub mod eventfd;
 pub mod fdtable;
+pub mod fifo;
 pub mod flock;
 pub mod pipe;
+pub mod procfs;
 pub mod ready;
 pub mod reclock;
 pub mod root;
 pub mod signalfd;
+pub mod sysfs;
 pub mod timerfd;
+pub mod tmpfs;
+pub mod vfs;
 
 use crate::task::wait::WaitQueue;
 use alloc::sync::Arc;
@@ -93,6 +99,13 @@ pub trait FileOps: Send + Sync {
     fn read(&self, buf: &mut [u8], offset: u64, nonblock: bool) -> Result<usize, Errno>;
     /// Write at `offset` (ignored by streams).
     fn write(&self, buf: &[u8], offset: u64, nonblock: bool) -> Result<usize, Errno>;
+    /// An O_APPEND write: `buf` at the end of the file, found and written as one step so that concurrent
+    /// appenders never overwrite each other; returns (bytes written, the offset after them). Files without an end
+    /// (pipes, devices) just write.
+    fn append(&self, buf: &[u8], nonblock: bool) -> Result<(usize, u64), Errno> {
+        let written = self.write(buf, self.size(), nonblock)?;
+        Ok((written, self.size()))
+    }
     /// How many of `count` bytes one write call starting at `offset` may store (regular files: RLIMIT_FSIZE).
     fn write_allowance(&self, _offset: u64, count: usize) -> Result<usize, Errno> {
         Ok(count)
@@ -137,8 +150,13 @@ pub trait FileOps: Send + Sync {
     fn as_any(&self) -> Option<&dyn core::any::Any> {
         None
     }
-    /// The root-filesystem inode behind this file, if any (directories, regular files).
+    /// The tmpfs inode behind this file, if any (directories, regular files).
     fn inode(&self) -> Option<basalt_memfs::InodeId> {
+        None
+    }
+    /// Where in the namespace this file was opened (files and directories of every filesystem): `*at` calls
+    /// start there, getdents64 lists it, /proc/<pid>/fd shows its path.
+    fn location(&self) -> Option<vfs::Loc> {
         None
     }
 }

@@ -1,7 +1,7 @@
 //! Pipes: a bounded byte queue between a read end and a write end, with blocking and EOF/EPIPE semantics.
 #![forbid(unsafe_code)]
 
-use super::{FileOps, Stat, O_RDONLY, O_WRONLY, S_IFIFO};
+use super::{FileOps, Stat, O_RDONLY, O_RDWR, O_WRONLY, S_IFIFO};
 use crate::task::wait::WaitQueue;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
@@ -21,6 +21,10 @@ pub struct Pipe {
     data: Mutex<VecDeque<u8>>,
     readers: AtomicUsize,
     writers: AtomicUsize,
+    /// How many times a reader / a writer ever opened it (named pipes: an opener blocked waiting for the other
+    /// side wakes when this moves, even if that side has already gone again, as Linux's r_counter/w_counter).
+    reader_opens: AtomicUsize,
+    writer_opens: AtomicUsize,
     /// Readers (and pollers of the read end) wait here for data or the last writer.
     readable: WaitQueue,
     /// Writers (and pollers of the write end) wait here for room or the last reader.
@@ -28,32 +32,76 @@ pub struct Pipe {
     ino: u64,
 }
 
-/// One end of a pipe.
+/// One end of a pipe (a named pipe opened O_RDWR is both).
 pub struct PipeEnd {
     pipe: Arc<Pipe>,
     read_end: bool,
+    write_end: bool,
+}
+
+impl Pipe {
+    /// A pipe nobody has open yet (named pipes attach their openers with [`Pipe::open_end`]).
+    pub fn unopened() -> Arc<Pipe> {
+        Arc::new(Pipe {
+            data: Mutex::new(VecDeque::new()),
+            readers: AtomicUsize::new(0),
+            writers: AtomicUsize::new(0),
+            reader_opens: AtomicUsize::new(0),
+            writer_opens: AtomicUsize::new(0),
+            readable: WaitQueue::new(),
+            writable: WaitQueue::new(),
+            ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+        })
+    }
+
+    /// A new end that reads and/or writes; the other side's waiters learn of it.
+    pub fn open_end(self: &Arc<Pipe>, read: bool, write: bool) -> Arc<PipeEnd> {
+        if read {
+            self.readers.fetch_add(1, Ordering::AcqRel);
+            self.reader_opens.fetch_add(1, Ordering::AcqRel);
+        }
+        if write {
+            self.writers.fetch_add(1, Ordering::AcqRel);
+            self.writer_opens.fetch_add(1, Ordering::AcqRel);
+        }
+        self.readable.wake_all();
+        self.writable.wake_all();
+        Arc::new(PipeEnd {
+            pipe: self.clone(),
+            read_end: read,
+            write_end: write,
+        })
+    }
+
+    pub fn readers(&self) -> usize {
+        self.readers.load(Ordering::Acquire)
+    }
+
+    pub fn writers(&self) -> usize {
+        self.writers.load(Ordering::Acquire)
+    }
+
+    /// How many readers (`readers`) or writers ever opened it.
+    pub fn opens(&self, readers: bool) -> usize {
+        if readers {
+            self.reader_opens.load(Ordering::Acquire)
+        } else {
+            self.writer_opens.load(Ordering::Acquire)
+        }
+    }
+
+    /// Where an opener waits for the other side (every open wakes it).
+    pub fn open_queue(&self) -> &WaitQueue {
+        &self.readable
+    }
 }
 
 /// A new pipe: (read end, write end).
 pub fn new_pipe() -> (Arc<PipeEnd>, Arc<PipeEnd>) {
-    let pipe = Arc::new(Pipe {
-        data: Mutex::new(VecDeque::new()),
-        readers: AtomicUsize::new(1),
-        writers: AtomicUsize::new(1),
-        readable: WaitQueue::new(),
-        writable: WaitQueue::new(),
-        ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
-    });
-    (
-        Arc::new(PipeEnd {
-            pipe: pipe.clone(),
-            read_end: true,
-        }),
-        Arc::new(PipeEnd {
-            pipe,
-            read_end: false,
-        }),
-    )
+    let pipe = Pipe::unopened();
+    let read = pipe.open_end(true, false);
+    let write = pipe.open_end(false, true);
+    (read, write)
 }
 
 impl FileOps for PipeEnd {
@@ -143,7 +191,8 @@ impl FileOps for PipeEnd {
             if p.writers.load(Ordering::Acquire) == 0 {
                 ev |= super::POLLHUP;
             }
-        } else {
+        }
+        if self.write_end {
             if PIPE_CAPACITY - len >= PIPE_BUF {
                 ev |= super::POLLOUT;
             }
@@ -167,14 +216,11 @@ impl FileOps for PipeEnd {
 
     fn release(&self, access: u32) {
         let p = &self.pipe;
-        match access {
-            O_RDONLY => {
-                p.readers.fetch_sub(1, Ordering::AcqRel);
-            }
-            O_WRONLY => {
-                p.writers.fetch_sub(1, Ordering::AcqRel);
-            }
-            _ => {}
+        if matches!(access, O_RDONLY | O_RDWR) {
+            p.readers.fetch_sub(1, Ordering::AcqRel);
+        }
+        if matches!(access, O_WRONLY | O_RDWR) {
+            p.writers.fetch_sub(1, Ordering::AcqRel);
         }
         p.readable.wake_all();
         p.writable.wake_all();

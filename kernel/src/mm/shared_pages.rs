@@ -2,7 +2,7 @@
 //! an object maps the object's own frames, so writes through one mapping are seen by the others at once, and
 //! `read`/`write` on a mapped file see and change the same bytes.
 //!
-//! An object is identified by the `file_id` its areas carry in basalt-vm: a root-filesystem inode number, or a
+//! An object is identified by the `file_id` its areas carry in basalt-vm: a tmpfs inode number, or a
 //! number with the top bit set for shared anonymous memory. It lives while some address space has an area on it
 //! (`attach`/`detach`, counted per address space). Its pages are loaded on first fault; the object holds one
 //! reference on each frame (`mm::pageref`) and every page-table entry another, so a frame is freed only when both
@@ -60,7 +60,7 @@ pub fn attach(id: u64) -> Result<(), Errno> {
         return Ok(());
     }
     if !is_anonymous(id) {
-        crate::fs::root::fs()?
+        crate::fs::root::fs_of(InodeId::from_number(id))?
             .lock()
             .hold(InodeId::from_number(id))?;
     }
@@ -103,7 +103,7 @@ pub fn detach(id: u64) {
     // Written back before the lock goes, so a new mapping cannot load the file's stale bytes meanwhile.
     if !is_anonymous(id) {
         write_back(id, &object.pages);
-        if let Ok(fs) = crate::fs::root::fs() {
+        if let Ok(fs) = crate::fs::root::fs_of(InodeId::from_number(id)) {
             let _ = fs.lock().release(InodeId::from_number(id));
         }
     }
@@ -136,7 +136,7 @@ pub fn get_page(id: u64, index: u64) -> Result<u64, PageError> {
     let frame = frames::alloc_zeroed().map_err(|_| PageError::OutOfMemory)?;
     if !is_anonymous(id) {
         let mut data = [0u8; PAGE_SIZE as usize];
-        let read = crate::fs::root::fs().and_then(|fs| {
+        let read = crate::fs::root::fs_of(InodeId::from_number(id)).and_then(|fs| {
             fs.lock()
                 .read_at(InodeId::from_number(id), index * PAGE_SIZE, &mut data)
         });
@@ -171,7 +171,9 @@ fn cached_overlaps(
 
 /// Read regular file `ino` at `offset`: the filesystem's bytes with the mapped pages' current contents on top.
 pub fn read_file(ino: InodeId, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
-    let count = crate::fs::root::fs()?.lock().read_at(ino, offset, buf)?;
+    let count = crate::fs::root::fs_of(ino)?
+        .lock()
+        .read_at(ino, offset, buf)?;
     let objects = OBJECTS.lock();
     if let Some(object) = objects.get(&ino.number()) {
         for (page_start, frame, from, to) in cached_overlaps(&object.pages, offset, count as u64) {
@@ -235,10 +237,10 @@ pub fn sync_all() {
 
 /// Copy `pages` of file `id` into the filesystem, up to the file's current size.
 fn write_back(id: u64, pages: &BTreeMap<u64, u64>) {
-    let Ok(fs) = crate::fs::root::fs() else {
+    let ino = InodeId::from_number(id);
+    let Ok(fs) = crate::fs::root::fs_of(ino) else {
         return;
     };
-    let ino = InodeId::from_number(id);
     let mut data = [0u8; PAGE_SIZE as usize];
     for (&index, &frame) in pages {
         let size = match fs.lock().stat(ino) {

@@ -44,7 +44,60 @@ fn flags_for(prot: Prot) -> MapFlags {
     }
 }
 
+/// What /proc/<pid>/stat and status report of an address space.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MemoryUsage {
+    /// Bytes of all areas.
+    pub size: u64,
+    /// Pages present in the page tables.
+    pub resident_pages: u64,
+    /// Bytes of the stack area and of writable private areas other than the stack (`VmStk`, `VmData`).
+    pub stack: u64,
+    pub data: u64,
+    /// Bytes of executable file mappings (`VmExe`, approximately: the program and libraries).
+    pub exec: u64,
+    /// Where the program break started.
+    pub brk_start: u64,
+    /// The lowest address of the stack area.
+    pub stack_start: u64,
+}
+
 impl AddressSpace {
+    /// `/proc/<pid>/maps`: `identify` names the file behind a `file_id`.
+    pub fn format_maps(
+        &self,
+        identify: impl Fn(u64) -> Option<basalt_vm::FileIdentity>,
+    ) -> alloc::string::String {
+        self.vmas.lock().format_maps(identify)
+    }
+
+    /// Sizes of the areas and the pages present (counted in the page tables, up to a bound per area).
+    pub fn usage(&self) -> MemoryUsage {
+        let vmas = self.vmas.lock();
+        let mut usage = MemoryUsage {
+            brk_start: vmas.layout().brk_start,
+            ..MemoryUsage::default()
+        };
+        for vma in vmas.iter() {
+            let len = vma.end - vma.start;
+            usage.size += len;
+            if vma.kind == VmaKind::Stack {
+                usage.stack += len;
+                usage.stack_start = vma.start;
+            } else if vma.prot.write && vma.sharing != Sharing::Shared {
+                usage.data += len;
+            } else if vma.prot.exec {
+                usage.exec += len;
+            }
+            // Bounded so that reading /proc of a process with huge sparse mappings stays cheap.
+            let pages = (len / PAGE_SIZE).min(1 << 16);
+            usage.resident_pages += (0..pages)
+                .filter(|i| paging::translate(self.pml4, vma.start + i * PAGE_SIZE).is_some())
+                .count() as u64;
+        }
+        usage
+    }
+
     /// An empty user half (a process before its first exec).
     pub fn new() -> Result<Self, OutOfMemory> {
         Self::with_layout(AddressSpaceLayout::linux_x86_64(PAGE_SIZE * 16))
@@ -398,8 +451,9 @@ fn file_size(file_id: u64) -> u64 {
     if shared_pages::is_anonymous(file_id) {
         return u64::MAX;
     }
-    crate::fs::root::fs()
-        .and_then(|fs| fs.lock().stat(basalt_memfs::InodeId::from_number(file_id)))
+    let ino = basalt_memfs::InodeId::from_number(file_id);
+    crate::fs::root::fs_of(ino)
+        .and_then(|fs| fs.lock().stat(ino))
         .map(|s| s.size)
         .unwrap_or(0)
 }

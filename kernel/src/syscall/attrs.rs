@@ -2,10 +2,10 @@
 //! permission rules for callers that do not own the file. Path resolution is `path.rs`'s.
 #![forbid(unsafe_code)]
 
-use super::path::{lookup, AT_FDCWD};
+use super::path::{attr_inode, caller_cwd, lookup, AT_FDCWD};
 use super::user;
 use crate::arch::usercopy;
-use crate::fs::root;
+use crate::fs::{root, vfs};
 use crate::task::{cred, process};
 use basalt_linux_abi::Errno;
 use basalt_memfs::{Access, InodeId, SetAttr, TimeUpdate, Timestamp};
@@ -21,18 +21,23 @@ const STATX_BASIC_STATS: u32 = 0x7ff;
 const UTIME_NOW: i64 = (1 << 30) - 1;
 const UTIME_OMIT: i64 = (1 << 30) - 2;
 
-/// The inode `dirfd` names (AT_EMPTY_PATH with an empty path): the working directory for AT_FDCWD.
+/// The tmpfs inode `dirfd` names, to change its attributes (AT_EMPTY_PATH with an empty path): the working
+/// directory for AT_FDCWD.
 fn inode_of_fd(dirfd: i32) -> Result<InodeId, Errno> {
-    let p = process::current().ok_or(Errno::ESRCH)?;
+    let ns = vfs::namespace()?;
     if dirfd == AT_FDCWD {
-        return match p.cwd() {
-            Some(ino) => Ok(ino),
-            None => Ok(root::fs()?.lock().root()),
-        };
+        return attr_inode(&ns, caller_cwd(&ns));
     }
-    let f = p.files().lock().get(dirfd)?;
-    // Files outside the root filesystem (pipes, eventfds) have no attributes to change here.
-    f.ops.inode().ok_or(Errno::EOPNOTSUPP)
+    let f = process::current()
+        .ok_or(Errno::ESRCH)?
+        .files()
+        .lock()
+        .get(dirfd)?;
+    match f.ops.location() {
+        Some(loc) => attr_inode(&ns, loc),
+        // Files outside the filesystem tree (pipes, eventfds) have no attributes to change here.
+        None => Err(Errno::EOPNOTSUPP),
+    }
 }
 
 /// statx(dirfd, path, flags, mask, buf).
@@ -49,6 +54,7 @@ pub fn statx(dirfd: i32, path_ptr: u64, flags: u32, mask: u32, buf: u64) -> Resu
     } else {
         user::read_cstring(path_ptr, user::PATH_MAX - 1, Errno::ENAMETOOLONG)?
     };
+    let ns = vfs::namespace()?;
     let bytes = if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
         if dirfd != AT_FDCWD {
             let f = process::current()
@@ -56,16 +62,16 @@ pub fn statx(dirfd: i32, path_ptr: u64, flags: u32, mask: u32, buf: u64) -> Resu
                 .files()
                 .lock()
                 .get(dirfd)?;
-            match f.ops.inode() {
-                Some(ino) => encode(&root::fs()?.lock().stat(ino)?),
+            match f.ops.location() {
+                Some(loc) => encode(&ns.getattr(loc)?),
                 None => encode_other(&f.ops.stat()),
             }
         } else {
-            encode(&root::fs()?.lock().stat(inode_of_fd(dirfd)?)?)
+            encode(&ns.getattr(caller_cwd(&ns))?)
         }
     } else {
-        let ino = lookup(dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
-        encode(&root::fs()?.lock().stat(ino)?)
+        let loc = lookup(&ns, dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
+        encode(&ns.getattr(loc)?)
     };
     usercopy::copy_to_user(buf, &bytes)?;
     Ok(0)
@@ -171,7 +177,7 @@ fn set_times(ino: InodeId, times: Option<[Option<TimeUpdate>; 2]>) -> Result<usi
         .iter()
         .any(|t| matches!(t, Some(TimeUpdate::At(_))));
     let creds = cred::current();
-    let fs = root::fs()?;
+    let fs = root::fs_of(ino)?;
     let mut fs = fs.lock();
     let owner = fs.stat(ino)?.uid == creds.fsuid || creds.fsuid == 0;
     if !owner {
@@ -222,7 +228,11 @@ fn utimes_at(
     let ino = if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
         inode_of_fd(dirfd)?
     } else {
-        lookup(dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?
+        let ns = vfs::namespace()?;
+        attr_inode(
+            &ns,
+            lookup(&ns, dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?,
+        )?
     };
     set_times(ino, times)
 }

@@ -84,13 +84,22 @@ fn write_chunks(f: &OpenFile, buf: u64, count: usize) -> Result<usize, Errno> {
         if let Err(e) = usercopy::copy_from_user(&mut chunk[..n], buf + done as u64) {
             return if done > 0 { Ok(done) } else { Err(e) };
         }
-        let offset = if f.flags() & crate::fs::O_APPEND != 0 {
-            f.ops.size()
+        let append = f.flags() & crate::fs::O_APPEND != 0;
+        let offset = *f.offset.lock();
+        let outcome = if append {
+            f.ops.append(&chunk[..n], f.nonblocking())
         } else {
-            *f.offset.lock()
+            f.ops
+                .write(&chunk[..n], offset, f.nonblocking())
+                .map(|w| (w, offset + w as u64))
         };
-        let written = match f.ops.write(&chunk[..n], offset, f.nonblocking()) {
-            Ok(w) => w,
+        let written = match outcome {
+            Ok((w, end)) => {
+                if f.ops.seekable() {
+                    *f.offset.lock() = end;
+                }
+                w
+            }
             Err(e) => {
                 if e == Errno::EPIPE {
                     // Writing to a pipe nobody reads: SIGPIPE, as on Linux (EPIPE if it is ignored or handled).
@@ -104,9 +113,6 @@ fn write_chunks(f: &OpenFile, buf: u64, count: usize) -> Result<usize, Errno> {
                 return if done > 0 { Ok(done) } else { Err(e) };
             }
         };
-        if f.ops.seekable() {
-            *f.offset.lock() = offset + written as u64;
-        }
         done += written;
         if written < n {
             break;

@@ -17,17 +17,18 @@ fn field(buf: &mut [u8; 390], index: usize, text: &str) {
     buf[start..start + n].copy_from_slice(&text.as_bytes()[..n]);
 }
 
+/// The kernel release uname(2) and /proc/version report.
+pub const RELEASE: &str = "6.1.0-basalt";
+/// The kernel version string uname(2) and /proc/version report.
+pub const VERSION: &str = concat!("#1 SMP Basalt ", env!("CARGO_PKG_VERSION"));
+
 /// uname(2): the system identifies as Linux (programs check the sysname) with Basalt's own version string.
 pub fn uname(addr: u64) -> Result<usize, Errno> {
     let mut buf = [0u8; 390];
     field(&mut buf, 0, "Linux");
     buf[65..130].copy_from_slice(&super::settings::nodename());
-    field(&mut buf, 2, "6.1.0-basalt");
-    field(
-        &mut buf,
-        3,
-        concat!("#1 SMP Basalt ", env!("CARGO_PKG_VERSION")),
-    );
+    field(&mut buf, 2, RELEASE);
+    field(&mut buf, 3, VERSION);
     field(&mut buf, 4, "x86_64");
     buf[325..390].copy_from_slice(&super::settings::domainname());
     put(addr, &buf)

@@ -6,9 +6,10 @@ mod attrs;
 mod cred;
 mod fdobj;
 mod fs;
-mod info;
+pub(crate) mod info;
 mod mem;
-mod path;
+pub(crate) mod mount;
+pub(crate) mod path;
 mod poll;
 mod proc;
 mod reclock;
@@ -225,6 +226,24 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
         ),
         nr::GETDENTS64 => path::getdents64(args.get(0) as i32, args.get(1), args.get(2)),
         nr::GETCWD => path::getcwd(args.get(0), args.get(1)),
+        nr::CHROOT => path::chroot(args.get(0)),
+        nr::MKNOD => path::mknodat(path::AT_FDCWD, args.get(0), args.get(1) as u32, args.get(2)),
+        nr::MKNODAT => path::mknodat(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2) as u32,
+            args.get(3),
+        ),
+        nr::MOUNT => mount::mount(
+            args.get(0),
+            args.get(1),
+            args.get(2),
+            args.get(3),
+            args.get(4),
+        ),
+        nr::UMOUNT2 => mount::umount2(args.get(0), args.get(1) as u32),
+        nr::STATFS => mount::statfs(args.get(0), args.get(1)),
+        nr::FSTATFS => mount::fstatfs(args.get(0) as i32, args.get(1)),
         nr::CHDIR => path::chdir(args.get(0)),
         nr::FCHDIR => path::fchdir(args.get(0) as i32),
         nr::MKDIR => path::mkdirat(path::AT_FDCWD, args.get(0), args.get(1) as u32),

@@ -1,10 +1,13 @@
-//! Path-based file system calls on the root filesystem: open, stat, directories, links, renames, permissions,
-//! the working directory.
+//! Path-based file system calls: open, stat, directories, links, renames, permissions, the working and root
+//! directories. Paths are walked through the VFS (across mounts, from the caller's root); changes to the tree
+//! go to the filesystem holding the last component (`FileSystem::mkdir` and the others, which check
+//! permissions in Linux's order); attribute and size changes reach tmpfs inodes by number.
 #![forbid(unsafe_code)]
 
 use super::user;
 use crate::arch::usercopy;
-use crate::fs::root::{self, Node};
+use crate::fs::root;
+use crate::fs::vfs::{self, Change, Component, EntryAt, Held, Loc, Namespace, Parent};
 use crate::fs::{
     OpenFile, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY,
     O_TRUNC,
@@ -14,7 +17,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use basalt_cred::Cred;
 use basalt_linux_abi::Errno;
-use basalt_memfs::{Access, FileType, InodeId, PathAt};
+use basalt_memfs::{Access, FileType, InodeId};
 
 /// `dirfd` meaning "the working directory".
 pub const AT_FDCWD: i32 = -100;
@@ -28,41 +31,142 @@ fn read_path(ptr: u64) -> Result<Vec<u8>, Errno> {
     user::read_cstring(ptr, user::PATH_MAX - 1, Errno::ENAMETOOLONG)
 }
 
+/// The calling process's root directory (chroot), or the namespace root.
+pub fn caller_root(ns: &Namespace) -> Loc {
+    process::current()
+        .and_then(|p| p.root_dir())
+        .unwrap_or_else(|| ns.mounts.root())
+}
+
+/// The calling process's working directory.
+pub(super) fn caller_cwd(ns: &Namespace) -> Loc {
+    process::current()
+        .and_then(|p| p.cwd())
+        .unwrap_or_else(|| caller_root(ns))
+}
+
+/// Where the file open as `fd` is in the namespace.
+fn fd_location(fd: i32) -> Result<Loc, Errno> {
+    let file = process::current()
+        .ok_or(Errno::ESRCH)?
+        .files()
+        .lock()
+        .get(fd)?;
+    file.ops.location().ok_or(Errno::ENOTDIR)
+}
+
 /// The directory a relative path starts from.
-fn base_dir(dirfd: i32) -> Result<InodeId, Errno> {
-    let p = process::current().ok_or(Errno::ESRCH)?;
+fn base_dir(ns: &Namespace, dirfd: i32) -> Result<Loc, Errno> {
     if dirfd == AT_FDCWD {
-        return match p.cwd() {
-            Some(ino) => Ok(ino),
-            None => Ok(root::fs()?.lock().root()),
-        };
+        return Ok(caller_cwd(ns));
     }
-    let file = p.files().lock().get(dirfd)?;
-    let ino = file.ops.inode().ok_or(Errno::ENOTDIR)?;
-    if root::fs()?.lock().file_type(ino)? != FileType::Directory {
+    let loc = fd_location(dirfd)?;
+    if ns.file_type(loc)? != FileType::Directory {
         return Err(Errno::ENOTDIR);
     }
-    Ok(ino)
+    Ok(loc)
 }
 
-pub(super) fn lookup(dirfd: i32, path: &[u8], follow: bool) -> Result<InodeId, Errno> {
-    lookup_as(&cred::current(), dirfd, path, follow)
-}
-
-/// Resolve `path` with the permissions of `creds` (search permission on every directory on the way).
-fn lookup_as(creds: &Cred, dirfd: i32, path: &[u8], follow: bool) -> Result<InodeId, Errno> {
+/// Where walking `path` starts: the root for an absolute path (`dirfd` is not looked at, as on Linux).
+fn start_of(ns: &Namespace, dirfd: i32, path: &[u8]) -> Result<Loc, Errno> {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
-    let dir = if path.first() == Some(&b'/') {
-        root::fs()?.lock().root()
+    if path.first() == Some(&b'/') {
+        Ok(caller_root(ns))
     } else {
-        base_dir(dirfd)?
-    };
-    let walker = root::walker(creds)?;
-    root::fs()?
-        .lock()
-        .lookup_at(&walker, PathAt::new(dir, path), follow)
+        base_dir(ns, dirfd)
+    }
+}
+
+/// Resolve `path` with the permissions of `creds` (search permission on every directory on the way).
+pub fn lookup_as(
+    ns: &Namespace,
+    creds: &Cred,
+    dirfd: i32,
+    path: &[u8],
+    follow: bool,
+) -> Result<Loc, Errno> {
+    let start = start_of(ns, dirfd, path)?;
+    vfs::walk(
+        ns,
+        root::credentials(creds),
+        caller_root(ns),
+        start,
+        path,
+        follow,
+    )
+}
+
+pub(super) fn lookup(ns: &Namespace, dirfd: i32, path: &[u8], follow: bool) -> Result<Loc, Errno> {
+    lookup_as(ns, &cred::current(), dirfd, path, follow)
+}
+
+/// Walk `path` up to its last component.
+fn lookup_parent(ns: &Namespace, creds: &Cred, dirfd: i32, path: &[u8]) -> Result<Parent, Errno> {
+    let start = start_of(ns, dirfd, path)?;
+    vfs::walk_parent(ns, root::credentials(creds), caller_root(ns), start, path)
+}
+
+/// The tmpfs inode at `loc`; `EACCES` for files of other filesystems (exec, mmap need tmpfs pages).
+pub fn tmpfs_inode(ns: &Namespace, loc: Loc) -> Result<InodeId, Errno> {
+    if ns.fs(loc.mnt)?.memfs().is_none() {
+        return Err(Errno::EACCES);
+    }
+    Ok(InodeId::from_number(loc.ino))
+}
+
+/// The entry `name` of directory `dir` as the filesystem's tree operations take it; `EROFS` in a read-only mount.
+fn entry<'a>(
+    ns: &Namespace,
+    dir: Loc,
+    name: &'a [u8],
+    creds: &'a Cred,
+) -> Result<EntryAt<'a>, Errno> {
+    require_writable(ns, dir)?;
+    Ok(EntryAt {
+        dir: dir.ino,
+        name,
+        cred: root::credentials(creds),
+    })
+}
+
+/// The flags mount(2) gave the mount `loc` is in (`MS_RDONLY`, `MS_NOSUID`, `MS_NODEV`, `MS_NOEXEC`).
+fn mount_flags(ns: &Namespace, loc: Loc) -> u64 {
+    ns.info(loc.mnt).map_or(0, |i| i.flags)
+}
+
+/// `EROFS` if `loc` is in a read-only mount.
+fn require_writable(ns: &Namespace, loc: Loc) -> Result<(), Errno> {
+    if mount_flags(ns, loc) & basalt_vfs::options::MS_RDONLY != 0 {
+        return Err(Errno::EROFS);
+    }
+    Ok(())
+}
+
+/// The last component as a path relative to its directory, with its trailing slash.
+fn last_path(parent: &Parent) -> Vec<u8> {
+    let mut path = parent.last.as_bytes().to_vec();
+    if parent.trailing_slash && parent.last != Component::Root {
+        path.push(b'/');
+    }
+    path
+}
+
+/// `EBUSY` if the last component names a mount point (it cannot be removed or renamed, as on Linux).
+fn refuse_mount_point(ns: &Namespace, parent: &Parent) -> Result<(), Errno> {
+    if let Component::Name(name) = &parent.last {
+        if let Ok(ino) = ns.fs(parent.dir.mnt)?.lookup(parent.dir.ino, name) {
+            let here = Loc {
+                mnt: parent.dir.mnt,
+                ino,
+            };
+            if ns.mounts.covering(here).is_some() {
+                return Err(Errno::EBUSY);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Resolve `path` for exec (following symlinks) and check that it is an executable regular file.
@@ -73,19 +177,19 @@ pub fn lookup_executable(path: &[u8]) -> Result<InodeId, Errno> {
 /// Resolve `path` relative to `dirfd` for execveat (an empty path means the file `dirfd` itself) and check that
 /// it is an executable regular file; ELOOP for a symbolic link when not following.
 pub fn lookup_executable_at(dirfd: i32, path: &[u8], follow: bool) -> Result<InodeId, Errno> {
-    let ino = if path.is_empty() {
+    let ns = vfs::namespace()?;
+    let loc = if path.is_empty() {
         let file = process::current()
             .ok_or(Errno::ESRCH)?
             .files()
             .lock()
             .get(dirfd)?;
-        file.ops.inode().ok_or(Errno::EACCES)?
+        file.ops.location().ok_or(Errno::EACCES)?
     } else {
-        lookup(dirfd, path, follow)?
+        lookup(&ns, dirfd, path, follow)?
     };
-    let fs = root::fs()?;
-    let fs = fs.lock();
-    let kind = fs.file_type(ino)?;
+    let stat = ns.getattr(loc)?;
+    let kind = stat.file_type().ok_or(Errno::EACCES)?;
     if kind == FileType::Symlink {
         return Err(Errno::ELOOP);
     }
@@ -93,22 +197,46 @@ pub fn lookup_executable_at(dirfd: i32, path: &[u8], follow: bool) -> Result<Ino
         return Err(Errno::EACCES);
     }
     let creds = cred::current();
-    if !fs.may_access(ino, &root::credentials(&creds), Access::EXEC) {
+    let noexec = mount_flags(&ns, loc) & basalt_vfs::options::MS_NOEXEC != 0;
+    if noexec || !basalt_memfs::may_access(&stat, &root::credentials(&creds), Access::EXEC) {
         return Err(Errno::EACCES);
     }
-    Ok(ino)
+    tmpfs_inode(&ns, loc)
 }
 
-fn at(dirfd: i32, path: &[u8]) -> Result<PathAt<'_>, Errno> {
-    if path.is_empty() {
-        return Err(Errno::ENOENT);
+/// The absolute path (from the caller's root) of what `path` names, following symlinks (for
+/// /proc/<pid>/exe). A file has no `..`, so its directory's path is found and its own name added; a final
+/// symlink is expanded relative to the directory it is in.
+pub fn canonical_path(dirfd: i32, path: &[u8]) -> Result<Vec<u8>, Errno> {
+    let ns = vfs::namespace()?;
+    let creds = cred::current();
+    let root = caller_root(&ns);
+    let mut start = start_of(&ns, dirfd, path)?;
+    let mut path = path.to_vec();
+    for _ in 0..basalt_vfs::MAX_SYMLINKS {
+        let parent = vfs::walk_parent(&ns, root::credentials(&creds), root, start, &path)?;
+        let Component::Name(name) = &parent.last else {
+            let dir = vfs::walk(&ns, root::credentials(&creds), root, start, &path, true)?;
+            return vfs::path_of(&ns, dir, root);
+        };
+        let child = vfs::lookup_child(&ns, parent.dir, name)?;
+        match ns.file_type(child)? {
+            FileType::Symlink => {
+                path = ns.fs(child.mnt)?.readlink(child.ino)?;
+                start = parent.dir;
+            }
+            FileType::Directory => return vfs::path_of(&ns, child, root),
+            _ => {
+                let mut out = vfs::path_of(&ns, parent.dir, root)?;
+                if out != b"/" {
+                    out.push(b'/');
+                }
+                out.extend_from_slice(name);
+                return Ok(out);
+            }
+        }
     }
-    let dir = if path.first() == Some(&b'/') {
-        root::fs()?.lock().root()
-    } else {
-        base_dir(dirfd)?
-    };
-    Ok(PathAt::new(dir, path))
+    Err(Errno::ELOOP)
 }
 
 /// The access an open asks for: by its access mode, plus write for O_TRUNC.
@@ -131,23 +259,17 @@ fn umask() -> u32 {
 pub fn openat(dirfd: i32, path_ptr: u64, flags: u32, mode: u32) -> Result<usize, Errno> {
     let path = read_path(path_ptr)?;
     let creds = cred::current();
-    let walker = root::walker(&creds)?;
-    let fs = root::fs()?;
-    let (ino, created) = if flags & O_CREAT != 0 {
-        let pa = at(dirfd, &path)?;
-        let perm = mode & 0o7777 & !umask();
-        fs.lock()
-            .open_create(&walker, pa, perm, flags & O_EXCL != 0, root::now())?
+    let ns = vfs::namespace()?;
+    let (loc, created) = if flags & O_CREAT != 0 {
+        open_create(&ns, &creds, dirfd, &path, flags, mode)?
     } else {
         (
-            lookup_as(&creds, dirfd, &path, flags & O_NOFOLLOW == 0)?,
+            lookup_as(&ns, &creds, dirfd, &path, flags & O_NOFOLLOW == 0)?,
             false,
         )
     };
-    let (ftype, rdev) = {
-        let fs = fs.lock();
-        (fs.file_type(ino)?, fs.stat(ino)?.rdev)
-    };
+    let stat = ns.getattr(loc)?;
+    let ftype = stat.file_type().ok_or(Errno::EIO)?;
     let access = flags & O_ACCMODE;
     if flags & O_DIRECTORY != 0 && ftype != FileType::Directory {
         return Err(Errno::ENOTDIR);
@@ -157,37 +279,91 @@ pub fn openat(dirfd: i32, path_ptr: u64, flags: u32, mode: u32) -> Result<usize,
         if ftype == FileType::Directory && access != O_RDONLY {
             return Err(Errno::EISDIR);
         }
-        if !fs
-            .lock()
-            .may_access(ino, &root::credentials(&creds), open_access(flags))
-        {
+        // Linux's sb_permission: writing a file of a read-only mount is EROFS before any EACCES.
+        let writes = open_access(flags).contains(Access::WRITE);
+        if writes && matches!(ftype, FileType::Regular | FileType::Directory) {
+            require_writable(&ns, loc)?;
+        }
+        if !basalt_memfs::may_access(&stat, &root::credentials(&creds), open_access(flags)) {
             return Err(Errno::EACCES);
         }
     }
+    let fs = ns.fs(loc.mnt)?;
     let ops: Arc<dyn crate::fs::FileOps> = match ftype {
         FileType::Directory => {
             if access != O_RDONLY && flags & O_PATH == 0 {
                 return Err(Errno::EISDIR);
             }
-            Node::open(ino)?
+            fs.open(loc)?
         }
         FileType::Regular => {
-            if flags & O_TRUNC != 0 && access != O_RDONLY {
-                root::truncate(ino, 0)?;
+            if flags & O_TRUNC != 0 && access != O_RDONLY && fs.memfs().is_some() {
+                root::truncate(InodeId::from_number(loc.ino), 0)?;
             }
-            Node::open(ino)?
+            fs.open(loc)?
         }
         FileType::Symlink => return Err(Errno::ELOOP),
         FileType::CharDevice => {
-            let dev = basalt_memfs::DeviceNumber::decode(rdev);
+            if mount_flags(&ns, loc) & basalt_vfs::options::MS_NODEV != 0 {
+                return Err(Errno::EACCES);
+            }
+            let dev = basalt_memfs::DeviceNumber::decode(stat.rdev);
             root::device_ops(dev.major, dev.minor)?
         }
+        FileType::Fifo => crate::fs::fifo::open(loc, access, flags & crate::fs::O_NONBLOCK != 0)?,
         _ => return Err(Errno::ENXIO),
     };
     let file = OpenFile::new(ops, flags);
     let table = process::current().ok_or(Errno::ESRCH)?.files();
     let fd = table.lock().install(file, flags & O_CLOEXEC != 0)?;
     Ok(fd as usize)
+}
+
+/// The lookup-or-create of open(O_CREAT): the existing file (a final symlink followed unless O_EXCL or
+/// O_NOFOLLOW), or a new regular file made by the filesystem of the parent directory.
+fn open_create(
+    ns: &Namespace,
+    creds: &Cred,
+    dirfd: i32,
+    path: &[u8],
+    flags: u32,
+    mode: u32,
+) -> Result<(Loc, bool), Errno> {
+    let exclusive = flags & O_EXCL != 0;
+    let parent = lookup_parent(ns, creds, dirfd, path)?;
+    let Component::Name(name) = &parent.last else {
+        // `.`, `..` or `/`: an existing directory, so "exists" wins over "is a directory" for O_EXCL.
+        return Err(if exclusive {
+            Errno::EEXIST
+        } else {
+            Errno::EISDIR
+        });
+    };
+    if parent.trailing_slash {
+        return Err(Errno::EISDIR);
+    }
+    match vfs::lookup_child(ns, parent.dir, name) {
+        Ok(_) if exclusive => return Err(Errno::EEXIST),
+        Ok(found) => match ns.file_type(found)? {
+            FileType::Symlink if flags & O_NOFOLLOW != 0 => return Err(Errno::ELOOP),
+            FileType::Symlink => match lookup_as(ns, creds, dirfd, path, true) {
+                Ok(target) => return Ok((target, false)),
+                // A dangling symlink: the filesystem creates its target, as Linux does.
+                Err(Errno::ENOENT) => {}
+                Err(errno) => return Err(errno),
+            },
+            FileType::Directory => return Err(Errno::EISDIR),
+            _ => return Ok((found, false)),
+        },
+        Err(Errno::ENOENT) => {}
+        Err(errno) => return Err(errno),
+    }
+    let perm = mode & 0o7777 & !umask();
+    let dir = parent.dir;
+    let (ino, created) = ns
+        .fs(dir.mnt)?
+        .create(entry(ns, dir, name, creds)?, perm, exclusive)?;
+    Ok((Loc { mnt: dir.mnt, ino }, created))
 }
 
 pub fn newfstatat(dirfd: i32, path_ptr: u64, statbuf: u64, flags: u32) -> Result<usize, Errno> {
@@ -198,8 +374,10 @@ pub fn newfstatat(dirfd: i32, path_ptr: u64, statbuf: u64, flags: u32) -> Result
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
         return super::fs::fstat(dirfd, statbuf);
     }
-    let ino = lookup(dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
-    usercopy::copy_to_user(statbuf, &root::stat_bytes(ino)?)?;
+    let ns = vfs::namespace()?;
+    let loc = lookup(&ns, dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
+    let stat = ns.getattr(loc)?;
+    usercopy::copy_to_user(statbuf, &basalt_memfs::encode_stat(&stat))?;
     Ok(0)
 }
 
@@ -209,79 +387,26 @@ pub fn getdents64(fd: i32, buf: u64, count: u64) -> Result<usize, Errno> {
         .files()
         .lock()
         .get(fd)?;
-    let ino = file.ops.inode().ok_or(Errno::ENOTDIR)?;
+    let loc = file.ops.location().ok_or(Errno::ENOTDIR)?;
+    let ns = vfs::namespace()?;
     // No lock is held while copying to user memory: the copy may fault and shoot down other CPUs' TLBs.
     let start = *file.offset.lock();
-    let (bytes, next) = root::fs()?
-        .lock()
-        .read_dir(ino, start, count.min(1 << 20) as usize)?;
+    let (bytes, next) = ns
+        .fs(loc.mnt)?
+        .read_dir(loc.ino, start, count.min(1 << 20) as usize)?;
     usercopy::copy_to_user(buf, &bytes)?;
     *file.offset.lock() = next;
     Ok(bytes.len())
 }
 
-/// The path of a directory, found by walking ".." up to the root and looking each name up in its parent.
-fn path_of(dir: InodeId) -> Result<Vec<u8>, Errno> {
-    let fs = root::fs()?;
-    let fs = fs.lock();
-    let root = fs.root();
-    let mut parts: Vec<Vec<u8>> = Vec::new();
-    let mut cur = dir;
-    for _ in 0..256 {
-        if cur == root {
-            break;
-        }
-        let parent = fs.lookup(cur, b"..")?;
-        let name = name_in(&fs, parent, fs.stat(cur)?.ino)?;
-        parts.push(name);
-        cur = parent;
-    }
-    let mut out = Vec::new();
-    for p in parts.iter().rev() {
-        out.push(b'/');
-        out.extend_from_slice(p);
-    }
-    if out.is_empty() {
-        out.push(b'/');
-    }
-    Ok(out)
-}
-
-/// The name under which inode number `ino` appears in directory `dir` (reading its entries).
-fn name_in(fs: &basalt_memfs::MemFs, dir: InodeId, ino: u64) -> Result<Vec<u8>, Errno> {
-    let mut cookie = 0;
-    loop {
-        let (bytes, next) = fs.read_dir(dir, cookie, 4096)?;
-        if bytes.is_empty() {
-            return Err(Errno::ENOENT);
-        }
-        let mut at = 0;
-        while at + 19 <= bytes.len() {
-            let d_ino = u64::from_le_bytes(bytes[at..at + 8].try_into().map_err(|_| Errno::EIO)?);
-            let reclen =
-                u16::from_le_bytes(bytes[at + 16..at + 18].try_into().map_err(|_| Errno::EIO)?)
-                    as usize;
-            if reclen == 0 || at + reclen > bytes.len() {
-                return Err(Errno::EIO);
-            }
-            let name = &bytes[at + 19..at + reclen];
-            let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
-            if d_ino == ino && name != b"." && name != b".." {
-                return Ok(name.to_vec());
-            }
-            at += reclen;
-        }
-        cookie = next;
-    }
-}
-
 pub fn getcwd(buf: u64, size: u64) -> Result<usize, Errno> {
-    let p = process::current().ok_or(Errno::ESRCH)?;
-    let dir = match p.cwd() {
-        Some(d) => d,
-        None => root::fs()?.lock().root(),
-    };
-    let mut path = path_of(dir)?;
+    let ns = vfs::namespace()?;
+    let cwd = caller_cwd(&ns);
+    let (mut path, reachable) = vfs::path_from(&ns, cwd, caller_root(&ns))?;
+    if !reachable {
+        // A working directory outside a chroot: Linux (since 2.6.36) marks the path so.
+        path.splice(0..0, b"(unreachable)".iter().copied());
+    }
     path.push(0);
     if path.len() as u64 > size {
         return Err(Errno::ERANGE);
@@ -292,40 +417,87 @@ pub fn getcwd(buf: u64, size: u64) -> Result<usize, Errno> {
 
 pub fn chdir(path_ptr: u64) -> Result<usize, Errno> {
     let path = read_path(path_ptr)?;
-    let ino = lookup(AT_FDCWD, &path, true)?;
-    set_cwd(ino)
+    let ns = vfs::namespace()?;
+    let loc = lookup(&ns, AT_FDCWD, &path, true)?;
+    let dir = searchable_dir(&ns, loc)?;
+    process::current().ok_or(Errno::ESRCH)?.set_cwd(dir);
+    Ok(0)
 }
 
 pub fn fchdir(fd: i32) -> Result<usize, Errno> {
-    let ino = base_dir(fd)?;
-    set_cwd(ino)
+    let ns = vfs::namespace()?;
+    let loc = base_dir(&ns, fd)?;
+    let dir = searchable_dir(&ns, loc)?;
+    process::current().ok_or(Errno::ESRCH)?.set_cwd(dir);
+    Ok(0)
 }
 
-fn set_cwd(ino: InodeId) -> Result<usize, Errno> {
-    let fs = root::fs()?;
-    let creds = cred::current();
-    {
-        let mut fs = fs.lock();
-        if fs.file_type(ino)? != FileType::Directory {
-            return Err(Errno::ENOTDIR);
-        }
-        if !fs.may_access(ino, &root::credentials(&creds), Access::EXEC) {
-            return Err(Errno::EACCES);
-        }
-        fs.hold(ino)?;
+/// A hold on directory `loc` if the caller may search it (chdir, chroot): `ENOTDIR`, `EACCES`.
+fn searchable_dir(ns: &Namespace, loc: Loc) -> Result<Held, Errno> {
+    let stat = ns.getattr(loc)?;
+    if stat.file_type() != Some(FileType::Directory) {
+        return Err(Errno::ENOTDIR);
     }
-    process::current().ok_or(Errno::ESRCH)?.set_cwd(ino);
+    let creds = cred::current();
+    if !basalt_memfs::may_access(&stat, &root::credentials(&creds), Access::EXEC) {
+        return Err(Errno::EACCES);
+    }
+    Held::new(loc)
+}
+
+/// chroot(2): `ENOTDIR`, `EACCES` (search permission), then `EPERM` without privilege, as Linux orders them.
+/// The working directory stays where it is (possibly outside the new root).
+pub fn chroot(path_ptr: u64) -> Result<usize, Errno> {
+    let path = read_path(path_ptr)?;
+    let ns = vfs::namespace()?;
+    let loc = lookup(&ns, AT_FDCWD, &path, true)?;
+    let dir = searchable_dir(&ns, loc)?;
+    if cred::current().euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    process::current().ok_or(Errno::ESRCH)?.set_root_dir(dir);
     Ok(0)
 }
 
 pub fn mkdirat(dirfd: i32, path_ptr: u64, mode: u32) -> Result<usize, Errno> {
     let path = read_path(path_ptr)?;
     let creds = cred::current();
-    let walker = root::walker(&creds)?;
-    let pa = at(dirfd, &path)?;
-    root::fs()?
-        .lock()
-        .mkdir_at(&walker, pa, mode & 0o7777 & !umask(), root::now())?;
+    let ns = vfs::namespace()?;
+    let parent = lookup_parent(&ns, &creds, dirfd, &path)?;
+    let last = last_path(&parent);
+    let perm = mode & 0o7777 & !umask();
+    ns.fs(parent.dir.mnt)?
+        .mkdir(entry(&ns, parent.dir, &last, &creds)?, perm)?;
+    Ok(0)
+}
+
+/// mknodat(2) through the VFS: `kind` and `perm` (before the umask) as basalt-memfs takes them; returns the
+/// new node's place.
+pub fn mknod_node(
+    dirfd: i32,
+    path: &[u8],
+    kind: basalt_memfs::NodeKind,
+    perm: u32,
+) -> Result<Loc, Errno> {
+    let creds = cred::current();
+    let ns = vfs::namespace()?;
+    let parent = lookup_parent(&ns, &creds, dirfd, path)?;
+    let last = last_path(&parent);
+    let perm = perm & 0o7777 & !umask();
+    let ino = ns
+        .fs(parent.dir.mnt)?
+        .mknod(entry(&ns, parent.dir, &last, &creds)?, kind, perm)?;
+    Ok(Loc {
+        mnt: parent.dir.mnt,
+        ino,
+    })
+}
+
+/// mknodat(dirfd, path, mode, dev): regular files, fifos, sockets and (privileged) device nodes.
+pub fn mknodat(dirfd: i32, path_ptr: u64, mode: u32, dev: u64) -> Result<usize, Errno> {
+    let path = read_path(path_ptr)?;
+    let kind = basalt_memfs::NodeKind::from_mknod(mode, dev)?;
+    mknod_node(dirfd, &path, kind, mode)?;
     Ok(0)
 }
 
@@ -334,16 +506,24 @@ pub fn unlinkat(dirfd: i32, path_ptr: u64, flags: u32) -> Result<usize, Errno> {
         return Err(Errno::EINVAL);
     }
     let path = read_path(path_ptr)?;
-    let creds = cred::current();
-    let walker = root::walker(&creds)?;
-    let pa = at(dirfd, &path)?;
-    let mut fs = root::fs()?.lock();
-    if flags & AT_REMOVEDIR != 0 {
-        fs.rmdir_at(&walker, pa, root::now())?;
-    } else {
-        fs.unlink_at(&walker, pa, root::now())?;
-    }
+    remove_node(dirfd, &path, flags & AT_REMOVEDIR != 0)?;
     Ok(0)
+}
+
+/// unlink (or, with `directory`, rmdir) `path` through the VFS with the caller's permissions.
+pub fn remove_node(dirfd: i32, path: &[u8], directory: bool) -> Result<(), Errno> {
+    let creds = cred::current();
+    let ns = vfs::namespace()?;
+    let parent = lookup_parent(&ns, &creds, dirfd, path)?;
+    refuse_mount_point(&ns, &parent)?;
+    let last = last_path(&parent);
+    let fs = ns.fs(parent.dir.mnt)?;
+    let at = entry(&ns, parent.dir, &last, &creds)?;
+    if directory {
+        fs.rmdir(at)
+    } else {
+        fs.unlink(at)
+    }
 }
 
 pub fn renameat2(
@@ -356,12 +536,22 @@ pub fn renameat2(
     let old = read_path(old_ptr)?;
     let new = read_path(new_ptr)?;
     let creds = cred::current();
-    let walker = root::walker(&creds)?;
     let flags = basalt_memfs::RenameFlags::from_linux(flags)?;
-    let (a, b) = (at(olddir, &old)?, at(newdir, &new)?);
-    root::fs()?
-        .lock()
-        .rename_at(&walker, a, b, flags, root::now())?;
+    let ns = vfs::namespace()?;
+    let from = lookup_parent(&ns, &creds, olddir, &old)?;
+    let to = lookup_parent(&ns, &creds, newdir, &new)?;
+    // Linux's do_renameat2: one mount for both, then mount points may not move.
+    if from.dir.mnt != to.dir.mnt {
+        return Err(Errno::EXDEV);
+    }
+    refuse_mount_point(&ns, &from)?;
+    refuse_mount_point(&ns, &to)?;
+    let (a, b) = (last_path(&from), last_path(&to));
+    ns.fs(from.dir.mnt)?.rename(
+        entry(&ns, from.dir, &a, &creds)?,
+        entry(&ns, to.dir, &b, &creds)?,
+        flags,
+    )?;
     Ok(0)
 }
 
@@ -370,8 +560,12 @@ pub fn readlinkat(dirfd: i32, path_ptr: u64, buf: u64, size: u64) -> Result<usiz
         return Err(Errno::EINVAL);
     }
     let path = read_path(path_ptr)?;
-    let ino = lookup(dirfd, &path, false)?;
-    let target: Vec<u8> = root::fs()?.lock().readlink(ino)?.to_vec();
+    let ns = vfs::namespace()?;
+    let loc = lookup(&ns, dirfd, &path, false)?;
+    if ns.file_type(loc)? != FileType::Symlink {
+        return Err(Errno::EINVAL);
+    }
+    let target = ns.fs(loc.mnt)?.readlink(loc.ino)?;
     let n = target.len().min(size as usize);
     usercopy::copy_to_user(buf, &target[..n])?;
     Ok(n)
@@ -381,11 +575,15 @@ pub fn symlinkat(target_ptr: u64, dirfd: i32, path_ptr: u64) -> Result<usize, Er
     let target = read_path(target_ptr)?;
     let path = read_path(path_ptr)?;
     let creds = cred::current();
-    let walker = root::walker(&creds)?;
-    let pa = at(dirfd, &path)?;
-    root::fs()?
-        .lock()
-        .symlink_at(&walker, &target, pa, root::now())?;
+    let ns = vfs::namespace()?;
+    // An empty or overlong target is refused before the path is looked at.
+    if target.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    let parent = lookup_parent(&ns, &creds, dirfd, &path)?;
+    let last = last_path(&parent);
+    ns.fs(parent.dir.mnt)?
+        .symlink(entry(&ns, parent.dir, &last, &creds)?, &target)?;
     Ok(0)
 }
 
@@ -402,11 +600,15 @@ pub fn linkat(
     let old = read_path(old_ptr)?;
     let new = read_path(new_ptr)?;
     let creds = cred::current();
-    let walker = root::walker(&creds)?;
-    let (a, b) = (at(olddir, &old)?, at(newdir, &new)?);
-    root::fs()?
-        .lock()
-        .link_at(&walker, a, flags & AT_SYMLINK_FOLLOW != 0, b, root::now())?;
+    let ns = vfs::namespace()?;
+    let source = lookup_as(&ns, &creds, olddir, &old, flags & AT_SYMLINK_FOLLOW != 0)?;
+    let parent = lookup_parent(&ns, &creds, newdir, &new)?;
+    if source.mnt != parent.dir.mnt {
+        return Err(Errno::EXDEV);
+    }
+    let last = last_path(&parent);
+    ns.fs(parent.dir.mnt)?
+        .link(entry(&ns, parent.dir, &last, &creds)?, source.ino)?;
     Ok(0)
 }
 
@@ -417,15 +619,23 @@ pub fn faccessat(dirfd: i32, path_ptr: u64, mode: u32, flags: u32) -> Result<usi
     let path = read_path(path_ptr)?;
     // access() asks about the real ids (AT_EACCESS: the effective ones), for the lookup too.
     let creds = cred::current().for_access_check(flags & AT_EACCESS != 0);
-    let ino = lookup_as(&creds, dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
+    let ns = vfs::namespace()?;
+    let loc = lookup_as(&ns, &creds, dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
     let want = Access::from_bits_truncate(mode as u8);
-    if !root::fs()?
-        .lock()
-        .may_access(ino, &root::credentials(&creds), want)
-    {
+    if !basalt_memfs::may_access(&ns.getattr(loc)?, &root::credentials(&creds), want) {
         return Err(Errno::EACCES);
     }
     Ok(0)
+}
+
+/// The tmpfs inode whose attributes a path names: other filesystems refuse attribute changes.
+pub(super) fn attr_inode(ns: &Namespace, loc: Loc) -> Result<InodeId, Errno> {
+    require_writable(ns, loc)?;
+    let fs = ns.fs(loc.mnt)?;
+    if fs.memfs().is_none() {
+        return Err(fs.refuse(Change::Attr));
+    }
+    Ok(InodeId::from_number(loc.ino))
 }
 
 pub fn set_umask(mask: u32) -> Result<usize, Errno> {
@@ -435,7 +645,8 @@ pub fn set_umask(mask: u32) -> Result<usize, Errno> {
 
 pub fn fchmodat(dirfd: i32, path_ptr: u64, mode: u32) -> Result<usize, Errno> {
     let path = read_path(path_ptr)?;
-    let ino = lookup(dirfd, &path, true)?;
+    let ns = vfs::namespace()?;
+    let ino = attr_inode(&ns, lookup(&ns, dirfd, &path, true)?)?;
     chmod_inode(ino, mode)
 }
 
@@ -454,7 +665,8 @@ pub fn fchmod(fd: i32, mode: u32) -> Result<usize, Errno> {
 fn chmod_inode(ino: InodeId, mode: u32) -> Result<usize, Errno> {
     let creds = cred::current();
     let fs_creds = root::credentials(&creds);
-    let mut fs = root::fs()?.lock();
+    let fs = root::fs_of(ino)?;
+    let mut fs = fs.lock();
     let stat = fs.stat(ino)?;
     if !fs_creds.is_root() && fs_creds.uid != stat.uid {
         return Err(Errno::EPERM);
@@ -477,14 +689,18 @@ pub fn fchownat(dirfd: i32, path_ptr: u64, uid: u32, gid: u32, flags: u32) -> Re
         return Err(Errno::EINVAL);
     }
     let path = read_path(path_ptr)?;
+    let ns = vfs::namespace()?;
     let ino = if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
         if dirfd == AT_FDCWD {
-            base_dir(dirfd)?
+            attr_inode(&ns, base_dir(&ns, dirfd)?)?
         } else {
             fd_inode(dirfd)?
         }
     } else {
-        lookup(dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?
+        attr_inode(
+            &ns,
+            lookup(&ns, dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?,
+        )?
     };
     chown_inode(ino, uid, gid)
 }
@@ -509,7 +725,8 @@ fn chown_inode(ino: InodeId, uid: u32, gid: u32) -> Result<usize, Errno> {
     let new_uid = (uid != basalt_cred::UNCHANGED).then_some(uid);
     let new_gid = (gid != basalt_cred::UNCHANGED).then_some(gid);
     let creds = cred::current();
-    let mut fs = root::fs()?.lock();
+    let fs = root::fs_of(ino)?;
+    let mut fs = fs.lock();
     let stat = fs.stat(ino)?;
     let is_dir = fs.file_type(ino)? == FileType::Directory;
     let clears_setid = !is_dir && (stat.mode & 0o4000 != 0 || stat.mode & 0o2010 == 0o2010);
@@ -549,16 +766,16 @@ pub fn truncate(path_ptr: u64, length: i64) -> Result<usize, Errno> {
     }
     let path = read_path(path_ptr)?;
     let creds = cred::current();
-    let ino = lookup_as(&creds, AT_FDCWD, &path, true)?;
-    {
-        let fs = root::fs()?.lock();
-        if fs.file_type(ino)? == FileType::Directory {
-            return Err(Errno::EISDIR);
-        }
-        if !fs.may_access(ino, &root::credentials(&creds), Access::WRITE) {
-            return Err(Errno::EACCES);
-        }
+    let ns = vfs::namespace()?;
+    let loc = lookup_as(&ns, &creds, AT_FDCWD, &path, true)?;
+    let stat = ns.getattr(loc)?;
+    if stat.file_type() == Some(FileType::Directory) {
+        return Err(Errno::EISDIR);
     }
+    if !basalt_memfs::may_access(&stat, &root::credentials(&creds), Access::WRITE) {
+        return Err(Errno::EACCES);
+    }
+    let ino = attr_inode(&ns, loc)?;
     root::truncate(ino, length as u64)?;
     Ok(0)
 }

@@ -252,6 +252,11 @@ pub fn execveat(
     let argv_refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
     let envp_refs: Vec<&[u8]> = envp.iter().map(|e| e.as_slice()).collect();
     let loaded = exec::load(&path, file, &argv_refs, &envp_refs).map_err(|e| e.errno())?;
+    let image = process::ProgramImage::new(
+        super::path::canonical_path(dirfd, path.as_bytes()).unwrap_or_default(),
+        &argv_refs,
+        &envp_refs,
+    );
     let me = sched::current().ok_or(Errno::ESRCH)?;
     // Past the point of no return. The old memory is let go of first (robust futexes, a vfork parent resumes).
     process::exec_release(&me);
@@ -265,6 +270,7 @@ pub fn execveat(
     me.process.creds.commit_exec();
     me.process.replace_address_space(loaded.mm);
     me.process.set_name(&path);
+    *me.process.image.lock() = Arc::new(image);
     sched::activate_current_mm();
     *me.fpu.lock() = switch::FpuState::initial();
     me.fpu.lock().restore();

@@ -202,7 +202,7 @@ fn clear_after_file_bytes(
     let offset = (seg.file_offset + page)
         .checked_sub(seg.vaddr)
         .ok_or(ExecError::Map(paging::MapError::BadAddress))?;
-    crate::fs::root::fs()
+    crate::fs::root::fs_of(file.ino)
         .and_then(|fs| fs.lock().read_at(file.ino, offset, &mut bytes))
         .map_err(|_| ExecError::OutOfMemory)?;
     fill(pml4, page, &bytes)

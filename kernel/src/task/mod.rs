@@ -7,6 +7,7 @@ pub mod futex;
 pub mod process;
 pub mod sched;
 pub mod signal;
+pub mod stats;
 pub mod wait;
 
 use crate::arch::idt::TrapFrame;
@@ -20,7 +21,7 @@ use spin::Mutex;
 
 /// Kernel stack size of every thread: 16 KiB.
 const KSTACK_ORDER: usize = 2;
-const KSTACK_SIZE: u64 = 4096 << KSTACK_ORDER;
+pub const KSTACK_SIZE: u64 = 4096 << KSTACK_ORDER;
 
 /// Where a thread is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

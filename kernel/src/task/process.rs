@@ -5,6 +5,7 @@ use super::wait::WaitQueue;
 use super::{sched, Task};
 use crate::arch::idt::TrapFrame;
 use crate::fs::fdtable::FdTable;
+use crate::fs::vfs::{Held, Loc};
 use crate::mm::uspace::AddressSpace;
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
@@ -20,34 +21,40 @@ const PID_MAX: u32 = 32768;
 /// The usual exit signal of a child (a child with another one, or none, is a "clone" child for wait).
 pub const SIGCHLD: u8 = 17;
 
-/// What CLONE_FS shares between processes: the working directory and the file-creation mask.
+/// What CLONE_FS shares between processes: the working directory, the root directory (chroot) and the
+/// file-creation mask.
 pub struct FsContext {
-    /// An inode of the root filesystem, held while it is the cwd (None: the root).
-    cwd: Mutex<Option<basalt_memfs::InodeId>>,
+    /// The working directory, held (None: the namespace root).
+    cwd: Mutex<Option<Held>>,
+    /// The root directory, held (None: the namespace root).
+    root: Mutex<Option<Held>>,
     umask: AtomicU32,
 }
 
 impl FsContext {
-    fn new(cwd: Option<basalt_memfs::InodeId>, umask: u32) -> FsContext {
+    fn new(umask: u32) -> FsContext {
         FsContext {
-            cwd: Mutex::new(cwd),
+            cwd: Mutex::new(None),
+            root: Mutex::new(None),
             umask: AtomicU32::new(umask),
         }
     }
 
-    /// A private copy (a child without CLONE_FS): the cwd is held once more.
+    /// A private copy (a child without CLONE_FS): the directories are held once more.
     fn copy(&self) -> FsContext {
-        let cwd = *self.cwd.lock();
-        let cwd =
-            cwd.filter(|&ino| crate::fs::root::fs().is_ok_and(|fs| fs.lock().hold(ino).is_ok()));
-        FsContext::new(cwd, self.umask.load(Ordering::Relaxed))
+        let cwd = self.cwd.lock().as_ref().and_then(|h| h.try_clone().ok());
+        let root = self.root.lock().as_ref().and_then(|h| h.try_clone().ok());
+        FsContext {
+            cwd: Mutex::new(cwd),
+            root: Mutex::new(root),
+            umask: AtomicU32::new(self.umask.load(Ordering::Relaxed)),
+        }
     }
 
-    /// Give the cwd back (the last process using this context ended).
+    /// Give the directories back (the last process using this context ended).
     fn release(self) {
-        if let (Some(cwd), Ok(fs)) = (self.cwd.lock().take(), crate::fs::root::fs()) {
-            let _ = fs.lock().release(cwd);
-        }
+        drop(self.cwd.lock().take());
+        drop(self.root.lock().take());
     }
 }
 
@@ -139,6 +146,40 @@ pub struct Process {
     accounts: Mutex<EndedAccounts>,
     /// Resource limits (copied by fork, kept over exec).
     pub rlimits: Mutex<basalt_rlimit::Rlimits>,
+    /// What /proc/<pid> shows of the program: set by exec, inherited by fork.
+    pub image: Mutex<Arc<ProgramImage>>,
+    /// When the process was created (monotonic ns since boot).
+    pub start_ns: u64,
+}
+
+/// What exec recorded about the running program, for /proc/<pid>/{exe,cmdline,environ}.
+#[derive(Default)]
+pub struct ProgramImage {
+    /// Absolute path of the executable (the interpreter of a script), empty if unknown.
+    pub exe: Vec<u8>,
+    /// The arguments, each followed by a NUL.
+    pub cmdline: Vec<u8>,
+    /// The environment strings, each followed by a NUL.
+    pub environ: Vec<u8>,
+}
+
+impl ProgramImage {
+    /// The record of a program at `exe` started with `argv` and `envp`.
+    pub fn new(exe: Vec<u8>, argv: &[&[u8]], envp: &[&[u8]]) -> ProgramImage {
+        let joined = |strings: &[&[u8]]| {
+            let mut out = Vec::new();
+            for s in strings {
+                out.extend_from_slice(s);
+                out.push(0);
+            }
+            out
+        };
+        ProgramImage {
+            exe,
+            cmdline: joined(argv),
+            environ: joined(envp),
+        }
+    }
 }
 
 /// What a process keeps of threads and children that are gone.
@@ -222,7 +263,7 @@ impl Process {
             fs: Mutex::new(match from {
                 Some(p) if share.fs => p.fs.lock().clone(),
                 Some(p) => Arc::new(p.fs.lock().copy()),
-                None => Arc::new(FsContext::new(None, 0o022)),
+                None => Arc::new(FsContext::new(0o022)),
             }),
             live: AtomicU32::new(0),
             exit_signal: AtomicU8::new(share.exit_signal),
@@ -238,25 +279,39 @@ impl Process {
             accounts: Mutex::new(EndedAccounts::default()),
             creds: super::cred::CredCell::inherit(from.map(|p| &p.creds)),
             rlimits: Mutex::new(from.map(|p| *p.rlimits.lock()).unwrap_or_default()),
+            image: Mutex::new(from.map(|p| p.image.lock().clone()).unwrap_or_default()),
+            start_ns: crate::time::monotonic_ns(),
         });
         PROCESSES.lock().insert(pid, Arc::downgrade(&p));
+        super::stats::note_fork();
         if let Some(parent) = parent {
             parent.children.lock().push(p.clone());
         }
         p
     }
 
-    /// The working directory (None: the root).
-    pub fn cwd(&self) -> Option<basalt_memfs::InodeId> {
-        *self.fs.lock().cwd.lock()
+    /// The working directory (None: the namespace root).
+    pub fn cwd(&self) -> Option<Loc> {
+        self.fs.lock().cwd.lock().as_ref().map(Held::loc)
     }
 
-    /// Change the working directory (the new one is already held by the caller).
-    pub fn set_cwd(&self, ino: basalt_memfs::InodeId) {
-        let old = self.fs.lock().cwd.lock().replace(ino);
-        if let (Some(old), Ok(fs)) = (old, crate::fs::root::fs()) {
-            let _ = fs.lock().release(old);
-        }
+    /// Change the working directory.
+    pub fn set_cwd(&self, dir: Held) {
+        let fs = self.fs.lock().clone();
+        let old = fs.cwd.lock().replace(dir);
+        drop(old);
+    }
+
+    /// The root directory (None: the namespace root).
+    pub fn root_dir(&self) -> Option<Loc> {
+        self.fs.lock().root.lock().as_ref().map(Held::loc)
+    }
+
+    /// Change the root directory (chroot).
+    pub fn set_root_dir(&self, dir: Held) {
+        let fs = self.fs.lock().clone();
+        let old = fs.root.lock().replace(dir);
+        drop(old);
     }
 
     /// The file-creation mask.
@@ -415,6 +470,11 @@ impl Process {
         *self.name.lock() = name;
     }
 
+    /// Whether the process has ended and waits to be reaped.
+    pub fn is_zombie(&self) -> bool {
+        self.zombie.load(Ordering::Acquire)
+    }
+
     pub fn name_string(&self) -> alloc::string::String {
         let name = *self.name.lock();
         let len = name.iter().position(|&b| b == 0).unwrap_or(16);
@@ -541,7 +601,7 @@ fn release_shared(p: &Process) {
         let closed = table.lock().close_all();
         drop(closed);
     }
-    let fs = core::mem::replace(&mut *p.fs.lock(), Arc::new(FsContext::new(None, 0)));
+    let fs = core::mem::replace(&mut *p.fs.lock(), Arc::new(FsContext::new(0)));
     if let Some(fs) = Arc::into_inner(fs) {
         fs.release();
     }

@@ -252,7 +252,8 @@ pub fn sleep_until(deadline_ns: u64) -> bool {
 /// Called from the timer interrupt. `user` says whether the CPU was in user mode (only then is the thread
 /// preempted: the kernel itself is not preemptible).
 pub fn timer_tick(user: bool) {
-    with_current(|t| t.cpu_time.charge_tick(user));
+    let ran = with_current(|t| t.cpu_time.charge_tick(user)).is_some();
+    super::stats::tick(this().0, user, !ran);
     let now = crate::time::monotonic_ns();
     if this().0 == 0 {
         let expired: alloc::vec::Vec<Arc<Task>> = {
@@ -365,6 +366,9 @@ fn schedule(requeue: bool) {
         }
     }
     let next = claim_next(index, prev.as_ref());
+    if next.is_some() {
+        super::stats::note_switch();
+    }
     if let (Some(p), Some(n)) = (&prev, &next) {
         if Arc::ptr_eq(p, n) {
             *cpu.current.lock() = next;
@@ -490,6 +494,7 @@ extern "C" fn housekeeping(_arg: u64) -> ! {
         let now = crate::time::monotonic_ns();
         super::process::timer_tick(now);
         crate::mm::shared_pages::run_deferred();
+        super::stats::maybe_sample_load(now);
         sleep_until(now + 10_000_000);
     }
 }

@@ -58,6 +58,8 @@ pub fn all() -> Vec<&'static Case> {
         fpu::CASES,
         files::CASES,
         stat::CASES,
+        mounts::CASES,
+        procfs::CASES,
         dirs::CASES,
         pipes::CASES,
         dup::CASES,

@@ -184,3 +184,16 @@ fn randomized_against_a_vec_model() {
     }
     assert_eq!(read_all(&fs, f), model);
 }
+
+#[test]
+fn inode_numbers_start_at_the_configured_first() {
+    let config = Config {
+        first_ino: 5 << 32,
+        ..Config::default()
+    };
+    let mut fs = MemFs::new(&config, T0);
+    assert_eq!(fs.root().number(), 5 << 32);
+    let f = file(&mut fs);
+    assert_eq!(f.number(), (5 << 32) + 1);
+    assert_eq!(fs.lookup(fs.root(), b"..").unwrap(), fs.root());
+}
