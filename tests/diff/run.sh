@@ -5,6 +5,10 @@ export PATH=/bin HOME=/root LC_ALL=C
 umask 022
 # Linux leaves /dev to init (the initramfs has only /dev/console); Basalt provides its device nodes itself.
 [ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
+# Like any init, mount /proc and /sys (neither kernel does it by itself).
+mkdir -p /proc /sys
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
 for script in /diff/cases/*.sh; do
     name=${script##*/}
     name=${name%.sh}

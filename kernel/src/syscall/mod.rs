@@ -11,6 +11,7 @@ mod mem;
 pub(crate) mod mount;
 pub(crate) mod path;
 mod poll;
+mod prctl;
 mod proc;
 mod reclock;
 mod settings;
@@ -135,6 +136,13 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
         ),
         nr::SET_TID_ADDRESS => proc::set_tid_address(args.get(0)),
         nr::ARCH_PRCTL => proc::arch_prctl(args.get(0), args.get(1)),
+        nr::PRCTL => prctl::prctl(
+            args.get(0),
+            args.get(1),
+            args.get(2),
+            args.get(3),
+            args.get(4),
+        ),
         nr::SCHED_YIELD => {
             crate::task::sched::yield_now();
             Ok(0)

@@ -144,6 +144,11 @@ pub struct Process {
     pub creds: super::cred::CredCell,
     /// CPU time of threads that ended and of children that were reaped.
     accounts: Mutex<EndedAccounts>,
+    /// prctl settings: the signal sent when the parent dies (0: none; not inherited by fork), whether a core
+    /// dump may be written (inherited), and no_new_privs (inherited, can never be cleared).
+    pub parent_death_signal: AtomicU8,
+    pub dumpable: AtomicBool,
+    pub no_new_privs: AtomicBool,
     /// Resource limits (copied by fork, kept over exec).
     pub rlimits: Mutex<basalt_rlimit::Rlimits>,
     /// What /proc/<pid> shows of the program: set by exec, inherited by fork.
@@ -277,6 +282,11 @@ impl Process {
             }),
             name: Mutex::new(from.map(|p| *p.name.lock()).unwrap_or([0; 16])),
             accounts: Mutex::new(EndedAccounts::default()),
+            parent_death_signal: AtomicU8::new(0),
+            dumpable: AtomicBool::new(from.is_none_or(|p| p.dumpable.load(Ordering::Relaxed))),
+            no_new_privs: AtomicBool::new(
+                from.is_some_and(|p| p.no_new_privs.load(Ordering::Relaxed)),
+            ),
             creds: super::cred::CredCell::inherit(from.map(|p| &p.creds)),
             rlimits: Mutex::new(from.map(|p| *p.rlimits.lock()).unwrap_or_default()),
             image: Mutex::new(from.map(|p| p.image.lock().clone()).unwrap_or_default()),
@@ -621,6 +631,12 @@ fn finish_process(p: &Arc<Process>) {
             for child in orphans {
                 child.exit_signal.store(SIGCHLD, Ordering::Relaxed);
                 *child.parent.lock() = Arc::downgrade(&init);
+                // PR_SET_PDEATHSIG: the child learns that its parent died.
+                let death_signal = child.parent_death_signal.load(Ordering::Relaxed);
+                if let Some(sig) = basalt_signal::Signal::new(u32::from(death_signal)) {
+                    let _ =
+                        super::signal::send_to_process(&child, basalt_signal::SigInfo::kernel(sig));
+                }
                 init.children.lock().push(child);
             }
             init.child_events.wake_all();

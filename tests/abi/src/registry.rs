@@ -47,6 +47,7 @@ pub fn all() -> Vec<&'static Case> {
         time::CASES,
         limits::CASES,
         system::CASES,
+        prctl::CASES,
         brk::CASES,
         mmap::CASES,
         memctl::CASES,

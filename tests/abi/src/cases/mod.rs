@@ -27,6 +27,7 @@ pub mod memctl;
 pub mod mmap;
 pub mod mounts;
 pub mod pipes;
+pub mod prctl;
 pub mod process;
 pub mod procfs;
 pub mod reclock;
