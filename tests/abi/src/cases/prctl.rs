@@ -40,7 +40,7 @@ fn get_name() -> String {
 }
 
 fn name_roundtrip() -> String {
-    let set = outcome(sys!(nr::PRCTL, PR_SET_NAME, b"renamed\0".as_ptr()));
+    let set = outcome(sys!(nr::PRCTL, PR_SET_NAME, c"renamed".as_ptr()));
     format!("{set} now={}", get_name())
 }
 
@@ -48,14 +48,14 @@ fn name_truncated() -> String {
     let _ = sys!(
         nr::PRCTL,
         PR_SET_NAME,
-        b"a-very-long-name-over-sixteen\0".as_ptr()
+        c"a-very-long-name-over-sixteen".as_ptr()
     );
     let name = get_name();
     format!("{name} ({} bytes)", name.len())
 }
 
 fn name_in_proc_comm() -> String {
-    let _ = sys!(nr::PRCTL, PR_SET_NAME, b"commcheck\0".as_ptr());
+    let _ = sys!(nr::PRCTL, PR_SET_NAME, c"commcheck".as_ptr());
     match std::fs::read_to_string("/proc/self/comm") {
         Ok(text) => text.trim_end().to_string(),
         Err(_) => "no /proc".to_string(),
