@@ -71,6 +71,7 @@ pub fn all() -> Vec<&'static Case> {
         flock::CASES,
         reclock::CASES,
         attrs::CASES,
+        xfer::CASES,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }

@@ -41,3 +41,4 @@ pub mod time;
 pub mod timerfd;
 pub mod wait;
 pub mod waitid;
+pub mod xfer;
