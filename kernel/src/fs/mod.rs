@@ -8,6 +8,7 @@ pub mod epoll;
 pub mod eventfd;
 pub mod fdtable;
 pub mod flock;
+pub mod memfd;
 pub mod pipe;
 pub mod ready;
 pub mod reclock;

@@ -313,6 +313,9 @@ pub fn fcntl(fd: i32, cmd: u32, arg: u64) -> Result<usize, Errno> {
         }
         return super::reclock::fcntl_lock(&f, owner, cmd, arg);
     }
+    if super::fdobj::is_seal_command(cmd) {
+        return super::fdobj::seal_fcntl(&*file(fd)?, cmd, arg);
+    }
     let t = table()?;
     let mut t = t.lock();
     let f = t.get(fd)?;

@@ -396,6 +396,7 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
             args.get(2) as i64,
             args.get(3) as i64,
         ),
+        nr::MEMFD_CREATE => fdobj::memfd_create(args.get(0), args.get(1) as u32),
         nr::FLOCK => sync::flock(args.get(0) as i32, args.get(1) as u32),
         nr::FSYNC | nr::FDATASYNC => sync::fsync(args.get(0) as i32),
         nr::SYNC => sync::sync(),

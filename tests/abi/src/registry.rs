@@ -72,6 +72,7 @@ pub fn all() -> Vec<&'static Case> {
         reclock::CASES,
         attrs::CASES,
         xfer::CASES,
+        memfd::CASES,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }

@@ -24,6 +24,7 @@ pub mod ids;
 pub mod kill;
 pub mod limits;
 pub mod memctl;
+pub mod memfd;
 pub mod mmap;
 pub mod pipes;
 pub mod process;
