@@ -16,6 +16,7 @@ mod initramfs;
 mod klog;
 mod ktest;
 mod mm;
+mod net;
 mod panic;
 mod syscall;
 mod task;

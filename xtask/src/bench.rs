@@ -264,7 +264,8 @@ fn document(paths: &Paths, options: &BenchOptions, linux: &Path, table: &str) ->
          - Linux: Debian's `{linux_name}` ({linux_path}).\n\
          - Basalt: {basalt_path}.\n\n\
          {table}\n\
-         Benchmark values are the mean time per operation (`pipe_pingpong`: per round trip; `file_*_1mib`: per MiB); below 1× Basalt \
+         Benchmark values are the mean time per operation (`pipe_pingpong`, `unix_pingpong`: per round trip; \
+         `pipe_throughput`: per 64 KiB written and read; `file_*_1mib`: per MiB); below 1× Basalt \
          is faster. `n/a` means no number, with the reason from the log (logs: {logs}/).\n\n\
          Boot is the time from kernel entry to the start of `/init`, from a separate boot with \
          `{BOOT_COMMAND_LINE}` (without `quiet`, so the line is printed; printing costs both kernels some time). \

@@ -17,6 +17,8 @@ pub enum Kernel {
 const KNOWN_BENCHMARKS: &[(&str, &str)] = &[
     ("null_syscall", "null_syscall (getppid)"),
     ("pipe_pingpong", "pipe_pingpong (round trip)"),
+    ("unix_pingpong", "unix_pingpong (AF_UNIX stream round trip)"),
+    ("pipe_throughput", "pipe_throughput (per 64 KiB)"),
     ("fork_exit_wait", "fork_exit_wait"),
     ("fork_exec_wait", "fork_exec_wait"),
     (
@@ -550,13 +552,15 @@ mod tests {
     #[test]
     fn table_with_numbers_failures_and_missing_runs() {
         let linux = results(
-            "bench null_syscall 1000 100.0\nbench pipe_pingpong 10 20000\nbench fork_exit_wait 5 300000\n\
+            "bench null_syscall 1000 100.0\nbench pipe_pingpong 10 20000\nbench unix_pingpong 10 10000\n\
+             bench pipe_throughput 10 8000\nbench fork_exit_wait 5 300000\n\
              bench fork_exec_wait 2 900000\nbench extra 1 5\nbench: done\n",
             Some(1500.0),
             "unused",
         );
         let basalt = results(
-            "bench null_syscall 1000 50.0\nbench: pipe_pingpong failed: pipe2: ENOSYS | x\n",
+            "bench null_syscall 1000 50.0\nbench: pipe_pingpong failed: pipe2: ENOSYS | x\n\
+             bench unix_pingpong 10 30000\nbench pipe_throughput 10 4000\n",
             Some(30.0),
             "Kernel panic - not syncing: Attempted to kill init!",
         );
@@ -565,6 +569,8 @@ mod tests {
             | boot: kernel entry → /init | 1.50 s | 30.0 ms | 0.0200× |\n\
             | null_syscall (getppid) | 100 ns | 50.0 ns | 0.500× |\n\
             | pipe_pingpong (round trip) | 20.0 µs | n/a (pipe2: ENOSYS \\| x) | n/a |\n\
+            | unix_pingpong (AF_UNIX stream round trip) | 10.0 µs | 30.0 µs | 3.00× |\n\
+            | pipe_throughput (per 64 KiB) | 8.00 µs | 4.00 µs | 0.500× |\n\
             | fork_exit_wait | 300 µs | n/a (Kernel panic - not syncing: Attempted to kill init!) | n/a |\n\
             | fork_exec_wait | 900 µs | n/a (Kernel panic - not syncing: Attempted to kill init!) | n/a |\n\
             | file_create_write_read_unlink (1 KiB) | n/a (unused) | n/a (Kernel panic - not syncing: Attempted to kill init!) | n/a |\n\

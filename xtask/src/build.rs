@@ -59,27 +59,10 @@ pub fn build_initramfs(paths: &Paths, profile: Profile) -> Result<()> {
 /// Builds out/initramfs-busybox.cpio.gz: Debian's static busybox with every applet in /bin, the test scripts of
 /// tests/busybox at /, and /tmp. Used by the busybox scenarios.
 pub fn build_busybox_initramfs(paths: &Paths) -> Result<()> {
-    let busybox = crate::reference::busybox()?;
-    let listing = std::process::Command::new(&busybox)
-        .arg("--list")
-        .output()
-        .with_context(|| format!("running {} --list", busybox.display()))?;
-    let applets = String::from_utf8_lossy(&listing.stdout).into_owned();
     let mut image = Initramfs::new();
     image.add_dir("dev", 0o755)?;
     image.add_dir("tmp", 0o1777)?;
-    image.add_file(
-        "bin/busybox",
-        0o755,
-        fs::read(&busybox).with_context(|| format!("reading {}", busybox.display()))?,
-    )?;
-    for applet in applets
-        .lines()
-        .map(str::trim)
-        .filter(|a| !a.is_empty() && *a != "busybox")
-    {
-        image.add_symlink(&format!("bin/{applet}"), "busybox")?;
-    }
+    add_busybox(&mut image)?;
     // Test programs: the ABI suite, threads (static and dynamic musl), a static glibc program.
     let programs = [
         ("bin/abi-tests", crate::programs::build_abi_tests()?),
@@ -113,6 +96,29 @@ pub fn build_busybox_initramfs(paths: &Paths) -> Result<()> {
         paths.display(&destination),
         compressed.len().div_ceil(1024)
     );
+    Ok(())
+}
+
+/// Debian's static busybox as /bin/busybox, with a link in /bin for every applet it has.
+pub fn add_busybox(image: &mut Initramfs) -> Result<()> {
+    let busybox = crate::reference::busybox()?;
+    let listing = std::process::Command::new(&busybox)
+        .arg("--list")
+        .output()
+        .with_context(|| format!("running {} --list", busybox.display()))?;
+    let applets = String::from_utf8_lossy(&listing.stdout).into_owned();
+    image.add_file(
+        "bin/busybox",
+        0o755,
+        fs::read(&busybox).with_context(|| format!("reading {}", busybox.display()))?,
+    )?;
+    for applet in applets
+        .lines()
+        .map(str::trim)
+        .filter(|a| !a.is_empty() && *a != "busybox")
+    {
+        image.add_symlink(&format!("bin/{applet}"), "busybox")?;
+    }
     Ok(())
 }
 

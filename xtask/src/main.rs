@@ -10,6 +10,7 @@ mod bench_report;
 mod build;
 mod cargo;
 mod cpio;
+mod diff;
 mod expect;
 mod fuzz;
 mod host_tools;
@@ -186,6 +187,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                 for scenario in scenarios::SCENARIOS {
                     println!("{}", scenario.name);
                 }
+                println!("{} (tests/diff under Linux and Basalt)", diff::NAME);
                 return Ok(ExitCode::SUCCESS);
             }
             let options = test::TestOptions {

@@ -58,6 +58,11 @@ impl Paths {
         self.out().join("initramfs-busybox.cpio.gz")
     }
 
+    /// `out/initramfs-diff.cpio.gz`: the differential scenarios of tests/diff.
+    pub fn diff_initramfs(&self) -> PathBuf {
+        self.out().join("initramfs-diff.cpio.gz")
+    }
+
     /// The bootable GRUB ISO.
     pub fn iso(&self) -> PathBuf {
         self.out().join("basalt.iso")

@@ -6,7 +6,7 @@ use crate::host_tools::{self, Tool};
 use crate::qemu::{self, Accel, Boot, Console, Firmware, Machine};
 use crate::results::{parse_cargo_test_output, parse_ktest_log, Counts};
 use crate::scenarios::{self, Scenario, ScenarioBoot};
-use crate::{build, iso};
+use crate::{build, diff, iso};
 use anyhow::{anyhow, Context, Result};
 use std::io::Write;
 use std::process::Stdio;
@@ -30,8 +30,20 @@ pub struct TestOptions {
 
 /// Runs everything, prints `N passed, M failed` last, and returns whether all passed.
 pub fn run_all(paths: &crate::paths::Paths, options: &TestOptions) -> Result<bool> {
-    let selected =
-        scenarios::select(&options.only_scenarios).map_err(|message| anyhow!(message))?;
+    // The differential run is not a single QEMU scenario; `--scenario diff` selects it like one.
+    let run_diff = options.only_scenarios.is_empty()
+        || options.only_scenarios.iter().any(|name| name == diff::NAME);
+    let named: Vec<String> = options
+        .only_scenarios
+        .iter()
+        .filter(|name| *name != diff::NAME)
+        .cloned()
+        .collect();
+    let selected = if named.is_empty() && !options.only_scenarios.is_empty() {
+        Vec::new()
+    } else {
+        scenarios::select(&named).map_err(|message| anyhow!(message))?
+    };
     let mut total = Counts::default();
     if !options.skip_host {
         total.add(run_host_tests(paths)?);
@@ -62,6 +74,16 @@ pub fn run_all(paths: &crate::paths::Paths, options: &TestOptions) -> Result<boo
         let outcome = run_scenario(paths, scenario)?;
         total.add(outcome.ktest_cases);
         total.record(outcome.passed);
+    }
+    if run_diff {
+        host_tools::ensure(&[Tool::Qemu])?;
+        let ready = built && report_step("diff initramfs", diff::build_initramfs(paths));
+        if ready {
+            total.add(diff::run(paths)?);
+        } else {
+            println!("diff: FAILED (not run: the build failed)");
+            total.record(false);
+        }
     }
     println!("{} passed, {} failed", total.passed, total.failed);
     std::io::stdout().flush()?;

@@ -134,7 +134,7 @@ pub trait FileOps: Send + Sync {
     fn maps_as_anonymous(&self) -> bool {
         false
     }
-    /// The object itself, for calls that work on one kind of file (epoll_ctl, timerfd_settime, signalfd).
+    /// The object itself, for calls that work on one kind of file (epoll_ctl, timerfd_settime, signalfd, sockets).
     fn as_any(&self) -> Option<&dyn core::any::Any> {
         None
     }

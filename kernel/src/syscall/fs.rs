@@ -116,11 +116,19 @@ fn write_chunks(f: &OpenFile, buf: u64, count: usize) -> Result<usize, Errno> {
 }
 
 pub fn read(fd: i32, buf: u64, count: u64) -> Result<usize, Errno> {
-    read_into_user(&*file(fd)?, buf, count)
+    let f = file(fd)?;
+    if crate::net::unix::socket_of(&f).is_some() {
+        return super::socket::read_iov(&f, &[(buf, count.min(0x7fff_f000))]);
+    }
+    read_into_user(&f, buf, count)
 }
 
 pub fn write(fd: i32, buf: u64, count: u64) -> Result<usize, Errno> {
-    write_from_user(&*file(fd)?, buf, count)
+    let f = file(fd)?;
+    if crate::net::unix::socket_of(&f).is_some() {
+        return super::socket::write_iov(&f, &[(buf, count.min(0x7fff_f000))]);
+    }
+    write_from_user(&f, buf, count)
 }
 
 pub(super) fn iovecs(iov: u64, iovcnt: u64) -> Result<alloc::vec::Vec<(u64, u64)>, Errno> {
@@ -145,6 +153,9 @@ pub(super) fn iovecs(iov: u64, iovcnt: u64) -> Result<alloc::vec::Vec<(u64, u64)
 
 pub fn readv(fd: i32, iov: u64, iovcnt: u64) -> Result<usize, Errno> {
     let f = file(fd)?;
+    if crate::net::unix::socket_of(&f).is_some() {
+        return super::socket::read_iov(&f, &iovecs(iov, iovcnt)?);
+    }
     let mut total = 0;
     for (base, len) in iovecs(iov, iovcnt)? {
         let n = read_into_user(&f, base, len)?;
@@ -158,6 +169,9 @@ pub fn readv(fd: i32, iov: u64, iovcnt: u64) -> Result<usize, Errno> {
 
 pub fn writev(fd: i32, iov: u64, iovcnt: u64) -> Result<usize, Errno> {
     let f = file(fd)?;
+    if crate::net::unix::socket_of(&f).is_some() {
+        return super::socket::write_iov(&f, &iovecs(iov, iovcnt)?);
+    }
     if !f.writable() {
         return Err(Errno::EBADF);
     }
@@ -352,6 +366,9 @@ const FIONREAD: u64 = 0x541b;
 
 pub fn ioctl(fd: i32, cmd: u64, arg: u64) -> Result<usize, Errno> {
     let f = file(fd)?;
+    if crate::net::unix::socket_of(&f).is_some() {
+        return super::socket::ioctl(&f, cmd, arg);
+    }
     if cmd == FIONREAD {
         if let Some((waiting, _)) = f.ops.pipe_state() {
             usercopy::copy_to_user(arg, &(waiting as i32).to_le_bytes())?;

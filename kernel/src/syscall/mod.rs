@@ -14,6 +14,9 @@ mod proc;
 mod reclock;
 mod settings;
 mod sigqueue;
+mod socket;
+mod socket_msg;
+mod socket_opt;
 mod sync;
 mod timers;
 mod user;
@@ -494,6 +497,71 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
         nr::SETFSGID => cred::set_fs_id(|c| c.setfsgid(args.get(0) as u32)),
         nr::GETGROUPS => cred::getgroups(args.get(0) as i32, args.get(1)),
         nr::SETGROUPS => cred::setgroups(args.get(0) as i32, args.get(1)),
+        nr::SOCKET => socket::socket(args.get(0) as i32, args.get(1) as i32, args.get(2) as i32),
+        nr::SOCKETPAIR => socket::socketpair(
+            args.get(0) as i32,
+            args.get(1) as i32,
+            args.get(2) as i32,
+            args.get(3),
+        ),
+        nr::BIND => socket::bind(args.get(0) as i32, args.get(1), args.get(2)),
+        nr::LISTEN => socket::listen(args.get(0) as i32, args.get(1) as i32),
+        nr::ACCEPT => socket::accept4(args.get(0) as i32, args.get(1), args.get(2), 0),
+        nr::ACCEPT4 => socket::accept4(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3) as i32,
+        ),
+        nr::CONNECT => socket::connect(args.get(0) as i32, args.get(1), args.get(2)),
+        nr::GETSOCKNAME => socket::getsockname(args.get(0) as i32, args.get(1), args.get(2)),
+        nr::GETPEERNAME => socket::getpeername(args.get(0) as i32, args.get(1), args.get(2)),
+        nr::SHUTDOWN => socket::shutdown(args.get(0) as i32, args.get(1) as i32),
+        nr::SENDTO => socket::sendto(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3) as u32,
+            args.get(4),
+            args.get(5),
+        ),
+        nr::RECVFROM => socket::recvfrom(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3) as u32,
+            args.get(4),
+            args.get(5),
+        ),
+        nr::SENDMSG => socket::sendmsg(args.get(0) as i32, args.get(1), args.get(2) as u32),
+        nr::RECVMSG => socket::recvmsg(args.get(0) as i32, args.get(1), args.get(2) as u32),
+        nr::SENDMMSG => socket::sendmmsg(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3) as u32,
+        ),
+        nr::RECVMMSG => socket::recvmmsg(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3) as u32,
+            args.get(4),
+        ),
+        nr::SETSOCKOPT => socket::setsockopt(
+            args.get(0) as i32,
+            args.get(1) as i32,
+            args.get(2) as i32,
+            args.get(3),
+            args.get(4),
+        ),
+        nr::GETSOCKOPT => socket::getsockopt(
+            args.get(0) as i32,
+            args.get(1) as i32,
+            args.get(2) as i32,
+            args.get(3),
+            args.get(4),
+        ),
         nr::REBOOT => sys_reboot(args.get(0) as u32, args.get(1) as u32, args.get(2) as u32),
         _ => {
             not_implemented(number);

@@ -97,6 +97,18 @@ pub const BENCHMARKS: &[Benchmark] = &[
         run: pipe_pingpong,
     },
     Benchmark {
+        name: "unix_pingpong",
+        full_iterations: 20_000,
+        quick_iterations: 500,
+        run: unix_pingpong,
+    },
+    Benchmark {
+        name: "pipe_throughput",
+        full_iterations: 2_000,
+        quick_iterations: 50,
+        run: pipe_throughput,
+    },
+    Benchmark {
         name: "fork_exit_wait",
         full_iterations: 2_000,
         quick_iterations: 50,
@@ -205,6 +217,79 @@ fn pipe_pingpong(_: &Setup, iterations: u64) -> Result<u64, BenchError> {
     Ok(elapsed)
 }
 
+/// One byte to a child and back over an AF_UNIX stream socket pair, per round trip.
+fn unix_pingpong(_: &Setup, iterations: u64) -> Result<u64, BenchError> {
+    let (mine, theirs) = sys::socketpair_stream()?;
+    let pid = match sys::fork()? {
+        Forked::Child => {
+            drop(mine);
+            echo_until_closed(&theirs, &theirs)
+        }
+        Forked::Parent(pid) => pid,
+    };
+    drop(theirs);
+    let result = timed(|| {
+        for round in 0..iterations {
+            let sent = round.to_le_bytes()[0];
+            sys::write_byte(&mine, sent)?;
+            let received = sys::read_byte(&mine)?;
+            if received != sent {
+                return Err(BenchError::WrongEcho { sent, received });
+            }
+        }
+        Ok(())
+    });
+    // Closing our end is the child's end of file.
+    drop(mine);
+    let end = sys::wait_for(pid)?;
+    let elapsed = result?;
+    expect_success("socket echo", end)?;
+    Ok(elapsed)
+}
+
+/// Bytes per iteration of `pipe_throughput`.
+pub const THROUGHPUT_BLOCK: usize = 64 * 1024;
+
+/// 64 KiB writes into a pipe that a child drains, per block; the time includes the child reading the last one.
+fn pipe_throughput(_: &Setup, iterations: u64) -> Result<u64, BenchError> {
+    let (read_end, write_end) = sys::pipe()?;
+    let pid = match sys::fork()? {
+        Forked::Child => {
+            drop(write_end);
+            let mut buffer = vec![0u8; THROUGHPUT_BLOCK];
+            let expected = iterations * THROUGHPUT_BLOCK as u64;
+            match sys::read_to_end(&read_end, &mut buffer) {
+                Ok(total) if total == expected => sys::exit_now(0),
+                _ => sys::exit_now(1),
+            }
+        }
+        Forked::Parent(pid) => pid,
+    };
+    drop(read_end);
+    let block = vec![0x5au8; THROUGHPUT_BLOCK];
+    let mut end = None;
+    let result = timed(|| {
+        for _ in 0..iterations {
+            sys::write_all(&write_end, &block)?;
+        }
+        // End of file for the child; its exit says it has read everything.
+        drop(write_end);
+        end = Some(sys::wait_for(pid)?);
+        Ok(())
+    });
+    let elapsed = result?;
+    match end {
+        Some(end) => expect_success("pipe reader", end)?,
+        None => {
+            return Err(BenchError::Sys(crate::sys::SysError {
+                call: "waitpid",
+                errno: Errno::ECHILD,
+            }))
+        }
+    }
+    Ok(elapsed)
+}
+
 /// The pipe child: echo bytes until the parent closes its end, then exit 0 (1 on an error).
 fn echo_until_closed(input: &OwnedFd, output: &OwnedFd) -> ! {
     loop {
@@ -287,10 +372,10 @@ mod tests {
     }
 
     #[test]
-    fn null_syscall_and_pipe_and_fork_run_on_the_host() {
+    fn all_but_exec_run_on_the_host() {
         // The exec benchmark is covered by the integration test, which has the real binary.
         let setup = setup(c"/unused");
-        for benchmark in &BENCHMARKS[..3] {
+        for benchmark in BENCHMARKS.iter().filter(|b| b.name != "fork_exec_wait") {
             let measurement = benchmark.measure(&setup, true).expect(benchmark.name);
             assert_eq!(measurement.iterations, benchmark.quick_iterations);
             assert!(measurement.elapsed_ns > 0, "{}", benchmark.name);

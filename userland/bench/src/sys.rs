@@ -92,6 +92,49 @@ pub fn pipe() -> Result<(OwnedFd, OwnedFd), SysError> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
+/// A connected AF_UNIX stream socket pair (close-on-exec).
+pub fn socketpair_stream() -> Result<(OwnedFd, OwnedFd), SysError> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors socketpair writes.
+    check("socketpair", unsafe {
+        libc::socketpair(
+            libc::AF_UNIX,
+            libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
+            0,
+            fds.as_mut_ptr(),
+        )
+    })?;
+    // SAFETY: socketpair succeeded, so both are fresh descriptors that nothing else owns.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// Writes all of `bytes` (a pipe may take a large write in parts).
+pub fn write_all(fd: &OwnedFd, mut bytes: &[u8]) -> Result<(), SysError> {
+    while !bytes.is_empty() {
+        // SAFETY: the buffer is valid for its length.
+        let written = check("write", unsafe {
+            libc::write(fd.as_raw_fd(), bytes.as_ptr().cast(), bytes.len())
+        })?;
+        bytes = &bytes[written as usize..];
+    }
+    Ok(())
+}
+
+/// Reads until end of file, returning how many bytes came.
+pub fn read_to_end(fd: &OwnedFd, buffer: &mut [u8]) -> Result<u64, SysError> {
+    let mut total = 0u64;
+    loop {
+        // SAFETY: the buffer is valid and writable for its length.
+        let count = check("read", unsafe {
+            libc::read(fd.as_raw_fd(), buffer.as_mut_ptr().cast(), buffer.len())
+        })?;
+        if count == 0 {
+            return Ok(total);
+        }
+        total += count as u64;
+    }
+}
+
 /// Writes exactly one byte.
 pub fn write_byte(fd: &OwnedFd, byte: u8) -> Result<(), SysError> {
     // SAFETY: the buffer is one valid byte.

@@ -5,9 +5,11 @@ use std::process::Command;
 const BENCH: &str = env!("CARGO_BIN_EXE_bench");
 
 /// (name, quick iterations), in output order.
-const EXPECTED: [(&str, u64); 7] = [
+const EXPECTED: [(&str, u64); 9] = [
     ("null_syscall", 10_000),
     ("pipe_pingpong", 500),
+    ("unix_pingpong", 500),
+    ("pipe_throughput", 50),
     ("fork_exit_wait", 50),
     ("fork_exec_wait", 20),
     ("file_create_write_read_unlink", 100),

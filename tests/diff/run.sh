@@ -1,0 +1,21 @@
+#!/bin/sh
+# Runs every differential scenario (cases/*.sh) the same way under Linux and under Basalt: each in a fresh
+# directory, stdout and stderr together, between markers that `cargo xtask test` uses to compare the two runs.
+export PATH=/bin HOME=/root LC_ALL=C
+umask 022
+# Linux leaves /dev to init (the initramfs has only /dev/console); Basalt provides its device nodes itself.
+[ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
+for script in /diff/cases/*.sh; do
+    name=${script##*/}
+    name=${name%.sh}
+    dir=/tmp/diff/$name
+    mkdir -p "$dir"
+    echo "=== begin $name"
+    # A scenario that hangs is killed after a minute (its output then shows exit 137), so the others still run.
+    (cd "$dir" && timeout -s KILL 60 sh "$script" </dev/null 2>&1)
+    echo "=== end $name: exit $?"
+    cd / && rm -rf "$dir"
+done
+echo "=== diff: done"
+sync
+poweroff -f
