@@ -7,9 +7,9 @@ use crate::sys::{errno_name, nr, outcome, value, BAD_PTR};
 
 pub const CASES: &[Case] = &[
     Case::new("preadv.scatter", preadv_scatter),
+    Case::new("preadv.errors", preadv_errors),
     Case::new("pwritev.gather", pwritev_gather),
     Case::new("preadv2.flags_and_current_position", preadv2_flags),
-    Case::new("preadv.errors", preadv_errors),
     Case::new("sendfile.file_to_pipe_and_file", sendfile_basic),
     Case::new("sendfile.offset_pointer", sendfile_offset),
     Case::new("sendfile.errors", sendfile_errors),
