@@ -11,9 +11,12 @@ for script in /diff/cases/*.sh; do
     dir=/tmp/diff/$name
     mkdir -p "$dir"
     echo "=== begin $name"
-    # A scenario that hangs is killed after a minute (its output then shows exit 137), so the others still run.
-    (cd "$dir" && timeout -s KILL 60 sh "$script" </dev/null 2>&1)
-    echo "=== end $name: exit $?"
+    # Output goes to a file first, so that it is not a terminal under either kernel (programs format differently for
+    # one). A scenario that hangs is killed after a minute (exit 137), so the others still run.
+    (cd "$dir" && timeout -s KILL 60 sh "$script" </dev/null >/tmp/diff/output 2>&1)
+    status=$?
+    cat /tmp/diff/output
+    echo "=== end $name: exit $status"
     cd / && rm -rf "$dir"
 done
 echo "=== diff: done"

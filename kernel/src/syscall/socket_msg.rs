@@ -117,10 +117,7 @@ fn send_iov(
     loop {
         let chunk = match gather(iov, done, SEND_CHUNK) {
             Ok(c) => c,
-            Err(e) if done > 0 => {
-                let _ = e;
-                return Ok(done);
-            }
+            Err(_) if done > 0 => return Ok(done),
             Err(e) => return Err(e),
         };
         let n = match io::send_to(s, &chunk, rights, mode, target.as_ref()) {

@@ -169,10 +169,8 @@ fn send_stream(
                 done += n;
                 changed();
             }
-            Err(e) if done > 0 => {
-                let _ = e;
-                return Ok(done);
-            }
+            // What was sent counts; the error shows on the next call.
+            Err(_) if done > 0 => return Ok(done),
             Err(e) => return Err(e),
         }
         if done >= data.len() {

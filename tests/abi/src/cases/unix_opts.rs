@@ -14,6 +14,7 @@ pub const CASES: &[Case] = &[
     Case::new("unix.peercred", peercred),
     Case::new("unix.rcvtimeo", rcvtimeo),
     Case::new("unix.fionread", fionread),
+    Case::new("unix.passcred_autobinds", passcred_autobinds),
 ];
 
 fn ucred_of(fd: i32) -> Result<(i32, u32, u32), crate::sys::Errno> {
@@ -234,4 +235,34 @@ fn fionread() -> String {
     );
     sock_path("unix-fionread");
     r
+}
+
+fn passcred_autobinds() -> String {
+    let (l, addr) = listener(STREAM, "unix-passauto", 4);
+    let c = sock(STREAM);
+    let _ = setopt(c, libc::SO_PASSCRED, 1);
+    let before = name_of(c, false).map_or(0, |(len, _)| len);
+    let conn = outcome(connect(c, &addr));
+    let after = name_of(c, false).map_or(0, |(len, _)| len);
+    let srv = sys!(nr::ACCEPT, l, 0, 0).map_or(-1, |v| v as i32);
+    let peer = name_of(srv, true).map_or(0, |(len, _)| len);
+    let d = sock(DGRAM);
+    let target = sock(DGRAM);
+    let _ = bind(target, &sun(b"\0basalt-abi-passauto"));
+    let _ = setopt(d, libc::SO_PASSCRED, 1);
+    let name = sun(b"\0basalt-abi-passauto");
+    let _ = sys!(
+        nr::SENDTO,
+        d,
+        b"x".as_ptr(),
+        1,
+        0,
+        name.as_ptr(),
+        name.len()
+    );
+    let dgram_after = name_of(d, false).map_or(0, |(len, _)| len);
+    sock_path("unix-passauto");
+    format!(
+        "stream: before={before} connect={conn} after={after} server sees={peer}; dgram after sendto={dgram_after}"
+    )
 }

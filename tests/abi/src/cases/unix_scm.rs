@@ -4,7 +4,7 @@
 use super::unix_util::*;
 use crate::child;
 use crate::registry::Case;
-use crate::sys::{eq, nr, outcome, value, BAD_PTR};
+use crate::sys::{eq, nr, outcome, value, yes, BAD_PTR};
 
 /// The cases of this group.
 pub const CASES: &[Case] = &[
@@ -15,6 +15,7 @@ pub const CASES: &[Case] = &[
     Case::new("unix.scm_rights_ctrunc", scm_rights_ctrunc),
     Case::new("unix.scm_rights_closed_in_flight", scm_rights_in_flight),
     Case::new("unix.scm_rights_errors", scm_rights_errors),
+    Case::new("unix.scm_rights_peek_and_boundary", scm_rights_peek),
     Case::new("unix.scm_rights_cycle_collected", scm_rights_cycle),
     Case::new("unix.scm_rights_long_chain", scm_rights_chain),
     Case::new("unix.scm_credentials", scm_credentials),
@@ -399,7 +400,8 @@ fn scm_rights_cycle() -> String {
 }
 
 fn scm_rights_chain() -> String {
-    const LINKS: usize = 1000;
+    // Enough to overflow the kernel stack if closing recursed (it did at 400).
+    const LINKS: usize = 400;
     let (pr, pw) = child::pipe();
     // Each socket carries the previous one in its queue; the first carries the pipe's write end.
     let mut held = pw;
@@ -424,5 +426,31 @@ fn scm_rights_chain() -> String {
     format!(
         "failed sends={failures} writer gone: poll={ready} revents={:#x}",
         p.revents
+    )
+}
+
+fn scm_rights_peek() -> String {
+    let (a, b) = pair(DGRAM);
+    let (pr, _pw) = child::pipe();
+    let _ = send_fds(a, b"p", &[pr]);
+    let peeked = recv_control(b, 64, libc::MSG_PEEK);
+    let taken = recv_control(b, 64, 0);
+    let (p1, p2) = (fds_in(&peeked.control), fds_in(&taken.control));
+    let distinct = p1.len() == 1 && p2.len() == 1 && p1 != p2;
+    // A stream read stops after the bytes that carried descriptors.
+    let (s1, s2) = pair(STREAM);
+    let _ = send(s1, b"ab", 0);
+    let _ = send_fds(s1, b"cd", &[pr]);
+    let _ = send(s1, b"ef", 0);
+    let first = recv_control(s2, 64, 0);
+    let second = recv_control(s2, 64, 0);
+    format!(
+        "peek installs its own copy={} then recv={}; stream: first={} fds={} second={} fds={}",
+        yes(distinct),
+        taken.n,
+        first.n,
+        fds_in(&first.control).len(),
+        second.n,
+        fds_in(&second.control).len()
     )
 }
