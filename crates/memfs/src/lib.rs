@@ -33,6 +33,7 @@ mod file_type;
 mod fs;
 mod inode;
 mod names;
+mod ops_anon;
 mod ops_attr;
 mod ops_create;
 mod ops_data;

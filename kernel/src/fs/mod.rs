@@ -10,6 +10,7 @@ pub mod eventfd;
 pub mod fdtable;
 pub mod fifo;
 pub mod flock;
+pub mod memfd;
 pub mod pipe;
 pub mod procfs;
 pub mod ready;

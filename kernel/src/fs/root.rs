@@ -168,6 +168,7 @@ pub(super) fn file_too_big() -> Errno {
 pub fn truncate(ino: InodeId, size: u64) -> Result<(), Errno> {
     let fs = fs_of(ino)?;
     let old = fs.lock().stat(ino)?.size;
+    super::memfd::check_resize(ino, old, size)?;
     basalt_rlimit::check_new_size(old, size, file_size_limit()).map_err(|_| file_too_big())?;
     fs.lock().truncate(ino, size, now())?;
     shared_pages::file_resized(ino, old, size);

@@ -299,3 +299,81 @@ pub fn close_range(first: u32, last: u32, flags: u32) -> Result<usize, Errno> {
     drop(closed);
     Ok(0)
 }
+
+// --- memfd ---
+
+const MFD_CLOEXEC: u32 = 1;
+const MFD_ALLOW_SEALING: u32 = 2;
+const MFD_HUGETLB: u32 = 4;
+const MFD_NOEXEC_SEAL: u32 = 8;
+const MFD_EXEC: u32 = 0x10;
+/// Longest name (Linux's MFD_NAME_MAX_LEN).
+const MFD_NAME_MAX: usize = 249;
+
+/// memfd_create(name, flags): an unnamed file of the root filesystem, mode 0777 (0666 with MFD_NOEXEC_SEAL).
+pub fn memfd_create(name: u64, flags: u32) -> Result<usize, Errno> {
+    use crate::fs::memfd::{MemFd, F_SEAL_EXEC, F_SEAL_SEAL};
+    if flags & !(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL | MFD_EXEC) != 0 {
+        // Huge pages (MFD_HUGETLB and its size bits) need hugetlbfs, which is not here.
+        let _ = MFD_HUGETLB;
+        return Err(Errno::EINVAL);
+    }
+    if flags & MFD_EXEC != 0 && flags & MFD_NOEXEC_SEAL != 0 {
+        return Err(Errno::EINVAL);
+    }
+    // The name only shows in /proc/self/fd links; its length is checked as Linux does.
+    super::user::read_cstring(name, MFD_NAME_MAX, Errno::EINVAL)?;
+    let (perm, seals) = if flags & MFD_NOEXEC_SEAL != 0 {
+        (0o666, F_SEAL_EXEC)
+    } else if flags & MFD_ALLOW_SEALING != 0 {
+        (0o777, 0)
+    } else {
+        (0o777, F_SEAL_SEAL)
+    };
+    // The file lives, unnamed, in the tmpfs at the caller's root (Linux uses an internal shmem mount).
+    let creds = crate::task::cred::current();
+    let ns = crate::fs::vfs::namespace()?;
+    let root = super::path::caller_root(&ns);
+    let tmpfs = crate::fs::root::fs_of(basalt_memfs::InodeId::from_number(root.ino))
+        .map_err(|_| Errno::EOPNOTSUPP)?;
+    let ino = tmpfs.lock().create_unnamed(
+        perm,
+        &crate::fs::root::credentials(&creds),
+        crate::fs::root::now(),
+    )?;
+    let node = ns.fs(root.mnt)?.open(crate::fs::vfs::Loc {
+        mnt: root.mnt,
+        ino: ino.number(),
+    })?;
+    let flags_cloexec = if flags & MFD_CLOEXEC != 0 {
+        O_CLOEXEC
+    } else {
+        0
+    };
+    // O_LARGEFILE shows in F_GETFL, as on Linux.
+    install(
+        Arc::new(MemFd::new(node, ino, seals)),
+        O_RDWR | 0o100000,
+        flags_cloexec,
+    )
+}
+
+const F_ADD_SEALS: u32 = 1033;
+const F_GET_SEALS: u32 = 1034;
+
+pub fn is_seal_command(cmd: u32) -> bool {
+    matches!(cmd, F_ADD_SEALS | F_GET_SEALS)
+}
+
+/// fcntl F_ADD_SEALS / F_GET_SEALS: EINVAL for files that are not memfds.
+pub fn seal_fcntl(f: &OpenFile, cmd: u32, arg: u64) -> Result<usize, Errno> {
+    let m = downcast::<crate::fs::memfd::MemFd>(f)?;
+    if cmd == F_GET_SEALS {
+        return Ok(m.seals() as usize);
+    }
+    if !f.writable() {
+        return Err(Errno::EPERM);
+    }
+    m.add_seals(arg as u32)?;
+    Ok(0)
+}

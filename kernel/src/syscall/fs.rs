@@ -137,7 +137,7 @@ pub fn write(fd: i32, buf: u64, count: u64) -> Result<usize, Errno> {
     write_from_user(&f, buf, count)
 }
 
-fn iovecs(iov: u64, iovcnt: u64) -> Result<alloc::vec::Vec<(u64, u64)>, Errno> {
+pub(super) fn iovecs(iov: u64, iovcnt: u64) -> Result<alloc::vec::Vec<(u64, u64)>, Errno> {
     if iovcnt > IOV_MAX {
         return Err(Errno::EINVAL);
     }
@@ -333,6 +333,9 @@ pub fn fcntl(fd: i32, cmd: u32, arg: u64) -> Result<usize, Errno> {
         }
         return super::reclock::fcntl_lock(&f, owner, cmd, arg);
     }
+    if super::fdobj::is_seal_command(cmd) {
+        return super::fdobj::seal_fcntl(&*file(fd)?, cmd, arg);
+    }
     let t = table()?;
     let mut t = t.lock();
     let f = t.get(fd)?;
@@ -383,7 +386,7 @@ pub fn ioctl(fd: i32, cmd: u64, arg: u64) -> Result<usize, Errno> {
 }
 
 /// The file behind `fd` for a positional read or write, with Linux's checks (EBADF, ESPIPE, EINVAL).
-fn positional_file(fd: i32, offset: i64, write: bool) -> Result<Arc<OpenFile>, Errno> {
+pub(super) fn positional_file(fd: i32, offset: i64, write: bool) -> Result<Arc<OpenFile>, Errno> {
     let f = file(fd)?;
     if (write && !f.writable()) || (!write && !f.readable()) {
         return Err(Errno::EBADF);
@@ -400,6 +403,11 @@ fn positional_file(fd: i32, offset: i64, write: bool) -> Result<Arc<OpenFile>, E
 /// pread64: read at `offset` without moving the file position.
 pub fn pread64(fd: i32, buf: u64, count: u64, offset: i64) -> Result<usize, Errno> {
     let f = positional_file(fd, offset, false)?;
+    pread_user(&f, buf, count, offset)
+}
+
+/// Read `count` bytes at `offset` of `f` into user memory at `buf`.
+pub(super) fn pread_user(f: &OpenFile, buf: u64, count: u64, offset: i64) -> Result<usize, Errno> {
     let mut chunk = [0u8; CHUNK];
     let mut done = 0usize;
     let count = count.min(0x7fff_f000) as usize;
@@ -423,6 +431,11 @@ pub fn pread64(fd: i32, buf: u64, count: u64, offset: i64) -> Result<usize, Errn
 /// pwrite64: write at `offset` without moving the file position.
 pub fn pwrite64(fd: i32, buf: u64, count: u64, offset: i64) -> Result<usize, Errno> {
     let f = positional_file(fd, offset, true)?;
+    pwrite_user(&f, buf, count, offset)
+}
+
+/// Write `count` bytes from user memory at `buf` to `f` at `offset`.
+pub(super) fn pwrite_user(f: &OpenFile, buf: u64, count: u64, offset: i64) -> Result<usize, Errno> {
     let mut chunk = [0u8; CHUNK];
     let mut done = 0usize;
     let count = f

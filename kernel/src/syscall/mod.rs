@@ -22,6 +22,7 @@ mod socket_opt;
 mod sync;
 mod timers;
 mod user;
+mod xfer;
 
 use crate::arch::{idt::TrapFrame, power};
 use crate::task::signal;
@@ -387,6 +388,45 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
         nr::FUTIMESAT => attrs::futimesat(args.get(0) as i32, args.get(1), args.get(2)),
         nr::UTIMES => attrs::futimesat(path::AT_FDCWD, args.get(0), args.get(1)),
         nr::UTIME => attrs::utime(args.get(0), args.get(1)),
+        nr::PREADV => xfer::preadv(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3) as i64,
+        ),
+        nr::PWRITEV => xfer::pwritev(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3) as i64,
+        ),
+        nr::PREADV2 => xfer::preadv2(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3) as i64,
+            args.get(5) as u32,
+        ),
+        nr::PWRITEV2 => xfer::pwritev2(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2),
+            args.get(3) as i64,
+            args.get(5) as u32,
+        ),
+        nr::SENDFILE => xfer::sendfile(
+            args.get(0) as i32,
+            args.get(1) as i32,
+            args.get(2),
+            args.get(3),
+        ),
+        nr::FALLOCATE => xfer::fallocate(
+            args.get(0) as i32,
+            args.get(1) as u32,
+            args.get(2) as i64,
+            args.get(3) as i64,
+        ),
+        nr::MEMFD_CREATE => fdobj::memfd_create(args.get(0), args.get(1) as u32),
         nr::FLOCK => sync::flock(args.get(0) as i32, args.get(1) as u32),
         nr::FSYNC | nr::FDATASYNC => sync::fsync(args.get(0) as i32),
         nr::SYNC => sync::sync(),

@@ -79,6 +79,8 @@ pub fn all() -> Vec<&'static Case> {
         flock::CASES,
         reclock::CASES,
         attrs::CASES,
+        xfer::CASES,
+        memfd::CASES,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }

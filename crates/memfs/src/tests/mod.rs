@@ -1,5 +1,6 @@
 //! Tests of the public API, by operation, plus randomized tests against simple models.
 
+mod anon;
 mod attributes;
 mod creation;
 mod data;
