@@ -162,6 +162,16 @@ impl Ldisc {
         self.raw.len() >= needed
     }
 
+    /// Whether any input is ready for a read (a complete line, or any byte in non-canonical mode): a sleeping
+    /// reader wakes to take it and decide by VMIN/VTIME.
+    pub fn has_data(&self) -> bool {
+        if self.canonical() {
+            !self.lines.is_empty()
+        } else {
+            !self.raw.is_empty()
+        }
+    }
+
     /// Canonical read: up to one line into `buf`. None: no complete line yet. Some(0): end of file (VEOF at the
     /// start of a line).
     pub fn read_line(&mut self, buf: &mut [u8]) -> Option<usize> {

@@ -1,8 +1,7 @@
 //! Open files as processes see them: file descriptors, open-file state, and the kinds of file that exist so far
-//! (the console, pipes). Regular files and directories come with the in-memory root filesystem.
+//! (pipes; terminals are in `crate::tty`). Regular files and directories come with the in-memory root filesystem.
 #![forbid(unsafe_code)]
 
-pub mod console_file;
 pub mod fdtable;
 pub mod pipe;
 pub mod root;
@@ -106,6 +105,10 @@ pub trait FileOps: Send + Sync {
     /// The root-filesystem inode behind this file, if any (directories, regular files).
     fn inode(&self) -> Option<basalt_memfs::InodeId> {
         None
+    }
+    /// A device-specific ioctl on the open file `file` (terminals); ENOTTY for files that have none.
+    fn ioctl(&self, _file: &OpenFile, _cmd: u32, _arg: u64) -> Result<usize, Errno> {
+        Err(Errno::ENOTTY)
     }
 }
 

@@ -2,7 +2,7 @@
 //! nodes of /dev; and the open-file kinds for its regular files, directories and character devices.
 #![forbid(unsafe_code)]
 
-use super::{console_file::Console, FileOps, Stat};
+use super::{FileOps, Stat};
 use crate::mm::shared_pages;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -53,7 +53,7 @@ pub fn walker(cred: &basalt_cred::Cred) -> Result<Walker<'_>, Errno> {
 }
 
 /// The device nodes every system has, created when the initramfs lacks them: (name, major, minor, mode).
-const DEVICES: [(&[u8], u32, u32, u32); 7] = [
+const DEVICES: [(&[u8], u32, u32, u32); 9] = [
     (b"null", 1, 3, 0o666),
     (b"zero", 1, 5, 0o666),
     (b"full", 1, 7, 0o666),
@@ -61,6 +61,9 @@ const DEVICES: [(&[u8], u32, u32, u32); 7] = [
     (b"urandom", 1, 9, 0o666),
     (b"tty", 5, 0, 0o666),
     (b"console", 5, 1, 0o600),
+    // Terminals (crate::tty): the serial port and the pty multiplexer; pty slaves appear under /dev/pts.
+    (b"ttyS0", 4, 64, 0o620),
+    (b"ptmx", 5, 2, 0o666),
 ];
 
 /// Build the root from the unpacked initramfs image (newc cpio).
@@ -87,6 +90,9 @@ pub fn init(image: &[u8]) -> Result<(), Errno> {
         Ok(d) => d,
         Err(_) => fs.mkdir(root, b"dev", 0o755, &ROOT_CREDENTIALS, now())?,
     };
+    if fs.lookup(dev, b"pts").is_err() {
+        fs.mkdir(dev, b"pts", 0o755, &ROOT_CREDENTIALS, now())?;
+    }
     for (name, major, minor, mode) in DEVICES {
         if fs.lookup(dev, name).is_err() {
             let kind = NodeKind::CharDevice(DeviceNumber::new(major, minor));
@@ -173,14 +179,16 @@ impl FileOps for Node {
     }
 }
 
-/// Character devices by number: the file operations behind a device node.
-pub fn device_ops(major: u32, minor: u32) -> Result<Arc<dyn FileOps>, Errno> {
+/// Character devices by number: the file operations behind a device node opened with `flags`.
+pub fn device_ops(major: u32, minor: u32, flags: u32) -> Result<Arc<dyn FileOps>, Errno> {
+    if let Some(tty) = crate::tty::open_device(major, minor, flags) {
+        return tty;
+    }
     match (major, minor) {
         (1, 3) => Ok(Arc::new(MemDevice::Null)),
         (1, 5) => Ok(Arc::new(MemDevice::Zero)),
         (1, 7) => Ok(Arc::new(MemDevice::Full)),
         (1, 8) | (1, 9) => Ok(Arc::new(MemDevice::Random)),
-        (5, 0) | (5, 1) | (4, 64) => Ok(Arc::new(Console)),
         _ => Err(Errno::ENXIO),
     }
 }

@@ -180,7 +180,7 @@ pub fn openat(dirfd: i32, path_ptr: u64, flags: u32, mode: u32) -> Result<usize,
         FileType::Symlink => return Err(Errno::ELOOP),
         FileType::CharDevice => {
             let dev = basalt_memfs::DeviceNumber::decode(rdev);
-            root::device_ops(dev.major, dev.minor)?
+            root::device_ops(dev.major, dev.minor, flags)?
         }
         _ => return Err(Errno::ENXIO),
     };

@@ -139,6 +139,8 @@ pub struct Process {
     accounts: Mutex<EndedAccounts>,
     /// Resource limits (copied by fork, kept over exec).
     pub rlimits: Mutex<basalt_rlimit::Rlimits>,
+    /// The controlling terminal (inherited by fork, dropped by setsid; see crate::tty::job).
+    pub ctty: Mutex<Option<Arc<crate::tty::Tty>>>,
 }
 
 /// What a process keeps of threads and children that are gone.
@@ -238,6 +240,7 @@ impl Process {
             accounts: Mutex::new(EndedAccounts::default()),
             creds: super::cred::CredCell::inherit(from.map(|p| &p.creds)),
             rlimits: Mutex::new(from.map(|p| *p.rlimits.lock()).unwrap_or_default()),
+            ctty: Mutex::new(from.and_then(|p| p.ctty.lock().clone())),
         });
         PROCESSES.lock().insert(pid, Arc::downgrade(&p));
         if let Some(parent) = parent {
@@ -566,6 +569,8 @@ fn finish_process(p: &Arc<Process>) {
             init.child_events.wake_all();
         }
     }
+    // A session leader's terminal is hung up for its session.
+    crate::tty::job::on_exit(p);
     // Close files (pipes see their ends go) and release the memory now; the zombie keeps only its status. A table
     // or cwd shared with other processes (CLONE_FILES, CLONE_FS) lives on with them.
     release_shared(p);

@@ -62,6 +62,7 @@ pub fn all() -> Vec<&'static Case> {
         pipes::CASES,
         dup::CASES,
         dev::CASES,
+        tty::CASES,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }

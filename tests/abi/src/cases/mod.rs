@@ -30,5 +30,6 @@ pub mod stat;
 pub mod system;
 pub mod tid;
 pub mod time;
+pub mod tty;
 pub mod wait;
 pub mod waitid;
