@@ -121,6 +121,17 @@ fn poll_now(fd: i32) -> String {
     }
 }
 
+/// Wait until `fd` polls readable. Linux hands pty input to the line discipline from a work queue; its poll
+/// finishes that work first, so after this the input is in place (FIONREAD, flushes see it).
+fn wait_readable(fd: i32) {
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let _ = sys!(nr::POLL, &mut p as *mut libc::pollfd, 1, -1i32);
+}
+
 fn pty_open() -> String {
     let m = match open("/dev/ptmx", libc::O_RDWR | libc::O_NOCTTY) {
         Ok(m) => m,
@@ -205,6 +216,8 @@ fn fionread_counts_lines() -> String {
         return "pty failed".to_string();
     };
     let _ = write_all(m, b"abc\nde");
+    wait_readable(s);
+    wait_readable(m);
     let slave = fionread(s);
     let master = fionread(m);
     format!("slave={slave} master_echo={master}")
@@ -275,6 +288,7 @@ fn tcflsh() -> String {
         return "pty failed".to_string();
     };
     let _ = write_all(m, b"abc\n");
+    wait_readable(s);
     let flush = outcome(ioctl(s, libc::TCFLSH as u32, libc::TCIFLUSH as usize));
     let left = fionread(s);
     let bad = outcome(ioctl(s, libc::TCFLSH as u32, 7));
