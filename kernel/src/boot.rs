@@ -296,14 +296,14 @@ fn run_init(cmdline: &Cmdline<'static>) -> ! {
     };
     init.add_thread(&thread);
     // fds 0, 1, 2: the console, opened once read-write (as Linux's console_on_rootfs does).
-    let console = crate::fs::OpenFile::new(
-        alloc::sync::Arc::new(crate::fs::console_file::Console),
-        crate::fs::O_RDWR,
-    );
+    let console = crate::fs::OpenFile::new(crate::tty::console::open(5, 1), crate::fs::O_RDWR);
     for _ in 0..3 {
         if init.files().lock().install(console.clone(), false).is_err() {
             panic!("cannot open the console for init");
         }
+    }
+    if crate::tty::console::start_input_thread().is_err() {
+        panic!("out of memory starting the console input thread");
     }
     console::enable_input();
     if sched::start_housekeeping().is_err() {

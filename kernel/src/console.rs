@@ -16,6 +16,11 @@ pub fn write(bytes: &[u8]) {
     x86_64::instructions::interrupts::without_interrupts(|| CONSOLE.lock().write_bytes(bytes));
 }
 
+/// Write bytes exactly as given (a terminal's output, already post-processed by its line discipline).
+pub fn write_raw(bytes: &[u8]) {
+    x86_64::instructions::interrupts::without_interrupts(|| CONSOLE.lock().write_raw(bytes));
+}
+
 /// Run `f` with the console held, so a multi-part message stays together.
 pub fn with<R>(f: impl FnOnce(&mut Uart) -> R) -> R {
     x86_64::instructions::interrupts::without_interrupts(|| f(&mut CONSOLE.lock()))
@@ -63,7 +68,7 @@ fn serial_interrupt() {
             u.read_byte()
         });
         match byte {
-            Some(b) => crate::fs::console_file::push_input(b),
+            Some(b) => crate::tty::console::push_input(b),
             None => break,
         }
     }

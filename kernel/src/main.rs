@@ -21,6 +21,7 @@ mod panic;
 mod syscall;
 mod task;
 mod time;
+mod tty;
 
 /// First Rust code, called by the entry assembly on the boot stack with the boot protocol and the physical address
 /// of its boot-information structure.

@@ -56,6 +56,60 @@ pub fn build_initramfs(paths: &Paths, profile: Profile) -> Result<()> {
     Ok(())
 }
 
+/// busybox init's table for the interactive image: a login shell on the serial port, which init opens after
+/// setsid() and makes the shell's controlling terminal (so job control works), started again when it exits.
+const INTERACTIVE_INITTAB: &str = "\
+::sysinit:/bin/hostname basalt
+ttyS0::respawn:-/bin/sh
+::ctrlaltdel:/bin/reboot
+::shutdown:/bin/sync
+";
+
+/// /etc/profile of the interactive image.
+const INTERACTIVE_PROFILE: &str = "\
+export PATH=/bin
+export HOME=/root
+export PS1='\\u@\\h:\\w\\$ '
+cd
+";
+
+/// Builds out/initramfs-interactive.cpio.gz for `cargo xtask run`: busybox as /init (its init applet), an inittab
+/// that runs a job-control shell on /dev/ttyS0, every applet in /bin.
+pub fn build_interactive_initramfs(paths: &Paths) -> Result<()> {
+    let mut image = Initramfs::new();
+    image.add_dir("dev", 0o755)?;
+    image.add_dir("tmp", 0o1777)?;
+    image.add_dir("root", 0o700)?;
+    add_busybox(&mut image)?;
+    image.add_symlink("init", "bin/busybox")?;
+    image.add_symlink("sbin", "bin")?;
+    image.add_file(
+        "etc/inittab",
+        0o644,
+        INTERACTIVE_INITTAB.as_bytes().to_vec(),
+    )?;
+    image.add_file(
+        "etc/profile",
+        0o644,
+        INTERACTIVE_PROFILE.as_bytes().to_vec(),
+    )?;
+    image.add_file(
+        "etc/passwd",
+        0o644,
+        b"root:x:0:0:root:/root:/bin/sh\n".to_vec(),
+    )?;
+    image.add_file("etc/group", 0o644, b"root:x:0:\ntty:x:5:\n".to_vec())?;
+    let compressed = image.to_cpio_gz()?;
+    let destination = paths.interactive_initramfs();
+    write_artifact(paths, &destination, &compressed)?;
+    println!(
+        "initramfs: {} ({} KiB)",
+        paths.display(&destination),
+        compressed.len().div_ceil(1024)
+    );
+    Ok(())
+}
+
 /// Builds out/initramfs-busybox.cpio.gz: Debian's static busybox with every applet in /bin, the test scripts of
 /// tests/busybox at /, and /tmp. Used by the busybox scenarios.
 pub fn build_busybox_initramfs(paths: &Paths) -> Result<()> {

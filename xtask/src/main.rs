@@ -252,6 +252,10 @@ fn run(paths: &Paths, args: RunArgs) -> Result<ExitCode> {
     } else {
         build::build_all(paths, args.profile.profile())?;
     }
+    // Booted directly, the system is an interactive busybox with a job-control shell on the serial console.
+    if !args.iso {
+        build::build_interactive_initramfs(paths)?;
+    }
 
     let boot = if args.iso {
         iso::build_iso(paths)?;
@@ -280,7 +284,7 @@ fn run(paths: &Paths, args: RunArgs) -> Result<ExitCode> {
         };
         qemu::Boot::Direct {
             kernel,
-            initrd: paths.initramfs(),
+            initrd: paths.interactive_initramfs(),
             append: qemu::console_command_line(&args.append),
         }
     };

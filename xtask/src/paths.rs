@@ -63,6 +63,11 @@ impl Paths {
         self.out().join("initramfs-diff.cpio.gz")
     }
 
+    /// The interactive initramfs `cargo xtask run` boots: busybox init running a job-control shell on ttyS0.
+    pub fn interactive_initramfs(&self) -> PathBuf {
+        self.out().join("initramfs-interactive.cpio.gz")
+    }
+
     /// The bootable GRUB ISO.
     pub fn iso(&self) -> PathBuf {
         self.out().join("basalt.iso")

@@ -211,7 +211,7 @@ pub const SCENARIOS: &[Scenario] = &[
             Regex(r"none +1024 +0 +1024 +0% /tmp/m"),
             Text("stat pid matches: yes"),
             Text("exe: /bin/busybox"),
-            Regex(r"console\s+tty"),
+            Regex(r"console\s.*\btty\b"),
             Text("umount: ok"),
             Text("chroot pwd: /"),
             Text("procfs: done"),

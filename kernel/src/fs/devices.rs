@@ -4,7 +4,6 @@
 //! reaches the driver's open function.
 #![forbid(unsafe_code)]
 
-use super::console_file::Console;
 use super::tmpfs::{self, Tmpfs};
 use super::{FileOps, Stat};
 use alloc::string::String;
@@ -120,8 +119,6 @@ pub fn open_char_device(major: u32, minor: u32) -> Result<Arc<dyn FileOps>, Errn
         .map(|d| d.open);
     match open {
         Some(open) => open(minor),
-        // The serial line until the tty layer registers its own driver for it.
-        None if (major, minor) == (4, 64) => Ok(Arc::new(Console)),
         None => Err(Errno::ENXIO),
     }
 }
@@ -169,14 +166,16 @@ fn add_node(fs: &Tmpfs, name: &str, number: DeviceNumber, mode: u32) -> Result<(
 }
 
 /// The devices every system has: (name, major, minor, mode, open).
-const BUILT_IN: [(&str, u32, u32, u32, OpenDevice); 7] = [
+const BUILT_IN: [(&str, u32, u32, u32, OpenDevice); 9] = [
     ("null", 1, 3, 0o666, open_mem),
     ("zero", 1, 5, 0o666, open_mem),
     ("full", 1, 7, 0o666, open_mem),
     ("random", 1, 8, 0o666, open_mem),
     ("urandom", 1, 9, 0o666, open_mem),
-    ("tty", 5, 0, 0o666, open_console),
-    ("console", 5, 1, 0o600, open_console),
+    ("tty", 5, 0, 0o666, open_terminal),
+    ("console", 5, 1, 0o600, open_terminal),
+    ("ttyS0", 4, 64, 0o620, open_serial),
+    ("ptmx", 5, 2, 0o666, open_terminal),
 ];
 
 /// The built-in devices and devtmpfs (at boot). Returns the built-in table for the root's /dev.
@@ -212,8 +211,20 @@ fn open_mem(minor: u32) -> Result<Arc<dyn FileOps>, Errno> {
     }))
 }
 
-fn open_console(_minor: u32) -> Result<Arc<dyn FileOps>, Errno> {
-    Ok(Arc::new(Console))
+// Terminals are opened by `root::device_ops` with the open flags (crate::tty::open_device); these entries make
+// their nodes and answer an open that comes without flags.
+fn open_terminal(minor: u32) -> Result<Arc<dyn FileOps>, Errno> {
+    crate::tty::open_device(5, minor, crate::tty::O_NOCTTY).unwrap_or(Err(Errno::ENXIO))
+}
+
+fn open_serial(minor: u32) -> Result<Arc<dyn FileOps>, Errno> {
+    crate::tty::open_device(4, minor, crate::tty::O_NOCTTY).unwrap_or(Err(Errno::ENXIO))
+}
+
+/// A pty slave (`/dev/pts/N`, registered while its master is open).
+pub fn open_pts(minor: u32) -> Result<Arc<dyn FileOps>, Errno> {
+    crate::tty::open_device(crate::tty::pty::PTS_MAJOR, minor, crate::tty::O_NOCTTY)
+        .unwrap_or(Err(Errno::ENXIO))
 }
 
 /// /dev/null, /dev/zero, /dev/full, /dev/random and /dev/urandom.

@@ -1,9 +1,8 @@
 //! Open files as processes see them: file descriptors, open-file state, and the kinds of file that exist so far
-//! (the console, pipes). Regular files and directories come with the in-memory root filesystem.
+//! (pipes; terminals are in `crate::tty`). Regular files and directories come with the in-memory root filesystem.
 #![forbid(unsafe_code)]
 
 pub mod anon;
-pub mod console_file;
 pub mod devices;
 pub mod epoll;
 pub mod eventfd;
@@ -159,6 +158,10 @@ pub trait FileOps: Send + Sync {
     /// start there, getdents64 lists it, /proc/<pid>/fd shows its path.
     fn location(&self) -> Option<vfs::Loc> {
         None
+    }
+    /// A device-specific ioctl on the open file `file` (terminals); ENOTTY for files that have none.
+    fn ioctl(&self, _file: &OpenFile, _cmd: u32, _arg: u64) -> Result<usize, Errno> {
+        Err(Errno::ENOTTY)
     }
 }
 

@@ -110,8 +110,12 @@ pub fn stat_bytes(ino: InodeId) -> Result<[u8; 144], Errno> {
     Ok(basalt_memfs::encode_stat(&s))
 }
 
-/// Character devices by number: the file operations behind a device node.
-pub fn device_ops(major: u32, minor: u32) -> Result<Arc<dyn FileOps>, Errno> {
+/// Character devices by number: the file operations behind a device node. Terminals come first (their open
+/// depends on the open flags: O_NOCTTY, the controlling terminal), then the registry.
+pub fn device_ops(major: u32, minor: u32, flags: u32) -> Result<Arc<dyn FileOps>, Errno> {
+    if let Some(tty) = crate::tty::open_device(major, minor, flags) {
+        return tty;
+    }
     super::devices::open_char_device(major, minor)
 }
 

@@ -368,21 +368,42 @@ pub fn fcntl(fd: i32, cmd: u32, arg: u64) -> Result<usize, Errno> {
     }
 }
 
-const FIONREAD: u64 = 0x541b;
+const FIONREAD: u32 = 0x541b;
+const FIONBIO: u32 = 0x5421;
+const FIONCLEX: u32 = 0x5450;
+const FIOCLEX: u32 = 0x5451;
 
+/// ioctl(fd, cmd, arg): the commands every file has (Linux's `do_vfs_ioctl`), then the file's own.
 pub fn ioctl(fd: i32, cmd: u64, arg: u64) -> Result<usize, Errno> {
     let f = file(fd)?;
+    // Linux's command number is an unsigned int.
+    let cmd32 = cmd as u32;
+    match cmd32 {
+        FIOCLEX | FIONCLEX => {
+            let table = process::current().ok_or(Errno::ESRCH)?.files();
+            table.lock().set_cloexec(fd, cmd32 == FIOCLEX)?;
+            return Ok(0);
+        }
+        FIONBIO => {
+            let mut b = [0u8; 4];
+            usercopy::copy_from_user(&mut b, arg)?;
+            let on = i32::from_le_bytes(b) != 0;
+            let flags = f.flags() & !crate::fs::O_NONBLOCK;
+            f.set_status_flags(flags | if on { crate::fs::O_NONBLOCK } else { 0 });
+            return Ok(0);
+        }
+        _ => {}
+    }
     if crate::net::unix::socket_of(&f).is_some() {
         return super::socket::ioctl(&f, cmd, arg);
     }
-    if cmd == FIONREAD {
+    if cmd32 == FIONREAD {
         if let Some((waiting, _)) = f.ops.pipe_state() {
             usercopy::copy_to_user(arg, &(waiting as i32).to_le_bytes())?;
             return Ok(0);
         }
     }
-    // No file is a terminal until the tty layer exists.
-    Err(Errno::ENOTTY)
+    f.ops.ioctl(&f, cmd32, arg)
 }
 
 /// The file behind `fd` for a positional read or write, with Linux's checks (EBADF, ESPIPE, EINVAL).

@@ -308,7 +308,7 @@ pub fn openat(dirfd: i32, path_ptr: u64, flags: u32, mode: u32) -> Result<usize,
                 return Err(Errno::EACCES);
             }
             let dev = basalt_memfs::DeviceNumber::decode(stat.rdev);
-            root::device_ops(dev.major, dev.minor)?
+            root::device_ops(dev.major, dev.minor, flags)?
         }
         FileType::Fifo => crate::fs::fifo::open(loc, access, flags & crate::fs::O_NONBLOCK != 0)?,
         _ => return Err(Errno::ENXIO),

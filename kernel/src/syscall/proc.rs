@@ -503,6 +503,7 @@ pub fn setsid() -> Result<usize, Errno> {
     }
     me.sid.store(me.pid, Ordering::Relaxed);
     me.pgid.store(me.pid, Ordering::Relaxed);
+    crate::tty::job::on_setsid(&me);
     Ok(me.pid as usize)
 }
 

@@ -155,6 +155,8 @@ pub struct Process {
     pub image: Mutex<Arc<ProgramImage>>,
     /// When the process was created (monotonic ns since boot).
     pub start_ns: u64,
+    /// The controlling terminal (inherited by fork, dropped by setsid; see crate::tty::job).
+    pub ctty: Mutex<Option<Arc<crate::tty::Tty>>>,
 }
 
 /// What exec recorded about the running program, for /proc/<pid>/{exe,cmdline,environ}.
@@ -291,6 +293,7 @@ impl Process {
             rlimits: Mutex::new(from.map(|p| *p.rlimits.lock()).unwrap_or_default()),
             image: Mutex::new(from.map(|p| p.image.lock().clone()).unwrap_or_default()),
             start_ns: crate::time::monotonic_ns(),
+            ctty: Mutex::new(from.and_then(|p| p.ctty.lock().clone())),
         });
         PROCESSES.lock().insert(pid, Arc::downgrade(&p));
         super::stats::note_fork();
@@ -642,6 +645,8 @@ fn finish_process(p: &Arc<Process>) {
             init.child_events.wake_all();
         }
     }
+    // A session leader's terminal is hung up for its session.
+    crate::tty::job::on_exit(p);
     // Close files (pipes see their ends go) and release the memory now; the zombie keeps only its status. A table
     // or cwd shared with other processes (CLONE_FILES, CLONE_FS) lives on with them.
     release_shared(p);

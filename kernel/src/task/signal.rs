@@ -229,6 +229,10 @@ pub fn deliver(frame: &mut TrapFrame) {
                 drop(p);
                 process::exit_thread();
             }
+            // Job-control stops do nothing in an orphaned process group; SIGSTOP always works (Linux's
+            // get_signal).
+            Disposition::Stop
+                if sig != SIGSTOP && crate::tty::job::orphaned(p.pgid.load(Ordering::Relaxed)) => {}
             Disposition::Stop => {
                 if p.set_stopped(true) {
                     p.note_stopped(sig.number() as i32);

@@ -81,6 +81,7 @@ pub fn all() -> Vec<&'static Case> {
         attrs::CASES,
         xfer::CASES,
         memfd::CASES,
+        tty::CASES,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }

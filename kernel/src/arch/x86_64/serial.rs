@@ -67,6 +67,13 @@ impl Uart {
         self.write_reg(0, byte);
     }
 
+    /// Write bytes as they are (terminal output: the tty's OPOST decides about line ends).
+    pub fn write_raw(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.put_raw(b);
+        }
+    }
+
     /// Write bytes, turning "\n" into "\r\n" as a terminal expects (like the tty's ONLCR).
     pub fn write_bytes(&mut self, bytes: &[u8]) {
         for &b in bytes {

@@ -43,6 +43,7 @@ pub mod system;
 pub mod tid;
 pub mod time;
 pub mod timerfd;
+pub mod tty;
 pub mod unix;
 pub mod unix_dgram;
 pub mod unix_opts;
