@@ -89,7 +89,8 @@ pub fn init(image: &[u8]) -> Result<(), Errno> {
     Ok(())
 }
 
-pub(super) fn to_stat(s: &basalt_memfs::Stat) -> Stat {
+/// The kernel's stat of a memfs-shaped stat (tmpfs, procfs, sysfs all describe their inodes that way).
+pub(crate) fn to_stat(s: &basalt_memfs::Stat) -> Stat {
     Stat {
         dev: s.dev,
         ino: s.ino,

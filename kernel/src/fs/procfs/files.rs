@@ -8,20 +8,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use basalt_linux_abi::Errno;
 
-fn to_stat(s: &basalt_memfs::Stat) -> Stat {
-    Stat {
-        dev: s.dev,
-        ino: s.ino,
-        mode: s.mode,
-        nlink: s.nlink,
-        uid: s.uid,
-        gid: s.gid,
-        rdev: s.rdev,
-        size: s.size as i64,
-        blksize: s.blksize as i64,
-        blocks: s.blocks as i64,
-    }
-}
+use crate::fs::root::to_stat;
 
 /// A file whose whole text was made when it was opened (what one `read` sequence of a seq_file sees).
 pub struct ProcFile {
