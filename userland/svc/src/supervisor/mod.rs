@@ -1,0 +1,361 @@
+//! The supervisor: one thread, one `poll` loop over a signalfd (SIGCHLD, SIGTERM, SIGINT), the control
+//! socket, its clients, and each service's output pipe, readiness pipe and notify socket. Timers (backoff,
+//! stop timeouts) are the poll timeout. Small and deterministic, as PID 1 should be.
+#![forbid(unsafe_code)]
+
+mod control;
+mod jobs;
+mod service;
+mod spawn;
+
+use crate::catalog::Catalog;
+use crate::graph::Graph;
+use control::Client;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use service::Service;
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::net::UnixListener;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Where definitions, the control socket and logs live.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub services: PathBuf,
+    pub run: PathBuf,
+    pub logs: PathBuf,
+}
+
+impl Layout {
+    /// `init --supervise DIR`: everything under DIR.
+    pub fn supervise(dir: &Path) -> Self {
+        Self { services: dir.join("services"), run: dir.join("run"), logs: dir.join("log") }
+    }
+
+    /// PID 1 on a real system.
+    pub fn system() -> Self {
+        Self {
+            services: PathBuf::from("/etc/basalt/services"),
+            run: PathBuf::from("/run/basalt"),
+            logs: PathBuf::from("/var/log/basalt"),
+        }
+    }
+
+    pub fn control_socket(&self) -> PathBuf {
+        self.run.join("control.sock")
+    }
+
+    fn notify_dir(&self) -> PathBuf {
+        self.run.join("notify")
+    }
+}
+
+/// How the supervisor is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// PID 1: a shutdown ends in reboot(2) (not done by this module).
+    Pid1,
+    /// Unprivileged, for developers and tests: a shutdown ends the process.
+    Supervise,
+}
+
+/// Why the loop ended: what the caller does next (exit, or in PID 1 mode sync and reboot(2)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shutdown {
+    Poweroff,
+    Reboot,
+}
+
+pub struct Supervisor {
+    layout: Layout,
+    pub mode: Mode,
+    helper: PathBuf,
+    boot: Instant,
+    catalog: Catalog,
+    graph: Graph,
+    services: BTreeMap<String, Service>,
+    listener: UnixListener,
+    signals: SignalFd,
+    clients: BTreeMap<u64, Client>,
+    next_client: u64,
+    /// Set once poweroff or reboot was asked for: everything is stopping, then the loop ends.
+    shutdown: Option<Shutdown>,
+}
+
+/// What a poll entry belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Source {
+    Signals,
+    Listener,
+    Output(String),
+    Ready(String),
+    Notify(String),
+    Client(u64),
+}
+
+fn log(message: &str) {
+    eprintln!("init: {message}");
+}
+
+impl Supervisor {
+    /// Sets up the directories, the control socket and the signalfd, and loads the definitions.
+    pub fn new(layout: Layout, mode: Mode, helper: PathBuf) -> io::Result<Self> {
+        for dir in [&layout.run, &layout.logs, &layout.notify_dir()] {
+            std::fs::create_dir_all(dir)?;
+        }
+        let socket = layout.control_socket();
+        if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
+            return Err(io::Error::new(
+                io::ErrorKind::AddrInUse,
+                format!("another init is already listening on {}", socket.display()),
+            ));
+        }
+        let _ = std::fs::remove_file(&socket);
+        let listener = UnixListener::bind(&socket)?;
+        listener.set_nonblocking(true)?;
+        let mut mask = SigSet::empty();
+        for signal in [Signal::SIGCHLD, Signal::SIGTERM, Signal::SIGINT] {
+            mask.add(signal);
+        }
+        // Children get an empty mask back: std's spawn resets it.
+        mask.thread_block()?;
+        let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)?;
+        let catalog = Catalog::load(&layout.services);
+        Ok(Self {
+            layout,
+            mode,
+            helper,
+            boot: Instant::now(),
+            catalog,
+            graph: Graph::default(),
+            services: BTreeMap::new(),
+            listener,
+            signals,
+            clients: BTreeMap::new(),
+            next_client: 0,
+            shutdown: None,
+        })
+    }
+
+    /// Starts the boot services and runs until a poweroff or reboot has stopped everything.
+    pub fn run(mut self) -> io::Result<Shutdown> {
+        for (name, error) in &self.catalog.errors {
+            log(&format!("{name}: {error}"));
+        }
+        let boot = self.catalog.boot_names();
+        self.start_names(&boot, true);
+        loop {
+            self.advance();
+            if let Some(shutdown) = self.shutdown {
+                if self.services.values().all(|s| s.pid.is_none()) {
+                    self.flush_clients();
+                    let _ = std::fs::remove_file(self.layout.control_socket());
+                    return Ok(shutdown);
+                }
+            }
+            self.wait_and_dispatch()?;
+        }
+    }
+
+    fn wait_and_dispatch(&mut self) -> io::Result<()> {
+        let (sources, events) = {
+            let mut sources: Vec<(Source, BorrowedFd<'_>, PollFlags)> = vec![
+                (Source::Signals, self.signals.as_fd(), PollFlags::POLLIN),
+                (Source::Listener, self.listener.as_fd(), PollFlags::POLLIN),
+            ];
+            for service in self.services.values() {
+                let channels = &service.channels;
+                if let Some(file) = &channels.output {
+                    sources.push((Source::Output(service.name.clone()), file.as_fd(), PollFlags::POLLIN));
+                }
+                if let Some(file) = &channels.ready {
+                    sources.push((Source::Ready(service.name.clone()), file.as_fd(), PollFlags::POLLIN));
+                }
+                if let Some((socket, _)) = &channels.notify {
+                    sources.push((Source::Notify(service.name.clone()), socket.as_fd(), PollFlags::POLLIN));
+                }
+            }
+            for (id, client) in &self.clients {
+                sources.push((Source::Client(*id), client.stream.as_fd(), client.poll_flags()));
+            }
+            let mut fds: Vec<PollFd<'_>> = sources.iter().map(|(_, fd, flags)| PollFd::new(*fd, *flags)).collect();
+            let timeout = match self.next_deadline() {
+                Some(deadline) => {
+                    let wait = deadline.saturating_duration_since(Instant::now());
+                    // Round up so that the deadline has passed when poll returns.
+                    PollTimeout::try_from(wait + std::time::Duration::from_millis(1)).unwrap_or(PollTimeout::MAX)
+                }
+                None => PollTimeout::NONE,
+            };
+            match poll(&mut fds, timeout) {
+                Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+                Err(error) => return Err(error.into()),
+            }
+            let events: Vec<PollFlags> = fds.iter().map(|fd| fd.revents().unwrap_or(PollFlags::empty())).collect();
+            let sources: Vec<Source> = sources.into_iter().map(|(source, _, _)| source).collect();
+            (sources, events)
+        };
+        for (source, revents) in sources.into_iter().zip(events) {
+            if revents.is_empty() {
+                continue;
+            }
+            match source {
+                Source::Signals => self.handle_signals(),
+                Source::Listener => self.accept_clients(),
+                Source::Output(name) => self.read_output(&name, false),
+                Source::Ready(name) => self.read_ready_pipe(&name),
+                Source::Notify(name) => self.read_notify(&name),
+                Source::Client(id) => self.service_client(id, revents),
+            }
+        }
+        self.handle_timers(Instant::now());
+        Ok(())
+    }
+
+    fn handle_signals(&mut self) {
+        while let Ok(Some(info)) = self.signals.read_signal() {
+            match Signal::try_from(info.ssi_signo as i32) {
+                Ok(Signal::SIGCHLD) => self.reap(),
+                Ok(Signal::SIGTERM | Signal::SIGINT) => self.begin_shutdown(Shutdown::Poweroff),
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads a service's output until the pipe is empty; at end of file (or `final_drain`) closes it.
+    fn read_output(&mut self, name: &str, final_drain: bool) {
+        let mut lines = Vec::new();
+        let Some(service) = self.services.get_mut(name) else { return };
+        let mut closed = false;
+        if let Some(file) = &mut service.channels.output {
+            let mut buffer = [0u8; 4096];
+            loop {
+                match file.read(&mut buffer) {
+                    Ok(0) => {
+                        closed = true;
+                        break;
+                    }
+                    Ok(n) => lines.extend(service.channels.splitter.push(&buffer[..n])),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(_) => {
+                        closed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        if closed || final_drain {
+            service.channels.output = None;
+            lines.extend(service.channels.splitter.finish());
+        }
+        for line in &lines {
+            service.record_line(line);
+        }
+        for line in lines {
+            self.send_log_line(name, &line);
+        }
+    }
+
+    /// s6-style readiness: a newline on the ready fd.
+    fn read_ready_pipe(&mut self, name: &str) {
+        let Some(service) = self.services.get_mut(name) else { return };
+        let mut ready = false;
+        let mut closed = false;
+        if let Some(file) = &mut service.channels.ready {
+            let mut buffer = [0u8; 256];
+            loop {
+                match file.read(&mut buffer) {
+                    Ok(0) => {
+                        closed = true;
+                        break;
+                    }
+                    Ok(n) => ready |= buffer[..n].contains(&b'\n'),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+        }
+        if ready || closed {
+            service.channels.ready = None;
+        }
+        if ready {
+            self.mark_ready(name);
+        }
+    }
+
+    /// systemd's protocol: a datagram with a `READY=1` line on `NOTIFY_SOCKET`.
+    fn read_notify(&mut self, name: &str) {
+        let Some(service) = self.services.get_mut(name) else { return };
+        let mut ready = false;
+        if let Some((socket, _)) = &service.channels.notify {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = socket.recv(&mut buffer) {
+                ready |= String::from_utf8_lossy(&buffer[..n]).lines().any(|l| l == "READY=1");
+            }
+        }
+        if ready {
+            self.mark_ready(name);
+        }
+    }
+
+    /// Reloads the definitions and applies the differences; returns what changed.
+    fn reload(&mut self) -> serde_json::Value {
+        self.catalog = Catalog::load(&self.layout.services);
+        let (mut added, mut removed, mut changed) = (Vec::new(), Vec::new(), Vec::new());
+        let names: Vec<String> = self.services.keys().cloned().collect();
+        let boot = self.catalog.boot_names();
+        for name in names {
+            let fresh = self.catalog.resolve(&name);
+            let Some(service) = self.services.get_mut(&name) else { continue };
+            let gone = !self.catalog.knows(&name);
+            if fresh == service.def {
+                continue;
+            }
+            if gone {
+                removed.push(name.clone());
+                service.remove_after_stop = true;
+                service.start_after_stop = false;
+                self.stop_names(&[name.clone()], false);
+                continue;
+            }
+            changed.push(name.clone());
+            let alive = service.pid.is_some();
+            let was_wanted = !matches!(service.state, service::State::Inactive);
+            service.set_definition(fresh.clone());
+            match (&fresh, alive) {
+                (Ok(_), true) => {
+                    service.start_after_stop = true;
+                    self.stop_names(&[name.clone()], false);
+                }
+                (Ok(_), false) if was_wanted => {
+                    service.error = None;
+                    service.state = service::State::Inactive;
+                    self.start_names(&[name.clone()], true);
+                }
+                (Ok(_), false) => {
+                    service.error = None;
+                    service.state = service::State::Inactive;
+                }
+                (Err(error), _) => {
+                    service.error = Some(error.clone());
+                    if alive {
+                        service.start_after_stop = false;
+                        self.stop_names(&[name.clone()], false);
+                    } else {
+                        service.state = service::State::Failed;
+                    }
+                }
+            }
+        }
+        let new: Vec<String> = boot.into_iter().filter(|n| !self.services.contains_key(n)).collect();
+        added.extend(new.iter().cloned());
+        self.start_names(&new, true);
+        self.rebuild_graph();
+        serde_json::json!({ "added": added, "removed": removed, "changed": changed })
+    }
+}
