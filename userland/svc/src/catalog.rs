@@ -43,9 +43,10 @@ impl Catalog {
         catalog
     }
 
-    /// The services started at boot: every plain service, and each template's `instances`.
+    /// The services started at boot: every plain service, and each template's `instances`; and the bad
+    /// files, so that they are listed as failed with their error.
     pub fn boot_names(&self) -> Vec<String> {
-        let mut names = Vec::new();
+        let mut names: Vec<String> = self.errors.keys().cloned().collect();
         for file in self.files.values() {
             if file.is_template() {
                 names.extend(file.boot_instances().iter().map(|i| format!("{}@{i}", file.base())));

@@ -23,6 +23,7 @@ commands:
   boot-report          when each service started and became ready, and the critical chain
   poweroff | reboot    stop everything in order, then power off or reboot
                        (init --supervise: stop everything and exit)
+  notify READY=1 ...   from inside a service: send the lines to $NOTIFY_SOCKET (like systemd-notify)
 
 The socket is --socket PATH, else $SVC_SOCKET, else DIR/run/control.sock for --dir DIR or $SVC_DIR
 (an `init --supervise DIR`), else /run/basalt/control.sock.
@@ -55,6 +56,9 @@ fn main() -> ExitCode {
         }
         args.drain(..2);
     }
+    if args.first().map(String::as_str) == Some("notify") {
+        return notify(&args[1..]);
+    }
     let socket = socket
         .or_else(|| dir.map(|d| d.join("run/control.sock")))
         .unwrap_or_else(|| PathBuf::from("/run/basalt/control.sock"));
@@ -63,6 +67,25 @@ fn main() -> ExitCode {
         Err(message) => return usage_error(&message),
     };
     run(&socket, command)
+}
+
+/// `svc notify READY=1`: the systemd notification protocol, for services that are shell scripts.
+fn notify(lines: &[String]) -> ExitCode {
+    if lines.is_empty() || lines.iter().any(|l| !l.contains('=')) {
+        return usage_error("notify needs VARIABLE=VALUE lines, e.g. READY=1");
+    }
+    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
+        eprintln!("svc: NOTIFY_SOCKET is not set (is this a service of type notify?)");
+        return ExitCode::from(EXIT_UNREACHABLE);
+    };
+    let sent = std::os::unix::net::UnixDatagram::unbound().and_then(|socket| socket.send_to(lines.join("\n").as_bytes(), &path));
+    match sent {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("svc: cannot send to {}: {error}", PathBuf::from(path).display());
+            ExitCode::from(EXIT_UNREACHABLE)
+        }
+    }
 }
 
 fn parse_command(args: &[String]) -> Result<Command, String> {
