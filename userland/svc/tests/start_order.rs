@@ -12,9 +12,10 @@ fn wait_file(name: &str) -> String {
 #[test]
 fn requires_and_after_start_in_order() {
     let mut s = Supervised::new();
-    // a is a oneshot that takes a while; b requires it, c is ordered after b.
+    // a is a oneshot that takes a while; b requires it and is ready once it wrote its line; c is ordered
+    // after b. (A simple service is ready when it has been started, before it ran any of its script.)
     s.define_sh("a", "sleep 0.3; echo a >> order", "type = \"oneshot\"");
-    s.define_sh("b", "echo b >> order; exec sleep 1000", "requires = [\"a\"]");
+    s.define_sh("b", "echo b >> order; echo >&3; exec sleep 1000", "requires = [\"a\"]\ntype = \"notify\"\nready_fd = 3");
     s.define_sh("c", "echo c >> order; exec sleep 1000", "after = [\"b\"]\nwants = [\"b\"]");
     s.start();
     s.wait_state("c", "running");
@@ -145,4 +146,14 @@ fn boot_report_names_the_critical_chain() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{out:?}");
     assert!(text.contains("critical chain: base -> mid -> top"), "{text}");
+}
+
+#[test]
+fn services_start_with_no_blocked_signals() {
+    let mut s = Supervised::new();
+    s.define("mask", "command = \"/bin/grep\"\nargs = [\"SigBlk\", \"/proc/self/status\"]\ntype = \"oneshot\"\n");
+    s.start();
+    s.wait_state("mask", "done");
+    let out = s.svc(&["logs", "mask"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "SigBlk:\t0000000000000000\n");
 }

@@ -1,6 +1,10 @@
-//! The supervisor: one thread, one `poll` loop over a signalfd (SIGCHLD, SIGTERM, SIGINT), the control
-//! socket, its clients, and each service's output pipe, readiness pipe and notify socket. Timers (backoff,
-//! stop timeouts) are the poll timeout. Small and deterministic, as PID 1 should be.
+//! The supervisor: one thread, one `poll` loop over self-pipes woken by SIGCHLD and SIGTERM/SIGINT, the
+//! control socket, its clients, and each service's output pipe, readiness pipe and notify socket. Timers
+//! (backoff, stop timeouts) are the poll timeout. Small and deterministic, as PID 1 should be.
+//!
+//! Why self-pipes (signal-hook) and not a signalfd: a signalfd needs the signals blocked, the mask is
+//! inherited across exec, and std's spawn does not reset it; services would start with SIGTERM blocked.
+//! Handlers are reset by exec, so children start with default signal handling.
 #![forbid(unsafe_code)]
 
 mod control;
@@ -12,13 +16,11 @@ use crate::catalog::Catalog;
 use crate::graph::Graph;
 use control::Client;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::{SigSet, Signal};
-use nix::sys::signalfd::{SfdFlags, SignalFd};
 use service::Service;
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd};
-use std::os::unix::net::UnixListener;
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -79,7 +81,10 @@ pub struct Supervisor {
     graph: Graph,
     services: BTreeMap<String, Service>,
     listener: UnixListener,
-    signals: SignalFd,
+    /// Woken by SIGCHLD.
+    child_signal: UnixStream,
+    /// Woken by SIGTERM and SIGINT (a poweroff, as for systemd in a container).
+    stop_signal: UnixStream,
     clients: BTreeMap<u64, Client>,
     next_client: u64,
     /// Set once poweroff or reboot was asked for: everything is stopping, then the loop ends.
@@ -89,12 +94,30 @@ pub struct Supervisor {
 /// What a poll entry belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Source {
-    Signals,
+    ChildSignal,
+    StopSignal,
     Listener,
     Output(String),
     Ready(String),
     Notify(String),
     Client(u64),
+}
+
+/// A nonblocking socket pair whose read end becomes readable when one of `signals` arrives.
+fn self_pipe(signals: &[i32]) -> io::Result<UnixStream> {
+    let (read, write) = UnixStream::pair()?;
+    read.set_nonblocking(true)?;
+    write.set_nonblocking(true)?;
+    for &signal in signals {
+        signal_hook::low_level::pipe::register(signal, write.try_clone()?)?;
+    }
+    Ok(read)
+}
+
+/// Empties a self-pipe (the bytes only say "look").
+fn drain(pipe: &mut UnixStream) {
+    let mut buffer = [0u8; 64];
+    while matches!(pipe.read(&mut buffer), Ok(n) if n > 0) {}
 }
 
 fn log(message: &str) {
@@ -117,13 +140,8 @@ impl Supervisor {
         let _ = std::fs::remove_file(&socket);
         let listener = UnixListener::bind(&socket)?;
         listener.set_nonblocking(true)?;
-        let mut mask = SigSet::empty();
-        for signal in [Signal::SIGCHLD, Signal::SIGTERM, Signal::SIGINT] {
-            mask.add(signal);
-        }
-        // Children get an empty mask back: std's spawn resets it.
-        mask.thread_block()?;
-        let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)?;
+        let child_signal = self_pipe(&[signal_hook::consts::SIGCHLD])?;
+        let stop_signal = self_pipe(&[signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT])?;
         let catalog = Catalog::load(&layout.services);
         Ok(Self {
             layout,
@@ -134,7 +152,8 @@ impl Supervisor {
             graph: Graph::default(),
             services: BTreeMap::new(),
             listener,
-            signals,
+            child_signal,
+            stop_signal,
             clients: BTreeMap::new(),
             next_client: 0,
             shutdown: None,
@@ -164,7 +183,8 @@ impl Supervisor {
     fn wait_and_dispatch(&mut self) -> io::Result<()> {
         let (sources, events) = {
             let mut sources: Vec<(Source, BorrowedFd<'_>, PollFlags)> = vec![
-                (Source::Signals, self.signals.as_fd(), PollFlags::POLLIN),
+                (Source::ChildSignal, self.child_signal.as_fd(), PollFlags::POLLIN),
+                (Source::StopSignal, self.stop_signal.as_fd(), PollFlags::POLLIN),
                 (Source::Listener, self.listener.as_fd(), PollFlags::POLLIN),
             ];
             for service in self.services.values() {
@@ -204,7 +224,14 @@ impl Supervisor {
                 continue;
             }
             match source {
-                Source::Signals => self.handle_signals(),
+                Source::ChildSignal => {
+                    drain(&mut self.child_signal);
+                    self.reap();
+                }
+                Source::StopSignal => {
+                    drain(&mut self.stop_signal);
+                    self.begin_shutdown(Shutdown::Poweroff);
+                }
                 Source::Listener => self.accept_clients(),
                 Source::Output(name) => self.read_output(&name, false),
                 Source::Ready(name) => self.read_ready_pipe(&name),
@@ -214,16 +241,6 @@ impl Supervisor {
         }
         self.handle_timers(Instant::now());
         Ok(())
-    }
-
-    fn handle_signals(&mut self) {
-        while let Ok(Some(info)) = self.signals.read_signal() {
-            match Signal::try_from(info.ssi_signo as i32) {
-                Ok(Signal::SIGCHLD) => self.reap(),
-                Ok(Signal::SIGTERM | Signal::SIGINT) => self.begin_shutdown(Shutdown::Poweroff),
-                _ => {}
-            }
-        }
     }
 
     /// Reads a service's output until the pipe is empty; at end of file (or `final_drain`) closes it.
