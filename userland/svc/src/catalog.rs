@@ -49,7 +49,11 @@ impl Catalog {
         let mut names: Vec<String> = self.errors.keys().cloned().collect();
         for file in self.files.values() {
             if file.is_template() {
-                names.extend(file.boot_instances().iter().map(|i| format!("{}@{i}", file.base())));
+                names.extend(
+                    file.boot_instances()
+                        .iter()
+                        .map(|i| format!("{}@{i}", file.base())),
+                );
             } else {
                 names.push(file.base().to_string());
             }
@@ -79,8 +83,12 @@ impl Catalog {
             Some(file) if file.is_template() == instance.is_some() => {
                 file.instantiate(instance).map_err(|e| e.to_string())
             }
-            Some(file) if file.is_template() => Err(format!("{base} is a template: name an instance ({base}@INSTANCE)")),
-            Some(_) => Err(format!("{base} is not a template, so {name} does not exist")),
+            Some(file) if file.is_template() => Err(format!(
+                "{base} is a template: name an instance ({base}@INSTANCE)"
+            )),
+            Some(_) => Err(format!(
+                "{base} is not a template, so {name} does not exist"
+            )),
             None => Err(format!("no service {name}")),
         }
     }

@@ -194,7 +194,11 @@ impl DefinitionFile {
             None => (stem, false),
         };
         if !valid_word(base) {
-            return Err(error(path, None, "not a valid service file name (NAME.toml or NAME@.toml; letters, digits, _ - . :)"));
+            return Err(error(
+                path,
+                None,
+                "not a valid service file name (NAME.toml or NAME@.toml; letters, digits, _ - . :)",
+            ));
         }
         let text = std::fs::read_to_string(path)
             .map_err(|e| error(path, None, &format!("cannot read: {e}")))?;
@@ -235,42 +239,67 @@ impl DefinitionFile {
         let name = match (self.is_template, instance) {
             (true, Some(instance)) if valid_word(instance) => format!("{}@{}", self.base, instance),
             (true, Some(instance)) => {
-                return Err(error(path, None, &format!("`{instance}` is not a valid instance name")))
+                return Err(error(
+                    path,
+                    None,
+                    &format!("`{instance}` is not a valid instance name"),
+                ))
             }
-            (true, None) => return Err(error(path, None, "a template needs an instance name (NAME@INSTANCE)")),
+            (true, None) => {
+                return Err(error(
+                    path,
+                    None,
+                    "a template needs an instance name (NAME@INSTANCE)",
+                ))
+            }
             (false, _) => self.base.clone(),
         };
         let subst = |s: &str| match instance {
             Some(instance) if self.is_template => s.replace("%i", instance),
             _ => s.to_string(),
         };
-        let spanned_error = |span: std::ops::Range<usize>, message: String| error(path, Some(line_of(span.start)), &message);
+        let spanned_error = |span: std::ops::Range<usize>, message: String| {
+            error(path, Some(line_of(span.start)), &message)
+        };
 
         if raw.command.get_ref().is_empty() {
-            return Err(spanned_error(raw.command.span(), "`command` is empty".into()));
+            return Err(spanned_error(
+                raw.command.span(),
+                "`command` is empty".into(),
+            ));
         }
-        let check_names = |key: &str, list: &Option<Spanned<Vec<String>>>| -> Result<Vec<String>, DefError> {
-            let mut checked = Vec::new();
-            let Some(list) = list else { return Ok(checked) };
-            for entry in list.get_ref() {
-                let entry = subst(entry);
-                if !valid_name(&entry) {
-                    return Err(spanned_error(list.span(), format!("`{key}`: `{entry}` is not a valid service name")));
+        let check_names =
+            |key: &str, list: &Option<Spanned<Vec<String>>>| -> Result<Vec<String>, DefError> {
+                let mut checked = Vec::new();
+                let Some(list) = list else { return Ok(checked) };
+                for entry in list.get_ref() {
+                    let entry = subst(entry);
+                    if !valid_name(&entry) {
+                        return Err(spanned_error(
+                            list.span(),
+                            format!("`{key}`: `{entry}` is not a valid service name"),
+                        ));
+                    }
+                    if entry == name {
+                        return Err(spanned_error(
+                            list.span(),
+                            format!("`{key}`: a service cannot depend on itself"),
+                        ));
+                    }
+                    checked.push(entry);
                 }
-                if entry == name {
-                    return Err(spanned_error(list.span(), format!("`{key}`: a service cannot depend on itself")));
-                }
-                checked.push(entry);
-            }
-            Ok(checked)
-        };
+                Ok(checked)
+            };
         let requires = check_names("requires", &raw.requires)?;
         let wants = check_names("wants", &raw.wants)?;
         let after = check_names("after", &raw.after)?;
         let before = check_names("before", &raw.before)?;
         let ready_fd = match &raw.ready_fd {
             Some(fd) if !(3..=1023).contains(fd.get_ref()) => {
-                return Err(spanned_error(fd.span(), "`ready_fd` must be between 3 and 1023 (0-2 are stdio)".into()))
+                return Err(spanned_error(
+                    fd.span(),
+                    "`ready_fd` must be between 3 and 1023 (0-2 are stdio)".into(),
+                ))
             }
             Some(fd) => Some(*fd.get_ref() as i32),
             None => None,
@@ -278,13 +307,23 @@ impl DefinitionFile {
         let service_type = raw.service_type.unwrap_or(ServiceType::Simple);
         if ready_fd.is_some() && service_type != ServiceType::Notify {
             let span = raw.ready_fd.as_ref().map(|fd| fd.span()).unwrap_or(0..0);
-            return Err(spanned_error(span, "`ready_fd` needs `type = \"notify\"`".into()));
+            return Err(spanned_error(
+                span,
+                "`ready_fd` needs `type = \"notify\"`".into(),
+            ));
         }
         let stop_signal = match &raw.stop_signal {
             Some(signal) => {
                 let bare = signal.get_ref().trim_start_matches("SIG").to_string();
                 if !STOP_SIGNALS.contains(&bare.as_str()) {
-                    return Err(spanned_error(signal.span(), format!("`stop_signal`: unknown signal `{}` (one of {})", signal.get_ref(), STOP_SIGNALS.join(", "))));
+                    return Err(spanned_error(
+                        signal.span(),
+                        format!(
+                            "`stop_signal`: unknown signal `{}` (one of {})",
+                            signal.get_ref(),
+                            STOP_SIGNALS.join(", ")
+                        ),
+                    ));
                 }
                 bare
             }
@@ -293,23 +332,38 @@ impl DefinitionFile {
         let mut rlimits = BTreeMap::new();
         for (key, limit) in &raw.rlimits {
             if !RLIMIT_NAMES.contains(&key.as_str()) {
-                return Err(spanned_error(limit.span(), format!("`rlimits`: unknown limit `{key}` (one of {})", RLIMIT_NAMES.join(", "))));
+                return Err(spanned_error(
+                    limit.span(),
+                    format!(
+                        "`rlimits`: unknown limit `{key}` (one of {})",
+                        RLIMIT_NAMES.join(", ")
+                    ),
+                ));
             }
             let value = |v: &RawLimitValue| match v {
                 RawLimitValue::Number(n) => Ok(Some(*n)),
                 RawLimitValue::Word(w) if w == "infinity" => Ok(None),
-                RawLimitValue::Word(w) => Err(spanned_error(limit.span(), format!("`rlimits.{key}`: `{w}` is not a number or \"infinity\""))),
+                RawLimitValue::Word(w) => Err(spanned_error(
+                    limit.span(),
+                    format!("`rlimits.{key}`: `{w}` is not a number or \"infinity\""),
+                )),
             };
             let parsed = match limit.get_ref() {
                 RawLimit::Both(v) => {
                     let v = value(v)?;
                     Limit { soft: v, hard: v }
                 }
-                RawLimit::Pair(soft, hard) => Limit { soft: value(soft)?, hard: value(hard)? },
+                RawLimit::Pair(soft, hard) => Limit {
+                    soft: value(soft)?,
+                    hard: value(hard)?,
+                },
             };
             if let (Some(soft), Some(hard)) = (parsed.soft, parsed.hard) {
                 if soft > hard {
-                    return Err(spanned_error(limit.span(), format!("`rlimits.{key}`: soft limit above the hard one")));
+                    return Err(spanned_error(
+                        limit.span(),
+                        format!("`rlimits.{key}`: soft limit above the hard one"),
+                    ));
                 }
             }
             rlimits.insert(key.clone(), parsed);
@@ -317,16 +371,26 @@ impl DefinitionFile {
         let mut instances = Vec::new();
         if let Some(list) = &raw.instances {
             if !self.is_template {
-                return Err(spanned_error(list.span(), "`instances` is only for templates (NAME@.toml)".into()));
+                return Err(spanned_error(
+                    list.span(),
+                    "`instances` is only for templates (NAME@.toml)".into(),
+                ));
             }
             for instance in list.get_ref() {
                 if !valid_word(instance) {
-                    return Err(spanned_error(list.span(), format!("`instances`: `{instance}` is not a valid instance name")));
+                    return Err(spanned_error(
+                        list.span(),
+                        format!("`instances`: `{instance}` is not a valid instance name"),
+                    ));
                 }
                 instances.push(instance.clone());
             }
         }
-        let log = raw.log.unwrap_or(RawLog { ring_lines: None, max_bytes: None, keep: None });
+        let log = raw.log.unwrap_or(RawLog {
+            ring_lines: None,
+            max_bytes: None,
+            keep: None,
+        });
         let restart_delay = Duration::from_millis(raw.restart_delay_ms.unwrap_or(100));
         Ok(Definition {
             name,
@@ -334,7 +398,11 @@ impl DefinitionFile {
             description: subst(&raw.description),
             command: subst(raw.command.get_ref()),
             args: raw.args.iter().map(|a| subst(a)).collect(),
-            environment: raw.environment.iter().map(|(k, v)| (k.clone(), subst(v))).collect(),
+            environment: raw
+                .environment
+                .iter()
+                .map(|(k, v)| (k.clone(), subst(v)))
+                .collect(),
             working_directory: raw.working_directory.as_deref().map(subst),
             user: raw.user.as_deref().map(subst),
             group: raw.group.as_deref().map(subst),
@@ -346,7 +414,8 @@ impl DefinitionFile {
             ready_fd,
             restart: raw.restart.unwrap_or(RestartPolicy::Never),
             restart_delay,
-            restart_delay_max: Duration::from_millis(raw.restart_delay_max_ms.unwrap_or(5000)).max(restart_delay),
+            restart_delay_max: Duration::from_millis(raw.restart_delay_max_ms.unwrap_or(5000))
+                .max(restart_delay),
             restart_limit: raw.restart_limit.unwrap_or(3),
             restart_window: Duration::from_secs(raw.restart_window_s.unwrap_or(10)),
             stop_signal,
@@ -371,7 +440,11 @@ fn error(file: &Path, line: Option<usize>, message: &str) -> DefError {
 /// 1-based line number of a byte offset.
 fn line_at(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]

@@ -34,7 +34,9 @@ fn parse_limit(word: &str) -> Result<Option<u64>, String> {
     if word == "inf" {
         return Ok(None);
     }
-    word.parse().map(Some).map_err(|_| format!("bad limit `{word}`"))
+    word.parse()
+        .map(Some)
+        .map_err(|_| format!("bad limit `{word}`"))
 }
 
 impl HelperSpec {
@@ -45,7 +47,10 @@ impl HelperSpec {
             args.extend(["--ready-fd".to_string(), fd.to_string()]);
         }
         for (name, soft, hard) in &self.rlimits {
-            args.extend(["--rlimit".to_string(), format!("{name}={}:{}", limit_word(*soft), limit_word(*hard))]);
+            args.extend([
+                "--rlimit".to_string(),
+                format!("{name}={}:{}", limit_word(*soft), limit_word(*hard)),
+            ]);
         }
         if let Some(user) = &self.user {
             args.extend(["--user".to_string(), user.clone()]);
@@ -63,14 +68,22 @@ impl HelperSpec {
         let mut spec = Self::default();
         let mut rest = args.iter();
         while let Some(arg) = rest.next() {
-            let mut value = || rest.next().cloned().ok_or_else(|| format!("{arg} needs a value"));
+            let mut value = || {
+                rest.next()
+                    .cloned()
+                    .ok_or_else(|| format!("{arg} needs a value"))
+            };
             match arg.as_str() {
-                "--ready-fd" => spec.ready_fd = Some(value()?.parse().map_err(|_| "bad --ready-fd".to_string())?),
+                "--ready-fd" => {
+                    spec.ready_fd =
+                        Some(value()?.parse().map_err(|_| "bad --ready-fd".to_string())?)
+                }
                 "--rlimit" => {
                     let v = value()?;
                     let (name, limits) = v.split_once('=').ok_or("bad --rlimit")?;
                     let (soft, hard) = limits.split_once(':').ok_or("bad --rlimit")?;
-                    spec.rlimits.push((name.to_string(), parse_limit(soft)?, parse_limit(hard)?));
+                    spec.rlimits
+                        .push((name.to_string(), parse_limit(soft)?, parse_limit(hard)?));
                 }
                 "--user" => spec.user = Some(value()?),
                 "--group" => spec.group = Some(value()?),
@@ -113,16 +126,22 @@ pub fn run(spec: &HelperSpec) -> String {
 
 fn prepare(spec: &HelperSpec) -> Result<Command, String> {
     for (name, soft, hard) in &spec.rlimits {
-        setrlimit(resource(name)?, soft.unwrap_or(RLIM_INFINITY), hard.unwrap_or(RLIM_INFINITY))
-            .map_err(|e| format!("cannot set rlimit {name}: {e}"))?;
+        setrlimit(
+            resource(name)?,
+            soft.unwrap_or(RLIM_INFINITY),
+            hard.unwrap_or(RLIM_INFINITY),
+        )
+        .map_err(|e| format!("cannot set rlimit {name}: {e}"))?;
     }
     if let Some(fd) = spec.ready_fd {
         // F_DUPFD gives the lowest free fd >= fd, without close-on-exec.
-        let got = fcntl(std::io::stdin(), FcntlArg::F_DUPFD(fd)).map_err(|e| format!("cannot set up ready fd {fd}: {e}"))?;
+        let got = fcntl(std::io::stdin(), FcntlArg::F_DUPFD(fd))
+            .map_err(|e| format!("cannot set up ready fd {fd}: {e}"))?;
         if got != fd {
             return Err(format!("cannot set up ready fd {fd}: it is already open"));
         }
-        let null = std::fs::File::open("/dev/null").map_err(|e| format!("cannot open /dev/null: {e}"))?;
+        let null =
+            std::fs::File::open("/dev/null").map_err(|e| format!("cannot open /dev/null: {e}"))?;
         dup2_stdin(&null).map_err(|e| format!("cannot make /dev/null stdin: {e}"))?;
     }
     let group = match &spec.group {
@@ -174,7 +193,10 @@ mod tests {
     fn bad_arguments_are_errors() {
         assert!(HelperSpec::parse(&["--ready-fd".into()]).is_err());
         assert!(HelperSpec::parse(&["--".into()]).is_err());
-        assert!(HelperSpec::parse(&["--rlimit".into(), "nofile".into(), "--".into(), "x".into()]).is_err());
+        assert!(
+            HelperSpec::parse(&["--rlimit".into(), "nofile".into(), "--".into(), "x".into()])
+                .is_err()
+        );
         assert!(HelperSpec::parse(&["--bogus".into()]).is_err());
     }
 }

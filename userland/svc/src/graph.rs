@@ -27,7 +27,11 @@ impl Node {
         self.requires
             .iter()
             .chain(self.wants.difference(&self.requires))
-            .chain(self.after.difference(&self.requires).filter(|n| !self.wants.contains(*n)))
+            .chain(
+                self.after
+                    .difference(&self.requires)
+                    .filter(|n| !self.wants.contains(*n)),
+            )
     }
 }
 
@@ -68,7 +72,11 @@ impl Graph {
             node.requires.extend(def.requires.iter().cloned());
             node.wants.extend(def.wants.iter().cloned());
             node.after.extend(def.after.iter().cloned());
-            befores.extend(def.before.iter().map(|later| (later.clone(), def.name.clone())));
+            befores.extend(
+                def.before
+                    .iter()
+                    .map(|later| (later.clone(), def.name.clone())),
+            );
         }
         for (later, earlier) in befores {
             if let Some(node) = nodes.get_mut(&later) {
@@ -139,8 +147,14 @@ impl Graph {
             match state_of(dep) {
                 DepState::Ready => {}
                 DepState::Pending => wait = true,
-                DepState::Missing => return Verdict::Fail(format!("requires {dep}, which has no (valid) definition")),
-                DepState::Failed | DepState::Inactive => return Verdict::Fail(format!("requires {dep}, which failed or stopped")),
+                DepState::Missing => {
+                    return Verdict::Fail(format!(
+                        "requires {dep}, which has no (valid) definition"
+                    ))
+                }
+                DepState::Failed | DepState::Inactive => {
+                    return Verdict::Fail(format!("requires {dep}, which failed or stopped"))
+                }
             }
         }
         for dep in node.ordered_after().filter(|d| !node.requires.contains(*d)) {

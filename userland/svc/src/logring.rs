@@ -54,7 +54,10 @@ pub struct LogRing {
 
 impl LogRing {
     pub fn new(capacity: usize) -> Self {
-        Self { lines: VecDeque::new(), capacity: capacity.max(1) }
+        Self {
+            lines: VecDeque::new(),
+            capacity: capacity.max(1),
+        }
     }
 
     pub fn push(&mut self, line: String) {
@@ -90,7 +93,13 @@ pub struct RotatingFile {
 
 impl RotatingFile {
     pub fn new(path: PathBuf, max_bytes: u64, keep: u32) -> Self {
-        Self { path, max_bytes: max_bytes.max(1), keep, file: None, size: 0 }
+        Self {
+            path,
+            max_bytes: max_bytes.max(1),
+            keep,
+            file: None,
+            size: 0,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -106,7 +115,10 @@ impl RotatingFile {
     pub fn write_line(&mut self, line: &str) -> io::Result<()> {
         let len = line.len() as u64 + 1;
         if self.file.is_none() {
-            let file = OpenOptions::new().create(true).append(true).open(&self.path)?;
+            let file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)?;
             self.size = file.metadata()?.len();
             self.file = Some(file);
         }
@@ -115,7 +127,12 @@ impl RotatingFile {
         }
         let file = match &mut self.file {
             Some(file) => file,
-            None => self.file.insert(OpenOptions::new().create(true).append(true).open(&self.path)?),
+            None => self.file.insert(
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.path)?,
+            ),
         };
         let mut record = Vec::with_capacity(line.len() + 1);
         record.extend_from_slice(line.as_bytes());

@@ -12,11 +12,19 @@ pub const MAX_REQUEST: usize = 64 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Command {
-    List,
-    Status { name: String },
-    Start { name: String },
-    Stop { name: String },
-    Restart { name: String },
+    List {},
+    Status {
+        name: String,
+    },
+    Start {
+        name: String,
+    },
+    Stop {
+        name: String,
+    },
+    Restart {
+        name: String,
+    },
     Logs {
         name: String,
         #[serde(default)]
@@ -24,10 +32,10 @@ pub enum Command {
         #[serde(default)]
         lines: Option<usize>,
     },
-    Reload,
-    BootReport,
-    Poweroff,
-    Reboot,
+    Reload {},
+    BootReport {},
+    Poweroff {},
+    Reboot {},
 }
 
 /// A request: `{"v":1,"cmd":"status","name":"web"}`.
@@ -47,10 +55,19 @@ pub fn parse_request(line: &[u8]) -> Result<Command, String> {
     };
     match object.remove("v") {
         Some(serde_json::Value::Number(n)) if n.as_u64() == Some(u64::from(VERSION)) => {}
-        Some(other) => return Err(format!("unsupported protocol version {other} (this init speaks {VERSION})")),
-        None => return Err(format!("missing protocol version field \"v\" (this init speaks {VERSION})")),
+        Some(other) => {
+            return Err(format!(
+                "unsupported protocol version {other} (this init speaks {VERSION})"
+            ))
+        }
+        None => {
+            return Err(format!(
+                "missing protocol version field \"v\" (this init speaks {VERSION})"
+            ))
+        }
     }
-    serde_json::from_value(serde_json::Value::Object(object)).map_err(|e| format!("bad request: {e}"))
+    serde_json::from_value(serde_json::Value::Object(object))
+        .map_err(|e| format!("bad request: {e}"))
 }
 
 /// One line of a `logs` reply.
@@ -107,11 +124,23 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok(data: Option<serde_json::Value>) -> Self {
-        Self { v: VERSION, ok: Some(true), error: None, data, log: None }
+        Self {
+            v: VERSION,
+            ok: Some(true),
+            error: None,
+            data,
+            log: None,
+        }
     }
 
     pub fn error(message: impl Into<String>) -> Self {
-        Self { v: VERSION, ok: Some(false), error: Some(message.into()), data: None, log: None }
+        Self {
+            v: VERSION,
+            ok: Some(false),
+            error: Some(message.into()),
+            data: None,
+            log: None,
+        }
     }
 
     pub fn log(service: &str, line: &str) -> Self {
@@ -120,13 +149,17 @@ impl Reply {
             ok: None,
             error: None,
             data: None,
-            log: Some(LogLine { service: service.into(), line: line.into() }),
+            log: Some(LogLine {
+                service: service.into(),
+                line: line.into(),
+            }),
         }
     }
 
     /// The reply as one line, newline included.
     pub fn to_line(&self) -> Vec<u8> {
-        let mut line = serde_json::to_vec(self).unwrap_or_else(|_| b"{\"v\":1,\"ok\":false}".to_vec());
+        let mut line =
+            serde_json::to_vec(self).unwrap_or_else(|_| b"{\"v\":1,\"ok\":false}".to_vec());
         line.push(b'\n');
         line
     }

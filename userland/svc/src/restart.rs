@@ -55,8 +55,22 @@ pub struct RestartTracker {
 }
 
 impl RestartTracker {
-    pub fn new(policy: RestartPolicy, delay: Duration, delay_max: Duration, limit: u32, window: Duration) -> Self {
-        Self { policy, delay, delay_max, limit, window, recent: VecDeque::new(), total: 0 }
+    pub fn new(
+        policy: RestartPolicy,
+        delay: Duration,
+        delay_max: Duration,
+        limit: u32,
+        window: Duration,
+    ) -> Self {
+        Self {
+            policy,
+            delay,
+            delay_max,
+            limit,
+            window,
+            recent: VecDeque::new(),
+            total: 0,
+        }
     }
 
     /// A start asked for by someone (boot, `svc start`): the limit starts over.
@@ -90,7 +104,10 @@ impl RestartTracker {
             ));
         }
         let doublings = self.recent.len().min(20) as u32;
-        let delay = self.delay.saturating_mul(1 << doublings).min(self.delay_max);
+        let delay = self
+            .delay
+            .saturating_mul(1 << doublings)
+            .min(self.delay_max);
         self.recent.push_back(now);
         self.total += 1;
         Decision::RestartAfter(delay)

@@ -20,31 +20,59 @@ fn cycles_and_missing_dependencies_fail_only_what_they_touch() {
     for name in ["ping", "pong"] {
         let status = s.wait_state(name, "failed");
         let error = status["error"].as_str().unwrap_or("");
-        assert!(error.contains("cycle") && error.contains("ping") && error.contains("pong"), "{status}");
+        assert!(
+            error.contains("cycle") && error.contains("ping") && error.contains("pong"),
+            "{status}"
+        );
     }
     let fan = s.wait_state("fan", "failed");
-    assert!(fan["error"].as_str().unwrap_or("").contains("ping"), "{fan}");
+    assert!(
+        fan["error"].as_str().unwrap_or("").contains("ping"),
+        "{fan}"
+    );
     let lonely = s.wait_state("lonely", "failed");
-    assert!(lonely["error"].as_str().unwrap_or("").contains("nosuch"), "{lonely}");
-    assert!(s.init_log().contains("dependency cycle between ping, pong"), "{}", s.init_log());
+    assert!(
+        lonely["error"].as_str().unwrap_or("").contains("nosuch"),
+        "{lonely}"
+    );
+    assert!(
+        s.init_log().contains("dependency cycle between ping, pong"),
+        "{}",
+        s.init_log()
+    );
 }
 
 #[test]
 fn bad_definitions_are_reported_with_file_and_line() {
     let mut s = Supervised::new();
     s.define("syntax", "command = \"/bin/true\"\nargs = [\n");
-    s.define("typo", "command = \"/bin/true\"\n\nrestart = \"sometimes\"\n");
+    s.define(
+        "typo",
+        "command = \"/bin/true\"\n\nrestart = \"sometimes\"\n",
+    );
     s.define("nocmd", "args = []\n");
     s.define_sh("ok", "exec sleep 1000", "");
     s.start();
     s.wait_state("ok", "running");
     let typo = s.wait_state("typo", "failed");
     let error = typo["error"].as_str().unwrap_or("");
-    assert!(error.contains("typo.toml:3:") && error.contains("sometimes"), "{typo}");
+    assert!(
+        error.contains("typo.toml:3:") && error.contains("sometimes"),
+        "{typo}"
+    );
     let syntax = s.status("syntax");
-    assert!(syntax["error"].as_str().unwrap_or("").contains("syntax.toml:"), "{syntax}");
+    assert!(
+        syntax["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("syntax.toml:"),
+        "{syntax}"
+    );
     let nocmd = s.status("nocmd");
-    assert!(nocmd["error"].as_str().unwrap_or("").contains("command"), "{nocmd}");
+    assert!(
+        nocmd["error"].as_str().unwrap_or("").contains("command"),
+        "{nocmd}"
+    );
 }
 
 #[test]
@@ -53,7 +81,13 @@ fn a_missing_program_is_a_failed_service_not_a_dead_init() {
     s.define("ghost", "command = \"/nonexistent/program\"\n");
     s.start();
     let ghost = s.wait_state("ghost", "failed");
-    assert!(ghost["error"].as_str().unwrap_or("").contains("/nonexistent/program"), "{ghost}");
+    assert!(
+        ghost["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("/nonexistent/program"),
+        "{ghost}"
+    );
     assert_eq!(s.poweroff(), Some(0));
 }
 
@@ -77,11 +111,20 @@ fn garbage_on_the_control_socket_gets_clear_errors() {
         (&b"\x00\xff\xfe garbage\n"[..], "not a JSON object"),
         (b"[1,2,3]\n", "must be a JSON object"),
         (b"{\"cmd\":\"list\"}\n", "missing protocol version"),
-        (b"{\"v\":99,\"cmd\":\"list\"}\n", "unsupported protocol version 99"),
+        (
+            b"{\"v\":99,\"cmd\":\"list\"}\n",
+            "unsupported protocol version 99",
+        ),
         (b"{\"v\":1,\"cmd\":\"explode\"}\n", "bad request"),
         (b"{\"v\":1,\"cmd\":\"status\"}\n", "bad request"),
-        (b"{\"v\":1,\"cmd\":\"status\",\"name\":\"nope\"}\n", "no service nope"),
-        (b"{\"v\":1,\"cmd\":\"status\",\"name\":\"../../etc\"}\n", "not a valid service name"),
+        (
+            b"{\"v\":1,\"cmd\":\"status\",\"name\":\"nope\"}\n",
+            "no service nope",
+        ),
+        (
+            b"{\"v\":1,\"cmd\":\"status\",\"name\":\"../../etc\"}\n",
+            "not a valid service name",
+        ),
     ] {
         let reply = exchange(&mut stream, request);
         assert_eq!(reply["ok"], false, "{reply}");
@@ -90,7 +133,10 @@ fn garbage_on_the_control_socket_gets_clear_errors() {
         assert!(error.contains(expected), "{request:?}: {error}");
     }
     // The same connection still works after all that.
-    let reply = exchange(&mut stream, b"{\"v\":1,\"cmd\":\"status\",\"name\":\"alive\"}\n");
+    let reply = exchange(
+        &mut stream,
+        b"{\"v\":1,\"cmd\":\"status\",\"name\":\"alive\"}\n",
+    );
     assert_eq!(reply["ok"], true, "{reply}");
 
     // An endless line: an error, then the connection is closed.
@@ -120,7 +166,10 @@ fn svc_exit_codes_and_messages() {
 
     let unreachable = s.svc(&["list"]);
     assert_eq!(unreachable.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&unreachable.stderr).contains("cannot reach init"), "{unreachable:?}");
+    assert!(
+        String::from_utf8_lossy(&unreachable.stderr).contains("cannot reach init"),
+        "{unreachable:?}"
+    );
 
     s.start();
     s.wait_state("up", "running");

@@ -26,13 +26,25 @@ fn output_goes_to_the_ring_and_rotated_files() {
     assert!(older.len() <= 100 && oldest.len() <= 100);
     assert!(!logs.join("chatty.log.3").exists());
     // The three files hold the last lines, in order, without gaps.
-    let all: Vec<String> = format!("{oldest}{older}{current}").lines().map(String::from).collect();
-    let first: usize = all[0].trim_start_matches("line ").parse().expect("a line number");
-    let expected: Vec<String> = (first..200).map(|n| format!("line {n}")).chain(["oops".to_string()]).collect();
+    let all: Vec<String> = format!("{oldest}{older}{current}")
+        .lines()
+        .map(String::from)
+        .collect();
+    let first: usize = all[0]
+        .trim_start_matches("line ")
+        .parse()
+        .expect("a line number");
+    let expected: Vec<String> = (first..200)
+        .map(|n| format!("line {n}"))
+        .chain(["oops".to_string()])
+        .collect();
     assert_eq!(all, expected);
 
     let out = s.svc(&["logs", "chatty"]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "line 196\nline 197\nline 198\nline 199\noops\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "line 196\nline 197\nline 198\nline 199\noops\n"
+    );
     let status = s.status("chatty");
     assert_eq!(status["recent_logs"].as_array().map(|a| a.len()), Some(5));
     let two = s.svc(&["logs", "chatty", "-n", "2"]);
@@ -48,7 +60,9 @@ fn logs_follow_streams_new_lines() {
         "",
     );
     s.start();
-    wait_for("the first line", || s.svc(&["logs", "ticker"]).stdout == b"first\n");
+    wait_for("the first line", || {
+        s.svc(&["logs", "ticker"]).stdout == b"first\n"
+    });
     let mut follower = Command::new(SVC)
         .arg("--dir")
         .arg(s.path())
@@ -76,7 +90,9 @@ fn reload_adds_changes_and_removes() {
     s.define_sh("drop", "exec sleep 1000", "");
     s.start();
     let keep_pid = s.wait_state("keep", "running")["pid"].clone();
-    let drop_pid = s.wait_state("drop", "running")["pid"].as_i64().expect("pid");
+    let drop_pid = s.wait_state("drop", "running")["pid"]
+        .as_i64()
+        .expect("pid");
     s.wait_state("change", "running");
     wait_for("v1", || s.read("change.out") == "v1\n");
 
@@ -86,12 +102,19 @@ fn reload_adds_changes_and_removes() {
     let out = s.svc(&["reload"]);
     assert!(out.status.success(), "{out:?}");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("added: new") && text.contains("removed: drop") && text.contains("changed: change"), "{text}");
+    assert!(
+        text.contains("added: new")
+            && text.contains("removed: drop")
+            && text.contains("changed: change"),
+        "{text}"
+    );
 
     s.wait_state("new", "running");
     wait_for("v2", || s.read("change.out") == "v2\n");
     s.wait_state("change", "running");
-    wait_for("drop to go", || !s.svc(&["status", "drop"]).stderr.is_empty());
+    wait_for("drop to go", || {
+        !s.svc(&["status", "drop"]).stderr.is_empty()
+    });
     assert!(!alive(drop_pid));
     assert_eq!(s.status("keep")["pid"], keep_pid);
 }
@@ -105,6 +128,12 @@ fn reload_with_a_broken_file_keeps_the_rest_running() {
     s.define("broken", "command = \"/bin/true\"\nbogus_key = 1\n");
     assert!(s.svc(&["reload"]).status.success());
     let broken = s.wait_state("broken", "failed");
-    assert!(broken["error"].as_str().unwrap_or("").contains("broken.toml:2"), "{broken}");
+    assert!(
+        broken["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("broken.toml:2"),
+        "{broken}"
+    );
     assert_eq!(s.status("good")["pid"], pid);
 }

@@ -15,8 +15,16 @@ fn requires_and_after_start_in_order() {
     // a is a oneshot that takes a while; b requires it and is ready once it wrote its line; c is ordered
     // after b. (A simple service is ready when it has been started, before it ran any of its script.)
     s.define_sh("a", "sleep 0.3; echo a >> order", "type = \"oneshot\"");
-    s.define_sh("b", "echo b >> order; echo >&3; exec sleep 1000", "requires = [\"a\"]\ntype = \"notify\"\nready_fd = 3");
-    s.define_sh("c", "echo c >> order; exec sleep 1000", "after = [\"b\"]\nwants = [\"b\"]");
+    s.define_sh(
+        "b",
+        "echo b >> order; echo >&3; exec sleep 1000",
+        "requires = [\"a\"]\ntype = \"notify\"\nready_fd = 3",
+    );
+    s.define_sh(
+        "c",
+        "echo c >> order; exec sleep 1000",
+        "after = [\"b\"]\nwants = [\"b\"]",
+    );
     s.start();
     s.wait_state("c", "running");
     wait_for("c's line", || s.read("order").lines().count() == 3);
@@ -29,7 +37,11 @@ fn requires_and_after_start_in_order() {
 fn before_orders_the_other_way() {
     let mut s = Supervised::new();
     s.define_sh("late", "echo late >> order; exec sleep 1000", "");
-    s.define_sh("early", "sleep 0.3; echo early >> order", "type = \"oneshot\"\nbefore = [\"late\"]");
+    s.define_sh(
+        "early",
+        "sleep 0.3; echo early >> order",
+        "type = \"oneshot\"\nbefore = [\"late\"]",
+    );
     s.start();
     s.wait_state("late", "running");
     wait_for("both lines", || s.read("order").lines().count() == 2);
@@ -40,9 +52,21 @@ fn before_orders_the_other_way() {
 fn independent_services_start_in_parallel() {
     let mut s = Supervised::new();
     // Each waits for the other to have started: a one-at-a-time start would never finish.
-    s.define_sh("x", &format!("touch x.started; {}", wait_file("y.started")), "type = \"oneshot\"");
-    s.define_sh("y", &format!("touch y.started; {}", wait_file("x.started")), "type = \"oneshot\"");
-    s.define_sh("z", "echo z > z.out", "type = \"oneshot\"\nrequires = [\"x\", \"y\"]");
+    s.define_sh(
+        "x",
+        &format!("touch x.started; {}", wait_file("y.started")),
+        "type = \"oneshot\"",
+    );
+    s.define_sh(
+        "y",
+        &format!("touch y.started; {}", wait_file("x.started")),
+        "type = \"oneshot\"",
+    );
+    s.define_sh(
+        "z",
+        "echo z > z.out",
+        "type = \"oneshot\"\nrequires = [\"x\", \"y\"]",
+    );
     s.start();
     s.wait_state("z", "done");
     assert_eq!(s.read("z.out"), "z\n");
@@ -53,10 +77,17 @@ fn readiness_fd_gates_dependents() {
     let mut s = Supervised::new();
     s.define_sh(
         "db",
-        &format!("{}; echo db >> order; echo >&3; exec sleep 1000", wait_file("go")),
+        &format!(
+            "{}; echo db >> order; echo >&3; exec sleep 1000",
+            wait_file("go")
+        ),
         "type = \"notify\"\nready_fd = 3",
     );
-    s.define_sh("web", "echo web >> order; exec sleep 1000", "requires = [\"db\"]");
+    s.define_sh(
+        "web",
+        "echo web >> order; exec sleep 1000",
+        "requires = [\"db\"]",
+    );
     s.start();
     s.wait_state("db", "starting");
     assert_eq!(s.state("web"), "waiting");
@@ -72,10 +103,20 @@ fn notify_socket_ready_gates_dependents() {
     let mut s = Supervised::new();
     s.define_sh(
         "db",
-        &format!("{}; echo db >> order; \"$SVC\" notify READY=1 STATUS=up; exec sleep 1000", wait_file("go")),
-        &format!("type = \"notify\"\nenvironment = {{ SVC = {} }}", toml_string(SVC)),
+        &format!(
+            "{}; echo db >> order; \"$SVC\" notify READY=1 STATUS=up; exec sleep 1000",
+            wait_file("go")
+        ),
+        &format!(
+            "type = \"notify\"\nenvironment = {{ SVC = {} }}",
+            toml_string(SVC)
+        ),
     );
-    s.define_sh("web", "echo web >> order; exec sleep 1000", "requires = [\"db\"]");
+    s.define_sh(
+        "web",
+        "echo web >> order; exec sleep 1000",
+        "requires = [\"db\"]",
+    );
     s.start();
     s.wait_state("db", "starting");
     assert_eq!(s.state("web"), "waiting");
@@ -105,19 +146,28 @@ fn template_instances_from_the_template_and_on_demand() {
             toml_string(&s.path().display().to_string())
         ),
     );
-    s.define_sh("needs-tty1", "exec sleep 1000", "requires = [\"getty@tty1\"]");
+    s.define_sh(
+        "needs-tty1",
+        "exec sleep 1000",
+        "requires = [\"getty@tty1\"]",
+    );
     s.start();
     s.wait_state("getty@ttyS0", "running");
     s.wait_state("getty@tty1", "running");
     s.wait_state("needs-tty1", "running");
-    wait_for("the instances' files", || s.read("tty-ttyS0") == "ttyS0\n" && s.read("tty-tty1") == "tty1\n");
+    wait_for("the instances' files", || {
+        s.read("tty-ttyS0") == "ttyS0\n" && s.read("tty-tty1") == "tty1\n"
+    });
     let out = s.svc(&["start", "getty@ttyS9"]);
     assert!(out.status.success(), "{out:?}");
     s.wait_state("getty@ttyS9", "running");
     wait_for("ttyS9's file", || s.read("tty-ttyS9") == "ttyS9\n");
     let bare = s.svc(&["start", "getty"]);
     assert_eq!(bare.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bare.stderr).contains("template"), "{bare:?}");
+    assert!(
+        String::from_utf8_lossy(&bare.stderr).contains("template"),
+        "{bare:?}"
+    );
 }
 
 #[test]
@@ -137,7 +187,11 @@ fn environment_and_rlimits_reach_the_service() {
 fn boot_report_names_the_critical_chain() {
     let mut s = Supervised::new();
     s.define_sh("base", "sleep 0.2", "type = \"oneshot\"");
-    s.define_sh("mid", "sleep 0.2", "type = \"oneshot\"\nrequires = [\"base\"]");
+    s.define_sh(
+        "mid",
+        "sleep 0.2",
+        "type = \"oneshot\"\nrequires = [\"base\"]",
+    );
     s.define_sh("top", "exec sleep 1000", "requires = [\"mid\"]");
     s.define_sh("side", "exec sleep 1000", "");
     s.start();
@@ -145,15 +199,24 @@ fn boot_report_names_the_critical_chain() {
     let out = s.svc(&["boot-report"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{out:?}");
-    assert!(text.contains("critical chain: base -> mid -> top"), "{text}");
+    assert!(
+        text.contains("critical chain: base -> mid -> top"),
+        "{text}"
+    );
 }
 
 #[test]
 fn services_start_with_no_blocked_signals() {
     let mut s = Supervised::new();
-    s.define("mask", "command = \"/bin/grep\"\nargs = [\"SigBlk\", \"/proc/self/status\"]\ntype = \"oneshot\"\n");
+    s.define(
+        "mask",
+        "command = \"/bin/grep\"\nargs = [\"SigBlk\", \"/proc/self/status\"]\ntype = \"oneshot\"\n",
+    );
     s.start();
     s.wait_state("mask", "done");
     let out = s.svc(&["logs", "mask"]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "SigBlk:\t0000000000000000\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "SigBlk:\t0000000000000000\n"
+    );
 }

@@ -10,19 +10,33 @@ const FAST: &str = "restart_delay_ms = 10\nrestart_delay_max_ms = 40\nrestart_wi
 #[test]
 fn on_failure_restarts_until_the_limit() {
     let mut s = Supervised::new();
-    s.define_sh("flaky", "echo run >> runs; exit 3", &format!("restart = \"on-failure\"\nrestart_limit = 2\n{FAST}"));
+    s.define_sh(
+        "flaky",
+        "echo run >> runs; exit 3",
+        &format!("restart = \"on-failure\"\nrestart_limit = 2\n{FAST}"),
+    );
     s.start();
     let status = s.wait_state("flaky", "failed");
     assert_eq!(s.read("runs"), "run\nrun\nrun\n");
     assert_eq!(status["restarts"], 2);
     assert_eq!(status["last_exit"], "exit status 3");
-    assert!(status["error"].as_str().unwrap_or("").contains("restart limit"), "{status}");
+    assert!(
+        status["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("restart limit"),
+        "{status}"
+    );
 }
 
 #[test]
 fn on_failure_does_not_restart_a_clean_exit() {
     let mut s = Supervised::new();
-    s.define_sh("clean", "echo run >> runs; exit 0", &format!("restart = \"on-failure\"\n{FAST}"));
+    s.define_sh(
+        "clean",
+        "echo run >> runs; exit 0",
+        &format!("restart = \"on-failure\"\n{FAST}"),
+    );
     s.define_sh("marker", "exec sleep 1000", "after = [\"clean\"]");
     s.start();
     s.wait_state("clean", "inactive");
@@ -33,7 +47,11 @@ fn on_failure_does_not_restart_a_clean_exit() {
 #[test]
 fn always_restarts_clean_exits_too() {
     let mut s = Supervised::new();
-    s.define_sh("loop", "echo run >> runs; exit 0", &format!("restart = \"always\"\nrestart_limit = 3\n{FAST}"));
+    s.define_sh(
+        "loop",
+        "echo run >> runs; exit 0",
+        &format!("restart = \"always\"\nrestart_limit = 3\n{FAST}"),
+    );
     s.start();
     let status = s.wait_state("loop", "failed");
     assert_eq!(s.read("runs").lines().count(), 4);
@@ -43,7 +61,11 @@ fn always_restarts_clean_exits_too() {
 #[test]
 fn never_leaves_a_crash_failed() {
     let mut s = Supervised::new();
-    s.define_sh("crash", "echo run >> runs; kill -SEGV $$", "restart = \"never\"");
+    s.define_sh(
+        "crash",
+        "echo run >> runs; kill -SEGV $$",
+        "restart = \"never\"",
+    );
     s.start();
     let status = s.wait_state("crash", "failed");
     assert_eq!(status["last_exit"], "killed by signal 11");
@@ -55,9 +77,18 @@ fn never_leaves_a_crash_failed() {
 #[test]
 fn a_restarted_service_gets_a_new_pid_and_keeps_its_dependents_going() {
     let mut s = Supervised::new();
-    s.define_sh("crashy", &format!("echo $$ >> pids; {}; kill -KILL $$", "while [ ! -e crash ]; do sleep 0.02; done; rm crash"), &format!("restart = \"on-failure\"\n{FAST}"));
+    s.define_sh(
+        "crashy",
+        &format!(
+            "echo $$ >> pids; {}; kill -KILL $$",
+            "while [ ! -e crash ]; do sleep 0.02; done; rm crash"
+        ),
+        &format!("restart = \"on-failure\"\n{FAST}"),
+    );
     s.start();
-    let first = s.wait_state("crashy", "running")["pid"].as_i64().expect("pid");
+    let first = s.wait_state("crashy", "running")["pid"]
+        .as_i64()
+        .expect("pid");
     std::fs::write(s.file("crash"), "").expect("crash");
     wait_for("the restart", || {
         let status = s.status("crashy");
@@ -76,7 +107,9 @@ fn stop_escalates_to_sigkill_after_the_timeout() {
         "type = \"notify\"\nready_fd = 3\nstop_timeout_ms = 300",
     );
     s.start();
-    let pid = s.wait_state("stubborn", "running")["pid"].as_i64().expect("pid");
+    let pid = s.wait_state("stubborn", "running")["pid"]
+        .as_i64()
+        .expect("pid");
     let out = s.svc(&["stop", "stubborn"]);
     assert!(out.status.success(), "{out:?}");
     let status = s.wait_state("stubborn", "inactive");
@@ -105,7 +138,9 @@ fn stop_signal_is_configurable_and_stops_cleanly() {
 fn stoppable(s: &Supervised, name: &str, extra: &str) {
     s.define_sh(
         name,
-        &format!("trap 'echo {name}-stop >> order; exit 0' TERM; echo >&3; while :; do sleep 0.02; done"),
+        &format!(
+            "trap 'echo {name}-stop >> order; exit 0' TERM; echo >&3; while :; do sleep 0.02; done"
+        ),
         &format!("type = \"notify\"\nready_fd = 3\n{extra}"),
     );
 }
@@ -144,7 +179,10 @@ fn poweroff_stops_everything_in_reverse_order_and_exits_zero() {
     stoppable(&s, "c", "after = [\"b\"]");
     s.start();
     s.wait_state("c", "running");
-    let pids: Vec<i64> = ["a", "b", "c"].iter().map(|n| s.status(n)["pid"].as_i64().expect("pid")).collect();
+    let pids: Vec<i64> = ["a", "b", "c"]
+        .iter()
+        .map(|n| s.status(n)["pid"].as_i64().expect("pid"))
+        .collect();
     let out = s.svc(&["poweroff"]);
     assert!(out.status.success(), "{out:?}");
     assert_eq!(s.wait_exit(), Some(0));
@@ -159,7 +197,11 @@ fn sigterm_to_the_supervisor_is_a_poweroff() {
     s.start();
     s.wait_state("a", "running");
     let pid = s.child.as_ref().expect("child").id();
-    assert!(std::process::Command::new("kill").arg(pid.to_string()).status().expect("kill").success());
+    assert!(std::process::Command::new("kill")
+        .arg(pid.to_string())
+        .status()
+        .expect("kill")
+        .success());
     assert_eq!(s.wait_exit(), Some(0));
     assert_eq!(s.read("order"), "a-stop\n");
 }

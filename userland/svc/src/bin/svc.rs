@@ -45,7 +45,9 @@ fn main() -> ExitCode {
     let mut dir = std::env::var_os("SVC_DIR").map(PathBuf::from);
     while let Some(first) = args.first().cloned() {
         match first.as_str() {
-            "--socket" | "--dir" if args.len() < 2 => return usage_error(&format!("{first} needs a value")),
+            "--socket" | "--dir" if args.len() < 2 => {
+                return usage_error(&format!("{first} needs a value"))
+            }
             "--socket" => socket = Some(PathBuf::from(&args[1])),
             "--dir" => dir = Some(PathBuf::from(&args[1])),
             "--help" | "-h" | "help" => {
@@ -78,21 +80,31 @@ fn notify(lines: &[String]) -> ExitCode {
         eprintln!("svc: NOTIFY_SOCKET is not set (is this a service of type notify?)");
         return ExitCode::from(EXIT_UNREACHABLE);
     };
-    let sent = std::os::unix::net::UnixDatagram::unbound().and_then(|socket| socket.send_to(lines.join("\n").as_bytes(), &path));
+    let sent = std::os::unix::net::UnixDatagram::unbound()
+        .and_then(|socket| socket.send_to(lines.join("\n").as_bytes(), &path));
     match sent {
         Ok(_) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("svc: cannot send to {}: {error}", PathBuf::from(path).display());
+            eprintln!(
+                "svc: cannot send to {}: {error}",
+                PathBuf::from(path).display()
+            );
             ExitCode::from(EXIT_UNREACHABLE)
         }
     }
 }
 
 fn parse_command(args: &[String]) -> Result<Command, String> {
-    let name = |i: usize| args.get(i).cloned().ok_or_else(|| format!("{} needs a service name", args[0]));
-    let Some(verb) = args.first() else { return Err("no command".into()) };
+    let name = |i: usize| {
+        args.get(i)
+            .cloned()
+            .ok_or_else(|| format!("{} needs a service name", args[0]))
+    };
+    let Some(verb) = args.first() else {
+        return Err("no command".into());
+    };
     let command = match verb.as_str() {
-        "list" => Command::List,
+        "list" => Command::List {},
         "status" => Command::Status { name: name(1)? },
         "start" => Command::Start { name: name(1)? },
         "stop" => Command::Stop { name: name(1)? },
@@ -107,22 +119,33 @@ fn parse_command(args: &[String]) -> Result<Command, String> {
                     "-f" | "--follow" => follow = true,
                     "-n" | "--lines" => {
                         let n = rest.next().ok_or("-n needs a number")?;
-                        lines = Some(n.parse().map_err(|_| format!("-n: `{n}` is not a number"))?);
+                        lines = Some(
+                            n.parse()
+                                .map_err(|_| format!("-n: `{n}` is not a number"))?,
+                        );
                     }
                     other if service.is_none() => service = Some(other.to_string()),
                     other => return Err(format!("unexpected argument `{other}`")),
                 }
             }
-            Command::Logs { name: service.ok_or("logs needs a service name")?, follow, lines }
+            Command::Logs {
+                name: service.ok_or("logs needs a service name")?,
+                follow,
+                lines,
+            }
         }
-        "reload" => Command::Reload,
-        "boot-report" => Command::BootReport,
-        "poweroff" => Command::Poweroff,
-        "reboot" => Command::Reboot,
+        "reload" => Command::Reload {},
+        "boot-report" => Command::BootReport {},
+        "poweroff" => Command::Poweroff {},
+        "reboot" => Command::Reboot {},
         other => return Err(format!("unknown command `{other}`")),
     };
     let expected = match &command {
-        Command::List | Command::Reload | Command::BootReport | Command::Poweroff | Command::Reboot => 1,
+        Command::List {}
+        | Command::Reload {}
+        | Command::BootReport {}
+        | Command::Poweroff {}
+        | Command::Reboot {} => 1,
         Command::Logs { .. } => args.len(),
         _ => 2,
     };
@@ -143,7 +166,10 @@ fn run(socket: &std::path::Path, command: Command) -> ExitCode {
             return ExitCode::from(EXIT_UNREACHABLE);
         }
     };
-    let request = Request { v: VERSION, command: command.clone() };
+    let request = Request {
+        v: VERSION,
+        command: command.clone(),
+    };
     let mut line = serde_json::to_vec(&request).unwrap_or_default();
     line.push(b'\n');
     if let Err(error) = stream.write_all(&line) {
@@ -159,30 +185,46 @@ fn run(socket: &std::path::Path, command: Command) -> ExitCode {
         }
     };
     if reply.ok != Some(true) {
-        eprintln!("svc: {}", reply.error.unwrap_or_else(|| "init refused the request".into()));
+        eprintln!(
+            "svc: {}",
+            reply
+                .error
+                .unwrap_or_else(|| "init refused the request".into())
+        );
         return ExitCode::from(EXIT_ERROR);
     }
     let data = reply.data.unwrap_or(serde_json::Value::Null);
     match command {
-        Command::List => print_list(&data),
+        Command::List {} => print_list(&data),
         Command::Status { .. } => return print_status(&data),
         Command::Logs { follow, .. } => {
-            for line in data.get("lines").and_then(|l| l.as_array()).into_iter().flatten() {
+            for line in data
+                .get("lines")
+                .and_then(|l| l.as_array())
+                .into_iter()
+                .flatten()
+            {
                 println!("{}", line.as_str().unwrap_or_default());
             }
             if follow {
                 return follow_logs(&mut reader);
             }
         }
-        Command::Reload => {
+        Command::Reload {} => {
             for key in ["added", "removed", "changed"] {
-                let names: Vec<&str> = data.get(key).and_then(|v| v.as_array()).into_iter().flatten().filter_map(|v| v.as_str()).collect();
+                let names: Vec<&str> = data
+                    .get(key)
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str())
+                    .collect();
                 if !names.is_empty() {
                     println!("{key}: {}", names.join(" "));
                 }
             }
         }
-        Command::BootReport => print_boot_report(&data),
+        Command::BootReport {} => print_boot_report(&data),
         _ => {}
     }
     ExitCode::SUCCESS
@@ -212,11 +254,20 @@ fn follow_logs(reader: &mut BufReader<UnixStream>) -> ExitCode {
 
 fn print_list(data: &serde_json::Value) {
     let list: Vec<ServiceStatus> = serde_json::from_value(data.clone()).unwrap_or_default();
-    println!("{:<24} {:<10} {:>8} {:>8}  {}", "NAME", "STATE", "PID", "RESTARTS", "NOTE");
+    println!(
+        "{:<24} {:<10} {:>8} {:>8}  NOTE",
+        "NAME", "STATE", "PID", "RESTARTS"
+    );
     for s in list {
         let pid = s.pid.map_or_else(|| "-".to_string(), |p| p.to_string());
-        let note = s.error.or(s.last_exit.map(|e| format!("last: {e}"))).unwrap_or_default();
-        println!("{:<24} {:<10} {:>8} {:>8}  {}", s.name, s.state, pid, s.restarts, note);
+        let note = s
+            .error
+            .or(s.last_exit.map(|e| format!("last: {e}")))
+            .unwrap_or_default();
+        println!(
+            "{:<24} {:<10} {:>8} {:>8}  {}",
+            s.name, s.state, pid, s.restarts, note
+        );
     }
 }
 
@@ -260,13 +311,22 @@ fn print_boot_report(data: &serde_json::Value) {
         return;
     };
     let ms = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |v| format!("{v} ms"));
-    println!("{:<24} {:>10} {:>10} {:>10}", "NAME", "STARTED", "READY", "TOOK");
+    println!(
+        "{:<24} {:>10} {:>10} {:>10}",
+        "NAME", "STARTED", "READY", "TOOK"
+    );
     for e in &report.services {
         let took = match (e.started_ms, e.ready_ms) {
             (Some(s), Some(r)) => Some(r.saturating_sub(s)),
             _ => None,
         };
-        println!("{:<24} {:>10} {:>10} {:>10}", e.name, ms(e.started_ms), ms(e.ready_ms), ms(took));
+        println!(
+            "{:<24} {:>10} {:>10} {:>10}",
+            e.name,
+            ms(e.started_ms),
+            ms(e.ready_ms),
+            ms(took)
+        );
     }
     println!("critical chain: {}", report.critical_chain.join(" -> "));
 }

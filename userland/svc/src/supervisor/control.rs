@@ -55,7 +55,9 @@ impl Client {
                     self.output.drain(..n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return self.output.len() <= MAX_QUEUED,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return self.output.len() <= MAX_QUEUED
+                }
                 Err(_) => return false,
             }
         }
@@ -72,7 +74,13 @@ impl Supervisor {
             self.next_client += 1;
             self.clients.insert(
                 self.next_client,
-                Client { stream, input: Vec::new(), output: Vec::new(), follow: None, closing: false },
+                Client {
+                    stream,
+                    input: Vec::new(),
+                    output: Vec::new(),
+                    follow: None,
+                    closing: false,
+                },
             );
         }
     }
@@ -81,7 +89,9 @@ impl Supervisor {
         let mut requests = Vec::new();
         let mut alive = true;
         if let Some(client) = self.clients.get_mut(&id) {
-            if revents.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR) && !client.closing {
+            if revents.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR)
+                && !client.closing
+            {
                 let mut buffer = [0u8; 4096];
                 loop {
                     match client.stream.read(&mut buffer) {
@@ -104,7 +114,9 @@ impl Supervisor {
                 }
                 if client.input.len() > MAX_REQUEST {
                     client.input.clear();
-                    client.queue(&Reply::error(format!("request longer than {MAX_REQUEST} bytes; closing")));
+                    client.queue(&Reply::error(format!(
+                        "request longer than {MAX_REQUEST} bytes; closing"
+                    )));
                     client.closing = true;
                     client.follow = None;
                 }
@@ -164,18 +176,20 @@ impl Supervisor {
         let now = Instant::now();
         let refuse_during_shutdown = matches!(
             command,
-            Command::Start { .. } | Command::Restart { .. } | Command::Reload
+            Command::Start { .. } | Command::Restart { .. } | Command::Reload {}
         );
         if refuse_during_shutdown && self.shutdown.is_some() {
             return Reply::error("shutting down");
         }
         match command {
-            Command::List => {
+            Command::List {} => {
                 let list: Vec<_> = self.services.values().map(|s| s.status(now, 0)).collect();
                 Reply::ok(serde_json::to_value(list).ok())
             }
             Command::Status { name } => match self.services.get(&name) {
-                Some(service) => Reply::ok(serde_json::to_value(service.status(now, STATUS_LOG_LINES)).ok()),
+                Some(service) => {
+                    Reply::ok(serde_json::to_value(service.status(now, STATUS_LOG_LINES)).ok())
+                }
                 None => match self.catalog.resolve(&name) {
                     Ok(_) => Reply::error(format!("{name} is not loaded (never started)")),
                     Err(error) => Reply::error(error),
@@ -210,7 +224,11 @@ impl Supervisor {
                     self.execute(client, Command::Start { name })
                 }
             }
-            Command::Logs { name, follow, lines } => {
+            Command::Logs {
+                name,
+                follow,
+                lines,
+            } => {
                 let Some(service) = self.services.get(&name) else {
                     return Reply::error(format!("no service {name} is loaded"));
                 };
@@ -222,13 +240,13 @@ impl Supervisor {
                 }
                 Reply::ok(Some(serde_json::json!({ "lines": lines })))
             }
-            Command::Reload => Reply::ok(Some(self.reload())),
-            Command::BootReport => Reply::ok(serde_json::to_value(self.boot_report()).ok()),
-            Command::Poweroff => {
+            Command::Reload {} => Reply::ok(Some(self.reload())),
+            Command::BootReport {} => Reply::ok(serde_json::to_value(self.boot_report()).ok()),
+            Command::Poweroff {} => {
                 self.begin_shutdown(Shutdown::Poweroff);
                 Reply::ok(None)
             }
-            Command::Reboot => {
+            Command::Reboot {} => {
                 self.begin_shutdown(Shutdown::Reboot);
                 Reply::ok(None)
             }
@@ -236,11 +254,17 @@ impl Supervisor {
     }
 
     fn boot_report(&self) -> BootReport {
-        let since = |t: Option<Instant>| t.map(|t| t.saturating_duration_since(self.boot).as_millis() as u64);
+        let since = |t: Option<Instant>| {
+            t.map(|t| t.saturating_duration_since(self.boot).as_millis() as u64)
+        };
         let services: Vec<BootEntry> = self
             .services
             .values()
-            .map(|s| BootEntry { name: s.name.clone(), started_ms: since(s.first_spawn), ready_ms: since(s.first_ready) })
+            .map(|s| BootEntry {
+                name: s.name.clone(),
+                started_ms: since(s.first_spawn),
+                ready_ms: since(s.first_ready),
+            })
             .collect();
         // The critical chain: from the last service to become ready, back through the dependency that was
         // ready last before it started.
@@ -263,6 +287,9 @@ impl Supervisor {
             });
         }
         chain.reverse();
-        BootReport { services, critical_chain: chain }
+        BootReport {
+            services,
+            critical_chain: chain,
+        }
     }
 }

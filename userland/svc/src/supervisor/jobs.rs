@@ -31,7 +31,8 @@ impl Supervisor {
                 work.extend(d.requires.iter().chain(&d.wants).cloned());
             }
             let log_path = self.layout.logs.join(format!("{name}.log"));
-            self.services.insert(name.clone(), Service::new(name, def, log_path));
+            self.services
+                .insert(name.clone(), Service::new(name, def, log_path));
             added = true;
         }
         if added {
@@ -69,7 +70,9 @@ impl Supervisor {
         let explicit: BTreeSet<&String> = names.iter().collect();
         for name in self.graph.pulled_in(names.iter().cloned()) {
             let cycle = self.in_cycle(&name);
-            let Some(service) = self.services.get_mut(&name) else { continue };
+            let Some(service) = self.services.get_mut(&name) else {
+                continue;
+            };
             service.stop_pending = false;
             if service.def.is_err() || cycle {
                 service.state = State::Failed;
@@ -170,17 +173,31 @@ impl Supervisor {
 
     fn advance_stops(&mut self) -> bool {
         let mut changed = false;
-        let pending: Vec<String> = self.services.values().filter(|s| s.stop_pending).map(|s| s.name.clone()).collect();
+        let pending: Vec<String> = self
+            .services
+            .values()
+            .filter(|s| s.stop_pending)
+            .map(|s| s.name.clone())
+            .collect();
         for name in pending {
             let blocked = self.graph.ordered_after(&name).iter().any(|later| {
-                self.services.get(later).is_some_and(|s| s.stop_pending && s.pid.is_some())
+                self.services
+                    .get(later)
+                    .is_some_and(|s| s.stop_pending && s.pid.is_some())
             });
-            let Some(service) = self.services.get_mut(&name) else { continue };
+            let Some(service) = self.services.get_mut(&name) else {
+                continue;
+            };
             match (service.pid, service.state) {
                 (None, _) => {
                     service.stop_pending = false;
-                    service.state = if service.def.is_ok() { State::Inactive } else { State::Failed };
-                    let restart = std::mem::take(&mut service.start_after_stop) && self.shutdown.is_none();
+                    service.state = if service.def.is_ok() {
+                        State::Inactive
+                    } else {
+                        State::Failed
+                    };
+                    let restart =
+                        std::mem::take(&mut service.start_after_stop) && self.shutdown.is_none();
                     if std::mem::take(&mut service.remove_after_stop) {
                         self.services.remove(&name);
                         self.rebuild_graph();
@@ -191,12 +208,22 @@ impl Supervisor {
                 }
                 (Some(_), State::Stopping { .. }) => {}
                 (Some(pid), _) if !blocked => {
-                    let (signal, timeout) = service.def.as_ref().map_or((Signal::SIGTERM, Duration::from_secs(5)), |d| {
-                        (Signal::from_str(&format!("SIG{}", d.stop_signal)).unwrap_or(Signal::SIGTERM), d.stop_timeout)
-                    });
+                    let (signal, timeout) = service.def.as_ref().map_or(
+                        (Signal::SIGTERM, Duration::from_secs(5)),
+                        |d| {
+                            (
+                                Signal::from_str(&format!("SIG{}", d.stop_signal))
+                                    .unwrap_or(Signal::SIGTERM),
+                                d.stop_timeout,
+                            )
+                        },
+                    );
                     log(&format!("{name}: stopping (pid {pid}, {signal})"));
                     let _ = killpg(Pid::from_raw(pid), signal);
-                    service.state = State::Stopping { deadline: Instant::now() + timeout, killed: false };
+                    service.state = State::Stopping {
+                        deadline: Instant::now() + timeout,
+                        killed: false,
+                    };
                     changed = true;
                 }
                 _ => {}
@@ -207,7 +234,9 @@ impl Supervisor {
 
     fn spawn_service(&mut self, name: &str) {
         let notify_dir = self.layout.notify_dir();
-        let Some(service) = self.services.get_mut(name) else { return };
+        let Some(service) = self.services.get_mut(name) else {
+            return;
+        };
         let Ok(def) = &service.def else { return };
         let service_type = def.service_type;
         match spawn::spawn(def, &self.helper, &notify_dir) {
@@ -233,7 +262,9 @@ impl Supervisor {
     }
 
     pub(super) fn mark_ready(&mut self, name: &str) {
-        let Some(service) = self.services.get_mut(name) else { return };
+        let Some(service) = self.services.get_mut(name) else {
+            return;
+        };
         if service.state == State::Starting {
             service.state = State::Running;
             service.first_ready.get_or_insert_with(Instant::now);
@@ -250,7 +281,11 @@ impl Supervisor {
                 Ok(WaitStatus::StillAlive) | Err(_) => return,
                 Ok(_) => continue,
             };
-            let owner = self.services.values().find(|s| s.pid == Some(pid.as_raw())).map(|s| s.name.clone());
+            let owner = self
+                .services
+                .values()
+                .find(|s| s.pid == Some(pid.as_raw()))
+                .map(|s| s.name.clone());
             if let Some(name) = owner {
                 self.on_exit(&name, exit);
             }
@@ -261,7 +296,9 @@ impl Supervisor {
         self.read_output(name, true);
         let now = Instant::now();
         let shutting_down = self.shutdown.is_some();
-        let Some(service) = self.services.get_mut(name) else { return };
+        let Some(service) = self.services.get_mut(name) else {
+            return;
+        };
         if let Some(pid) = service.pid.take() {
             // Whatever else is left in the service's process group goes with it.
             let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
@@ -269,13 +306,17 @@ impl Supervisor {
         service.channels = Channels::default();
         service.last_exit = Some(exit);
         log(&format!("{name}: {exit}"));
-        if matches!(service.state, State::Stopping { .. }) || service.stop_pending || shutting_down {
+        if matches!(service.state, State::Stopping { .. }) || service.stop_pending || shutting_down
+        {
             // advance_stops finishes the stop (restart, removal).
             service.stop_pending = true;
             service.state = State::Inactive;
             return;
         }
-        let oneshot = service.def.as_ref().is_ok_and(|d| d.service_type == ServiceType::Oneshot);
+        let oneshot = service
+            .def
+            .as_ref()
+            .is_ok_and(|d| d.service_type == ServiceType::Oneshot);
         if oneshot && exit.success() {
             service.state = State::Done;
             service.first_ready.get_or_insert(now);
@@ -309,12 +350,21 @@ impl Supervisor {
         for service in self.services.values_mut() {
             match service.state {
                 State::Backoff { until } if until <= now => service.state = State::Waiting,
-                State::Stopping { deadline, killed: false } if deadline <= now => {
+                State::Stopping {
+                    deadline,
+                    killed: false,
+                } if deadline <= now => {
                     if let Some(pid) = service.pid {
-                        log(&format!("{}: stop timeout passed, sending SIGKILL", service.name));
+                        log(&format!(
+                            "{}: stop timeout passed, sending SIGKILL",
+                            service.name
+                        ));
                         let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
                     }
-                    service.state = State::Stopping { deadline: now + AFTER_KILL, killed: true };
+                    service.state = State::Stopping {
+                        deadline: now + AFTER_KILL,
+                        killed: true,
+                    };
                 }
                 _ => {}
             }
@@ -326,7 +376,10 @@ impl Supervisor {
             .values()
             .filter_map(|s| match s.state {
                 State::Backoff { until } => Some(until),
-                State::Stopping { deadline, killed: false } => Some(deadline),
+                State::Stopping {
+                    deadline,
+                    killed: false,
+                } => Some(deadline),
                 _ => None,
             })
             .min()

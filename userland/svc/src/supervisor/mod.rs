@@ -35,7 +35,11 @@ pub struct Layout {
 impl Layout {
     /// `init --supervise DIR`: everything under DIR.
     pub fn supervise(dir: &Path) -> Self {
-        Self { services: dir.join("services"), run: dir.join("run"), logs: dir.join("log") }
+        Self {
+            services: dir.join("services"),
+            run: dir.join("run"),
+            logs: dir.join("log"),
+        }
     }
 
     /// PID 1 on a real system.
@@ -183,31 +187,59 @@ impl Supervisor {
     fn wait_and_dispatch(&mut self) -> io::Result<()> {
         let (sources, events) = {
             let mut sources: Vec<(Source, BorrowedFd<'_>, PollFlags)> = vec![
-                (Source::ChildSignal, self.child_signal.as_fd(), PollFlags::POLLIN),
-                (Source::StopSignal, self.stop_signal.as_fd(), PollFlags::POLLIN),
+                (
+                    Source::ChildSignal,
+                    self.child_signal.as_fd(),
+                    PollFlags::POLLIN,
+                ),
+                (
+                    Source::StopSignal,
+                    self.stop_signal.as_fd(),
+                    PollFlags::POLLIN,
+                ),
                 (Source::Listener, self.listener.as_fd(), PollFlags::POLLIN),
             ];
             for service in self.services.values() {
                 let channels = &service.channels;
                 if let Some(file) = &channels.output {
-                    sources.push((Source::Output(service.name.clone()), file.as_fd(), PollFlags::POLLIN));
+                    sources.push((
+                        Source::Output(service.name.clone()),
+                        file.as_fd(),
+                        PollFlags::POLLIN,
+                    ));
                 }
                 if let Some(file) = &channels.ready {
-                    sources.push((Source::Ready(service.name.clone()), file.as_fd(), PollFlags::POLLIN));
+                    sources.push((
+                        Source::Ready(service.name.clone()),
+                        file.as_fd(),
+                        PollFlags::POLLIN,
+                    ));
                 }
                 if let Some((socket, _)) = &channels.notify {
-                    sources.push((Source::Notify(service.name.clone()), socket.as_fd(), PollFlags::POLLIN));
+                    sources.push((
+                        Source::Notify(service.name.clone()),
+                        socket.as_fd(),
+                        PollFlags::POLLIN,
+                    ));
                 }
             }
             for (id, client) in &self.clients {
-                sources.push((Source::Client(*id), client.stream.as_fd(), client.poll_flags()));
+                sources.push((
+                    Source::Client(*id),
+                    client.stream.as_fd(),
+                    client.poll_flags(),
+                ));
             }
-            let mut fds: Vec<PollFd<'_>> = sources.iter().map(|(_, fd, flags)| PollFd::new(*fd, *flags)).collect();
+            let mut fds: Vec<PollFd<'_>> = sources
+                .iter()
+                .map(|(_, fd, flags)| PollFd::new(*fd, *flags))
+                .collect();
             let timeout = match self.next_deadline() {
                 Some(deadline) => {
                     let wait = deadline.saturating_duration_since(Instant::now());
                     // Round up so that the deadline has passed when poll returns.
-                    PollTimeout::try_from(wait + std::time::Duration::from_millis(1)).unwrap_or(PollTimeout::MAX)
+                    PollTimeout::try_from(wait + std::time::Duration::from_millis(1))
+                        .unwrap_or(PollTimeout::MAX)
                 }
                 None => PollTimeout::NONE,
             };
@@ -215,7 +247,10 @@ impl Supervisor {
                 Ok(_) | Err(nix::errno::Errno::EINTR) => {}
                 Err(error) => return Err(error.into()),
             }
-            let events: Vec<PollFlags> = fds.iter().map(|fd| fd.revents().unwrap_or(PollFlags::empty())).collect();
+            let events: Vec<PollFlags> = fds
+                .iter()
+                .map(|fd| fd.revents().unwrap_or(PollFlags::empty()))
+                .collect();
             let sources: Vec<Source> = sources.into_iter().map(|(source, _, _)| source).collect();
             (sources, events)
         };
@@ -246,7 +281,9 @@ impl Supervisor {
     /// Reads a service's output until the pipe is empty; at end of file (or `final_drain`) closes it.
     fn read_output(&mut self, name: &str, final_drain: bool) {
         let mut lines = Vec::new();
-        let Some(service) = self.services.get_mut(name) else { return };
+        let Some(service) = self.services.get_mut(name) else {
+            return;
+        };
         let mut closed = false;
         if let Some(file) = &mut service.channels.output {
             let mut buffer = [0u8; 4096];
@@ -280,7 +317,9 @@ impl Supervisor {
 
     /// s6-style readiness: a newline on the ready fd.
     fn read_ready_pipe(&mut self, name: &str) {
-        let Some(service) = self.services.get_mut(name) else { return };
+        let Some(service) = self.services.get_mut(name) else {
+            return;
+        };
         let mut ready = false;
         let mut closed = false;
         if let Some(file) = &mut service.channels.ready {
@@ -307,12 +346,16 @@ impl Supervisor {
 
     /// systemd's protocol: a datagram with a `READY=1` line on `NOTIFY_SOCKET`.
     fn read_notify(&mut self, name: &str) {
-        let Some(service) = self.services.get_mut(name) else { return };
+        let Some(service) = self.services.get_mut(name) else {
+            return;
+        };
         let mut ready = false;
         if let Some((socket, _)) = &service.channels.notify {
             let mut buffer = [0u8; 4096];
             while let Ok(n) = socket.recv(&mut buffer) {
-                ready |= String::from_utf8_lossy(&buffer[..n]).lines().any(|l| l == "READY=1");
+                ready |= String::from_utf8_lossy(&buffer[..n])
+                    .lines()
+                    .any(|l| l == "READY=1");
             }
         }
         if ready {
@@ -328,7 +371,9 @@ impl Supervisor {
         let boot = self.catalog.boot_names();
         for name in names {
             let fresh = self.catalog.resolve(&name);
-            let Some(service) = self.services.get_mut(&name) else { continue };
+            let Some(service) = self.services.get_mut(&name) else {
+                continue;
+            };
             let gone = !self.catalog.knows(&name);
             if fresh == service.def {
                 continue;
@@ -337,7 +382,7 @@ impl Supervisor {
                 removed.push(name.clone());
                 service.remove_after_stop = true;
                 service.start_after_stop = false;
-                self.stop_names(&[name.clone()], false);
+                self.stop_names(std::slice::from_ref(&name), false);
                 continue;
             }
             changed.push(name.clone());
@@ -347,12 +392,12 @@ impl Supervisor {
             match (&fresh, alive) {
                 (Ok(_), true) => {
                     service.start_after_stop = true;
-                    self.stop_names(&[name.clone()], false);
+                    self.stop_names(std::slice::from_ref(&name), false);
                 }
                 (Ok(_), false) if was_wanted => {
                     service.error = None;
                     service.state = service::State::Inactive;
-                    self.start_names(&[name.clone()], true);
+                    self.start_names(std::slice::from_ref(&name), true);
                 }
                 (Ok(_), false) => {
                     service.error = None;
@@ -362,14 +407,17 @@ impl Supervisor {
                     service.error = Some(error.clone());
                     if alive {
                         service.start_after_stop = false;
-                        self.stop_names(&[name.clone()], false);
+                        self.stop_names(std::slice::from_ref(&name), false);
                     } else {
                         service.state = service::State::Failed;
                     }
                 }
             }
         }
-        let new: Vec<String> = boot.into_iter().filter(|n| !self.services.contains_key(n)).collect();
+        let new: Vec<String> = boot
+            .into_iter()
+            .filter(|n| !self.services.contains_key(n))
+            .collect();
         added.extend(new.iter().cloned());
         self.start_names(&new, true);
         self.rebuild_graph();

@@ -93,18 +93,34 @@ impl Service {
     pub fn new(name: String, def: Result<Definition, String>, log_path: PathBuf) -> Self {
         let (restart, ring, log_file) = match &def {
             Ok(d) => (
-                RestartTracker::new(d.restart, d.restart_delay, d.restart_delay_max, d.restart_limit, d.restart_window),
+                RestartTracker::new(
+                    d.restart,
+                    d.restart_delay,
+                    d.restart_delay_max,
+                    d.restart_limit,
+                    d.restart_window,
+                ),
                 LogRing::new(d.log_ring_lines),
                 RotatingFile::new(log_path, d.log_max_bytes, d.log_keep),
             ),
             Err(_) => (
-                RestartTracker::new(crate::def::RestartPolicy::Never, Default::default(), Default::default(), 0, Default::default()),
+                RestartTracker::new(
+                    crate::def::RestartPolicy::Never,
+                    Default::default(),
+                    Default::default(),
+                    0,
+                    Default::default(),
+                ),
                 LogRing::new(1),
                 RotatingFile::new(log_path, 1 << 20, 0),
             ),
         };
         let error = def.as_ref().err().cloned();
-        let state = if error.is_some() { State::Failed } else { State::Inactive };
+        let state = if error.is_some() {
+            State::Failed
+        } else {
+            State::Inactive
+        };
         Self {
             name,
             def,
@@ -129,7 +145,13 @@ impl Service {
     pub fn set_definition(&mut self, def: Result<Definition, String>) {
         if let Ok(d) = &def {
             let total = self.restart.total;
-            self.restart = RestartTracker::new(d.restart, d.restart_delay, d.restart_delay_max, d.restart_limit, d.restart_window);
+            self.restart = RestartTracker::new(
+                d.restart,
+                d.restart_delay,
+                d.restart_delay_max,
+                d.restart_limit,
+                d.restart_window,
+            );
             self.restart.total = total;
             self.ring.set_capacity(d.log_ring_lines);
             self.log_file.set_limits(d.log_max_bytes, d.log_keep);
@@ -141,14 +163,22 @@ impl Service {
     pub fn record_line(&mut self, line: &str) {
         self.ring.push(line.to_string());
         if let Err(error) = self.log_file.write_line(line) {
-            eprintln!("init: {}: cannot write {}: {error}", self.name, self.log_file.path().display());
+            eprintln!(
+                "init: {}: cannot write {}: {error}",
+                self.name,
+                self.log_file.path().display()
+            );
         }
     }
 
     pub fn status(&self, now: Instant, log_lines: usize) -> ServiceStatus {
         ServiceStatus {
             name: self.name.clone(),
-            description: self.def.as_ref().map(|d| d.description.clone()).unwrap_or_default(),
+            description: self
+                .def
+                .as_ref()
+                .map(|d| d.description.clone())
+                .unwrap_or_default(),
             state: self.state.word().to_string(),
             pid: self.pid,
             uptime_ms: self

@@ -18,7 +18,10 @@ const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 
 fn set_nonblocking(fd: &OwnedFd) -> std::io::Result<()> {
     let flags = fcntl(fd.as_fd(), FcntlArg::F_GETFL)?;
-    fcntl(fd.as_fd(), FcntlArg::F_SETFL(OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK))?;
+    fcntl(
+        fd.as_fd(),
+        FcntlArg::F_SETFL(OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK),
+    )?;
     Ok(())
 }
 
@@ -27,11 +30,17 @@ fn cloexec_pipe() -> Result<(OwnedFd, OwnedFd), String> {
 }
 
 /// Starts `def`'s process in its own process group; returns its pid and the fds to watch.
-pub fn spawn(def: &Definition, helper: &Path, notify_dir: &Path) -> Result<(i32, Channels), String> {
+pub fn spawn(
+    def: &Definition,
+    helper: &Path,
+    notify_dir: &Path,
+) -> Result<(i32, Channels), String> {
     let mut channels = Channels::default();
     let (out_read, out_write) = cloexec_pipe()?;
     set_nonblocking(&out_read).map_err(|e| format!("cannot set up the output pipe: {e}"))?;
-    let err_write = out_write.try_clone().map_err(|e| format!("cannot set up the output pipe: {e}"))?;
+    let err_write = out_write
+        .try_clone()
+        .map_err(|e| format!("cannot set up the output pipe: {e}"))?;
 
     let mut ready_write = None;
     let notify = def.service_type == ServiceType::Notify;
@@ -42,14 +51,23 @@ pub fn spawn(def: &Definition, helper: &Path, notify_dir: &Path) -> Result<(i32,
         ready_write = Some(write);
     }
 
-    let needs_helper = ready_write.is_some() || !def.rlimits.is_empty() || def.user.is_some() || def.group.is_some();
+    let needs_helper = ready_write.is_some()
+        || !def.rlimits.is_empty()
+        || def.user.is_some()
+        || def.group.is_some();
     let mut command = if needs_helper {
         let spec = HelperSpec {
             ready_fd: def.ready_fd.filter(|_| ready_write.is_some()),
-            rlimits: def.rlimits.iter().map(|(name, l)| (name.clone(), l.soft, l.hard)).collect(),
+            rlimits: def
+                .rlimits
+                .iter()
+                .map(|(name, l)| (name.clone(), l.soft, l.hard))
+                .collect(),
             user: def.user.clone(),
             group: def.group.clone(),
-            argv: std::iter::once(def.command.clone()).chain(def.args.iter().cloned()).collect(),
+            argv: std::iter::once(def.command.clone())
+                .chain(def.args.iter().cloned())
+                .collect(),
         };
         let mut command = Command::new(helper);
         command.args(spec.to_args());
@@ -60,13 +78,19 @@ pub fn spawn(def: &Definition, helper: &Path, notify_dir: &Path) -> Result<(i32,
         command
     };
     command.env_clear();
-    command.env("PATH", std::env::var_os("PATH").unwrap_or_else(|| DEFAULT_PATH.into()));
+    command.env(
+        "PATH",
+        std::env::var_os("PATH").unwrap_or_else(|| DEFAULT_PATH.into()),
+    );
     command.envs(&def.environment);
     if notify {
         let path = notify_dir.join(format!("{}.sock", def.name));
         let _ = std::fs::remove_file(&path);
-        let socket = UnixDatagram::bind(&path).map_err(|e| format!("cannot bind {}: {e}", path.display()))?;
-        socket.set_nonblocking(true).map_err(|e| format!("cannot set up {}: {e}", path.display()))?;
+        let socket = UnixDatagram::bind(&path)
+            .map_err(|e| format!("cannot bind {}: {e}", path.display()))?;
+        socket
+            .set_nonblocking(true)
+            .map_err(|e| format!("cannot set up {}: {e}", path.display()))?;
         command.env("NOTIFY_SOCKET", &path);
         channels.notify = Some((socket, path));
     }
@@ -80,7 +104,9 @@ pub fn spawn(def: &Definition, helper: &Path, notify_dir: &Path) -> Result<(i32,
     command.stdout(Stdio::from(out_write));
     command.stderr(Stdio::from(err_write));
     command.process_group(0);
-    let child = command.spawn().map_err(|e| format!("cannot start {}: {e}", def.command))?;
+    let child = command
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", def.command))?;
     // The Command holds the write ends; dropping it leaves the child the only writer.
     drop(command);
     channels.output = Some(File::from(out_read));

@@ -23,7 +23,10 @@ pub struct Supervised {
 impl Supervised {
     /// A directory with `services/` ready for definitions; the supervisor is not started yet.
     pub fn new() -> Self {
-        let dir = tempfile::Builder::new().prefix("svc-").tempdir_in(short_tmp()).expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("svc-")
+            .tempdir_in(short_tmp())
+            .expect("temp dir");
         std::fs::create_dir(dir.path().join("services")).expect("services dir");
         Self { dir, child: None }
     }
@@ -39,7 +42,11 @@ impl Supervised {
 
     /// Writes `services/NAME.toml`.
     pub fn define(&self, name: &str, toml: &str) {
-        std::fs::write(self.path().join("services").join(format!("{name}.toml")), toml).expect("write definition");
+        std::fs::write(
+            self.path().join("services").join(format!("{name}.toml")),
+            toml,
+        )
+        .expect("write definition");
     }
 
     /// A definition running `script` with /bin/sh in the directory, plus `extra` TOML lines.
@@ -64,7 +71,9 @@ impl Supervised {
             .expect("spawn init");
         self.child = Some(child);
         let socket = self.socket();
-        wait_for("the control socket", || UnixStream::connect(&socket).is_ok());
+        wait_for("the control socket", || {
+            UnixStream::connect(&socket).is_ok()
+        });
     }
 
     pub fn socket(&self) -> PathBuf {
@@ -90,7 +99,10 @@ impl Supervised {
     }
 
     pub fn state(&self, name: &str) -> String {
-        self.status(name)["state"].as_str().unwrap_or_default().to_string()
+        self.status(name)["state"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     pub fn wait_state(&self, name: &str, state: &str) -> Value {
@@ -99,13 +111,23 @@ impl Supervised {
             last = self.status(name);
             last["state"] == state
         });
-        assert!(found, "{name} never became {state}; last status {last}\n{}", self.init_log());
+        assert!(
+            found,
+            "{name} never became {state}; last status {last}\n{}",
+            self.init_log()
+        );
         last
     }
 
     /// Runs `svc --dir DIR ARGS`.
     pub fn svc(&self, args: &[&str]) -> Output {
-        Command::new(SVC).arg("--dir").arg(self.path()).args(args).stdin(Stdio::null()).output().expect("run svc")
+        Command::new(SVC)
+            .arg("--dir")
+            .arg(self.path())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run svc")
     }
 
     pub fn init_log(&self) -> String {
@@ -189,5 +211,7 @@ pub fn wait_for(what: &str, condition: impl FnMut() -> bool) {
 /// Whether a process exists.
 pub fn alive(pid: i64) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
-        && !std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z ")
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .unwrap_or_default()
+            .contains(") Z ")
 }
