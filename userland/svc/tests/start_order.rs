@@ -220,3 +220,20 @@ fn services_start_with_no_blocked_signals() {
         "SigBlk:\t0000000000000000\n"
     );
 }
+
+#[test]
+fn user_and_group_are_applied_when_root() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: needs root to switch users");
+        return;
+    }
+    let mut s = Supervised::new();
+    s.define_sh(
+        "who",
+        "echo \"$(id -un) $(id -gn)\"",
+        "type = \"oneshot\"\nuser = \"nobody\"\ngroup = \"nogroup\"",
+    );
+    s.start();
+    s.wait_state("who", "done");
+    assert_eq!(s.svc(&["logs", "who"]).stdout, b"nobody nogroup\n");
+}

@@ -203,6 +203,14 @@ impl Supervisor {
                     }
                 }
                 self.start_names(std::slice::from_ref(&name), true);
+                if self.in_cycle(&name) {
+                    let error = self
+                        .services
+                        .get(&name)
+                        .and_then(|s| s.error.clone())
+                        .unwrap_or_default();
+                    return Reply::error(error);
+                }
                 Reply::ok(None)
             }
             Command::Stop { name } => {

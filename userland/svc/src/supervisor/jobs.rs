@@ -14,6 +14,9 @@ use std::collections::BTreeSet;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+/// How a cycle error starts.
+const CYCLE: &str = "dependency cycle between";
+
 /// After SIGKILL nothing more can be done but wait; the state keeps a far deadline so it is not re-sent.
 const AFTER_KILL: Duration = Duration::from_secs(3600);
 
@@ -40,11 +43,27 @@ impl Supervisor {
         }
     }
 
-    /// Rebuilds the graph from the valid definitions and fails the services in cycles.
-    pub(super) fn rebuild_graph(&mut self) {
+    /// Rebuilds the graph from the valid definitions and fails the services in cycles; returns the services
+    /// that were failed for a cycle and no longer are (a reload fixed it).
+    pub(super) fn rebuild_graph(&mut self) -> Vec<String> {
         self.graph = Graph::new(self.services.values().filter_map(|s| s.def.as_ref().ok()));
-        for cycle in self.graph.cycles() {
-            let message = format!("dependency cycle between {}", cycle.join(", "));
+        let cycles = self.graph.cycles();
+        let mut freed = Vec::new();
+        for service in self.services.values_mut() {
+            let was_in_cycle = service
+                .error
+                .as_deref()
+                .is_some_and(|e| e.starts_with(CYCLE));
+            if was_in_cycle && !cycles.iter().any(|c| c.contains(&service.name)) {
+                service.error = None;
+                if service.state == State::Failed {
+                    service.state = State::Inactive;
+                }
+                freed.push(service.name.clone());
+            }
+        }
+        for cycle in cycles {
+            let message = format!("{CYCLE} {}", cycle.join(", "));
             log(&message);
             for name in &cycle {
                 if let Some(service) = self.services.get_mut(name) {
@@ -55,13 +74,14 @@ impl Supervisor {
                 }
             }
         }
+        freed
     }
 
-    fn in_cycle(&self, name: &str) -> bool {
+    pub(super) fn in_cycle(&self, name: &str) -> bool {
         self.services
             .get(name)
             .and_then(|s| s.error.as_deref())
-            .is_some_and(|e| e.starts_with("dependency cycle"))
+            .is_some_and(|e| e.starts_with(CYCLE))
     }
 
     /// Starts `names` and everything they pull in. `fresh`: the request restarts the restart limit.

@@ -143,6 +143,11 @@ impl Supervisor {
         }
         let _ = std::fs::remove_file(&socket);
         let listener = UnixListener::bind(&socket)?;
+        if mode == Mode::Supervise {
+            // Orphans of services come to us, not to the host's init: they are reaped here, and a service's
+            // process group can still be found and killed.
+            nix::sys::prctl::set_child_subreaper(true)?;
+        }
         listener.set_nonblocking(true)?;
         let child_signal = self_pipe(&[signal_hook::consts::SIGCHLD])?;
         let stop_signal = self_pipe(&[signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT])?;
@@ -415,12 +420,18 @@ impl Supervisor {
             }
         }
         let new: Vec<String> = boot
-            .into_iter()
-            .filter(|n| !self.services.contains_key(n))
+            .iter()
+            .filter(|n| !self.services.contains_key(*n))
+            .cloned()
             .collect();
         added.extend(new.iter().cloned());
         self.start_names(&new, true);
-        self.rebuild_graph();
+        let freed: Vec<String> = self
+            .rebuild_graph()
+            .into_iter()
+            .filter(|n| boot.contains(n) || new.contains(n))
+            .collect();
+        self.start_names(&freed, true);
         serde_json::json!({ "added": added, "removed": removed, "changed": changed })
     }
 }
