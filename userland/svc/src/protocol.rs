@@ -32,6 +32,12 @@ pub enum Command {
         #[serde(default)]
         lines: Option<usize>,
     },
+    Enable {
+        name: String,
+    },
+    Disable {
+        name: String,
+    },
     Reload {},
     BootReport {},
     Poweroff {},
@@ -86,6 +92,9 @@ pub struct ServiceStatus {
     pub pid: Option<i32>,
     pub uptime_ms: Option<u64>,
     pub restarts: u32,
+    /// Started at boot.
+    #[serde(default)]
+    pub enabled: bool,
     pub last_exit: Option<String>,
     pub error: Option<String>,
     #[serde(default)]

@@ -137,3 +137,43 @@ fn reload_with_a_broken_file_keeps_the_rest_running() {
     );
     assert_eq!(s.status("good")["pid"], pid);
 }
+
+#[test]
+fn enable_and_disable_decide_what_starts_at_boot() {
+    let mut s = Supervised::new();
+    s.define_sh("a", "exec sleep 1000", "");
+    s.define_sh("b", "exec sleep 1000", "");
+    s.define(
+        "worker@",
+        &format!(
+            "command = \"/bin/sh\"\nargs = [\"-c\", \"exec sleep 1000\"]\nworking_directory = {}\ninstances = [\"one\"]\n",
+            toml_string(&s.path().display().to_string())
+        ),
+    );
+    s.start();
+    s.wait_state("b", "running");
+    s.wait_state("worker@one", "running");
+    assert!(s.svc(&["disable", "b"]).status.success());
+    assert!(s.svc(&["disable", "worker@one"]).status.success());
+    assert!(s.svc(&["enable", "worker@two"]).status.success());
+    assert_eq!(s.svc(&["enable", "nosuch"]).status.code(), Some(1));
+    // Not started or stopped now.
+    assert_eq!(s.state("b"), "running");
+    assert_eq!(s.status("b")["enabled"], false);
+    assert_eq!(s.status("a")["enabled"], true);
+    assert_eq!(s.state("worker@two"), "inactive");
+    assert_eq!(s.poweroff(), Some(0));
+
+    s.start();
+    s.wait_state("a", "running");
+    s.wait_state("worker@two", "running");
+    assert_eq!(s.state("b"), "inactive");
+    assert_eq!(s.state("worker@one"), "inactive");
+    assert!(s.svc(&["enable", "b"]).status.success());
+    assert!(s.svc(&["disable", "worker@two"]).status.success());
+    assert_eq!(s.poweroff(), Some(0));
+
+    s.start();
+    s.wait_state("b", "running");
+    assert_eq!(s.state("worker@two"), "inactive");
+}

@@ -18,6 +18,8 @@ commands:
   start NAME           start NAME and what it requires and wants
   stop NAME            stop NAME (and what requires it), in reverse dependency order
   restart NAME         stop NAME, then start it again
+  enable NAME          start NAME at boot (also a template instance: getty@ttyS1); does not start it now
+  disable NAME         do not start NAME at boot; does not stop it now
   logs NAME [-f] [-n N]  recent output of NAME; -f keeps following it
   reload               re-read the definitions and apply the differences
   boot-report          when each service started and became ready, and the critical chain
@@ -109,6 +111,8 @@ fn parse_command(args: &[String]) -> Result<Command, String> {
         "start" => Command::Start { name: name(1)? },
         "stop" => Command::Stop { name: name(1)? },
         "restart" => Command::Restart { name: name(1)? },
+        "enable" => Command::Enable { name: name(1)? },
+        "disable" => Command::Disable { name: name(1)? },
         "logs" => {
             let mut follow = false;
             let mut lines = None;
@@ -285,6 +289,7 @@ fn print_status(data: &serde_json::Value) -> ExitCode {
         println!("  uptime:    {:.1} s", ms as f64 / 1000.0);
     }
     println!("  restarts:  {}", s.restarts);
+    println!("  enabled:   {}", if s.enabled { "yes" } else { "no" });
     if let Some(exit) = &s.last_exit {
         println!("  last exit: {exit}");
     }

@@ -4,7 +4,7 @@
 //! connection, and a client that does not read its replies is dropped once too much is queued for it.
 #![forbid(unsafe_code)]
 
-use super::service::State;
+use super::service::{Service, State};
 use super::{Shutdown, Supervisor};
 use crate::protocol::{parse_request, BootEntry, BootReport, Command, Reply, MAX_REQUEST};
 use nix::poll::PollFlags;
@@ -183,18 +183,30 @@ impl Supervisor {
         }
         match command {
             Command::List {} => {
-                let list: Vec<_> = self.services.values().map(|s| s.status(now, 0)).collect();
+                let boot = self.boot_names();
+                let list: Vec<_> = self
+                    .services
+                    .values()
+                    .map(|s| s.status(now, 0, boot.contains(&s.name)))
+                    .collect();
                 Reply::ok(serde_json::to_value(list).ok())
             }
-            Command::Status { name } => match self.services.get(&name) {
-                Some(service) => {
-                    Reply::ok(serde_json::to_value(service.status(now, STATUS_LOG_LINES)).ok())
+            Command::Status { name } => {
+                let enabled = self.boot_names().contains(&name);
+                match self.services.get(&name) {
+                    Some(service) => Reply::ok(
+                        serde_json::to_value(service.status(now, STATUS_LOG_LINES, enabled)).ok(),
+                    ),
+                    // Defined but never started (disabled, or an instance nobody asked for): inactive.
+                    None => match self.catalog.resolve(&name) {
+                        Ok(def) => {
+                            let idle = Service::new(name, Ok(def), std::path::PathBuf::new());
+                            Reply::ok(serde_json::to_value(idle.status(now, 0, enabled)).ok())
+                        }
+                        Err(error) => Reply::error(error),
+                    },
                 }
-                None => match self.catalog.resolve(&name) {
-                    Ok(_) => Reply::error(format!("{name} is not loaded (never started)")),
-                    Err(error) => Reply::error(error),
-                },
-            },
+            }
             Command::Start { name } => {
                 let loaded = self.services.get(&name).is_some_and(|s| s.def.is_ok());
                 if !loaded {
@@ -248,6 +260,14 @@ impl Supervisor {
                 }
                 Reply::ok(Some(serde_json::json!({ "lines": lines })))
             }
+            Command::Enable { name } => match self.set_enabled(&name, true) {
+                Ok(()) => Reply::ok(None),
+                Err(error) => Reply::error(error),
+            },
+            Command::Disable { name } => match self.set_enabled(&name, false) {
+                Ok(()) => Reply::ok(None),
+                Err(error) => Reply::error(error),
+            },
             Command::Reload {} => Reply::ok(Some(self.reload())),
             Command::BootReport {} => Reply::ok(serde_json::to_value(self.boot_report()).ok()),
             Command::Poweroff {} => {

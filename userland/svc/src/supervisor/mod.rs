@@ -30,6 +30,8 @@ pub struct Layout {
     pub services: PathBuf,
     pub run: PathBuf,
     pub logs: PathBuf,
+    /// `svc enable`/`disable` markers: `enabled/NAME` (template instances), `disabled/NAME`.
+    pub state: PathBuf,
 }
 
 impl Layout {
@@ -39,6 +41,7 @@ impl Layout {
             services: dir.join("services"),
             run: dir.join("run"),
             logs: dir.join("log"),
+            state: dir.join("state"),
         }
     }
 
@@ -48,6 +51,7 @@ impl Layout {
             services: PathBuf::from("/etc/basalt/services"),
             run: PathBuf::from("/run/basalt"),
             logs: PathBuf::from("/var/log/basalt"),
+            state: PathBuf::from("/var/lib/basalt"),
         }
     }
 
@@ -131,7 +135,13 @@ fn log(message: &str) {
 impl Supervisor {
     /// Sets up the directories, the control socket and the signalfd, and loads the definitions.
     pub fn new(layout: Layout, mode: Mode, helper: PathBuf) -> io::Result<Self> {
-        for dir in [&layout.run, &layout.logs, &layout.notify_dir()] {
+        for dir in [
+            &layout.run,
+            &layout.logs,
+            &layout.notify_dir(),
+            &layout.state.join("enabled"),
+            &layout.state.join("disabled"),
+        ] {
             std::fs::create_dir_all(dir)?;
         }
         let socket = layout.control_socket();
@@ -174,7 +184,7 @@ impl Supervisor {
         for (name, error) in &self.catalog.errors {
             log(&format!("{name}: {error}"));
         }
-        let boot = self.catalog.boot_names();
+        let boot = self.boot_names();
         self.start_names(&boot, true);
         loop {
             self.advance();
@@ -368,12 +378,60 @@ impl Supervisor {
         }
     }
 
+    /// What starts at boot: the catalog's services, plus instances enabled with `svc enable`, less those
+    /// disabled with `svc disable`.
+    fn boot_names(&self) -> Vec<String> {
+        let markers = |kind: &str| -> Vec<String> {
+            std::fs::read_dir(self.layout.state.join(kind))
+                .map(|entries| {
+                    entries
+                        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let disabled = markers("disabled");
+        let mut names = self.catalog.boot_names();
+        for name in markers("enabled") {
+            if crate::def::valid_name(&name) && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names.retain(|n| !disabled.contains(n));
+        names
+    }
+
+    /// `svc enable`/`disable`: whether `name` starts at boot from now on (it is not started or stopped now).
+    fn set_enabled(&self, name: &str, enabled: bool) -> Result<(), String> {
+        self.catalog.resolve(name)?;
+        let marker = |kind: &str| self.layout.state.join(kind).join(name);
+        let write = |path: PathBuf| {
+            std::fs::write(&path, "").map_err(|e| format!("cannot write {}: {e}", path.display()))
+        };
+        let remove = |path: PathBuf| match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                Err(format!("cannot remove {}: {e}", path.display()))
+            }
+            _ => Ok(()),
+        };
+        if enabled {
+            remove(marker("disabled"))?;
+            if !self.catalog.boot_names().iter().any(|n| n == name) {
+                write(marker("enabled"))?;
+            }
+        } else {
+            remove(marker("enabled"))?;
+            write(marker("disabled"))?;
+        }
+        Ok(())
+    }
+
     /// Reloads the definitions and applies the differences; returns what changed.
     fn reload(&mut self) -> serde_json::Value {
         self.catalog = Catalog::load(&self.layout.services);
         let (mut added, mut removed, mut changed) = (Vec::new(), Vec::new(), Vec::new());
         let names: Vec<String> = self.services.keys().cloned().collect();
-        let boot = self.catalog.boot_names();
+        let boot = self.boot_names();
         for name in names {
             let fresh = self.catalog.resolve(&name);
             let Some(service) = self.services.get_mut(&name) else {

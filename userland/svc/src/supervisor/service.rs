@@ -171,7 +171,7 @@ impl Service {
         }
     }
 
-    pub fn status(&self, now: Instant, log_lines: usize) -> ServiceStatus {
+    pub fn status(&self, now: Instant, log_lines: usize, enabled: bool) -> ServiceStatus {
         ServiceStatus {
             name: self.name.clone(),
             description: self
@@ -186,6 +186,7 @@ impl Service {
                 .and(self.started_at)
                 .map(|t| now.saturating_duration_since(t).as_millis() as u64),
             restarts: self.restart.total,
+            enabled,
             last_exit: self.last_exit.map(|e| e.to_string()),
             error: self.error.clone(),
             recent_logs: self.ring.tail(log_lines),
