@@ -79,6 +79,10 @@ fn bad_definitions_are_reported_with_file_and_line() {
 fn a_missing_program_is_a_failed_service_not_a_dead_init() {
     let mut s = Supervised::new();
     s.define("ghost", "command = \"/nonexistent/program\"\n");
+    s.define(
+        "lost",
+        "command = \"/bin/true\"\nworking_directory = \"/nonexistent/dir\"\n",
+    );
     s.start();
     let ghost = s.wait_state("ghost", "failed");
     assert!(

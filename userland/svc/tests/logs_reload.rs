@@ -177,3 +177,19 @@ fn enable_and_disable_decide_what_starts_at_boot() {
     s.wait_state("b", "running");
     assert_eq!(s.state("worker@two"), "inactive");
 }
+
+#[test]
+fn sighup_reloads() {
+    let mut s = Supervised::new();
+    s.define_sh("first", "exec sleep 1000", "");
+    s.start();
+    s.wait_state("first", "running");
+    s.define_sh("second", "exec sleep 1000", "");
+    let pid = s.child.as_ref().expect("child").id();
+    let hup = Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(hup.success());
+    s.wait_state("second", "running");
+}

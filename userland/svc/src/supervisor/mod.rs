@@ -1,5 +1,5 @@
 //! The supervisor: one thread, one `poll` loop over self-pipes woken by SIGCHLD and SIGTERM/SIGINT, the
-//! control socket, its clients, and each service's output pipe, readiness pipe and notify socket. Timers
+//! control socket (SIGHUP reloads), its clients, and each service's output pipe, readiness pipe and notify socket. Timers
 //! (backoff, stop timeouts) are the poll timeout. Small and deterministic, as PID 1 should be.
 //!
 //! Why self-pipes (signal-hook) and not a signalfd: a signalfd needs the signals blocked, the mask is
@@ -93,6 +93,8 @@ pub struct Supervisor {
     child_signal: UnixStream,
     /// Woken by SIGTERM and SIGINT (a poweroff, as for systemd in a container).
     stop_signal: UnixStream,
+    /// Woken by SIGHUP: reload, as systemd does.
+    reload_signal: UnixStream,
     clients: BTreeMap<u64, Client>,
     next_client: u64,
     /// Set once poweroff or reboot was asked for: everything is stopping, then the loop ends.
@@ -104,6 +106,7 @@ pub struct Supervisor {
 enum Source {
     ChildSignal,
     StopSignal,
+    ReloadSignal,
     Listener,
     Output(String),
     Ready(String),
@@ -161,6 +164,7 @@ impl Supervisor {
         listener.set_nonblocking(true)?;
         let child_signal = self_pipe(&[signal_hook::consts::SIGCHLD])?;
         let stop_signal = self_pipe(&[signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT])?;
+        let reload_signal = self_pipe(&[signal_hook::consts::SIGHUP])?;
         let catalog = Catalog::load(&layout.services);
         Ok(Self {
             layout,
@@ -173,6 +177,7 @@ impl Supervisor {
             listener,
             child_signal,
             stop_signal,
+            reload_signal,
             clients: BTreeMap::new(),
             next_client: 0,
             shutdown: None,
@@ -210,6 +215,11 @@ impl Supervisor {
                 (
                     Source::StopSignal,
                     self.stop_signal.as_fd(),
+                    PollFlags::POLLIN,
+                ),
+                (
+                    Source::ReloadSignal,
+                    self.reload_signal.as_fd(),
                     PollFlags::POLLIN,
                 ),
                 (Source::Listener, self.listener.as_fd(), PollFlags::POLLIN),
@@ -281,6 +291,12 @@ impl Supervisor {
                 Source::StopSignal => {
                     drain(&mut self.stop_signal);
                     self.begin_shutdown(Shutdown::Poweroff);
+                }
+                Source::ReloadSignal => {
+                    drain(&mut self.reload_signal);
+                    if self.shutdown.is_none() {
+                        log(&format!("SIGHUP: reloaded: {}", self.reload()));
+                    }
                 }
                 Source::Listener => self.accept_clients(),
                 Source::Output(name) => self.read_output(&name, false),

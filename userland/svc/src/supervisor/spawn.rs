@@ -35,6 +35,11 @@ pub fn spawn(
     helper: &Path,
     notify_dir: &Path,
 ) -> Result<(i32, Channels), String> {
+    if let Some(dir) = &def.working_directory {
+        if !Path::new(dir).is_dir() {
+            return Err(format!("working directory {dir} does not exist"));
+        }
+    }
     let mut channels = Channels::default();
     let (out_read, out_write) = cloexec_pipe()?;
     set_nonblocking(&out_read).map_err(|e| format!("cannot set up the output pipe: {e}"))?;
