@@ -93,3 +93,51 @@ impl Catalog {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boot_names_resolution_and_errors() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let write =
+            |name: &str, text: &str| std::fs::write(dir.path().join(name), text).expect("write");
+        write("web.toml", "command = \"/bin/web\"\n");
+        write(
+            "getty@.toml",
+            "command = \"/sbin/getty\"\nargs = [\"%i\"]\ninstances = [\"ttyS0\", \"ttyS1\"]\n",
+        );
+        write("broken.toml", "command = 1\n");
+        write("notes.txt", "not a definition");
+        let catalog = Catalog::load(dir.path());
+        let mut boot = catalog.boot_names();
+        boot.sort();
+        assert_eq!(boot, ["broken", "getty@ttyS0", "getty@ttyS1", "web"]);
+        assert!(catalog.knows("getty@tty9") && catalog.knows("broken") && !catalog.knows("nosuch"));
+        assert_eq!(
+            catalog.resolve("getty@tty9").expect("instance").args,
+            ["tty9"]
+        );
+        assert!(catalog
+            .resolve("getty")
+            .expect_err("template")
+            .contains("is a template"));
+        assert!(catalog
+            .resolve("web@x")
+            .expect_err("not a template")
+            .contains("not a template"));
+        assert!(catalog
+            .resolve("broken")
+            .expect_err("broken")
+            .contains("broken.toml:1"));
+        assert_eq!(catalog.resolve("nosuch"), Err("no service nosuch".into()));
+        assert!(catalog
+            .resolve("a/b")
+            .expect_err("bad name")
+            .contains("not a valid service name"));
+        assert!(Catalog::load(&dir.path().join("missing"))
+            .boot_names()
+            .is_empty());
+    }
+}

@@ -119,12 +119,15 @@ fn resource(name: &str) -> Result<Resource, String> {
 /// Applies the spec and execs the command; returns only with the reason it could not.
 pub fn run(spec: &HelperSpec) -> String {
     match prepare(spec) {
-        Ok(mut command) => format!("cannot run {}: {}", spec.argv[0], command.exec()),
+        Ok((program, mut command)) => format!("cannot run {program}: {}", command.exec()),
         Err(message) => message,
     }
 }
 
-fn prepare(spec: &HelperSpec) -> Result<Command, String> {
+fn prepare(spec: &HelperSpec) -> Result<(String, Command), String> {
+    let Some((program, args)) = spec.argv.split_first() else {
+        return Err("no command".into());
+    };
     for (name, soft, hard) in &spec.rlimits {
         setrlimit(
             resource(name)?,
@@ -166,9 +169,9 @@ fn prepare(spec: &HelperSpec) -> Result<Command, String> {
         setgroups(&[gid]).map_err(|e| format!("cannot set groups: {e}"))?;
         setgid(gid).map_err(|e| format!("cannot set group: {e}"))?;
     }
-    let mut command = Command::new(&spec.argv[0]);
-    command.args(&spec.argv[1..]);
-    Ok(command)
+    let mut command = Command::new(program);
+    command.args(args);
+    Ok((program.clone(), command))
 }
 
 #[cfg(test)]
