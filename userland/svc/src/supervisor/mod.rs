@@ -445,15 +445,16 @@ impl Supervisor {
     /// Reloads the definitions and applies the differences; returns what changed.
     fn reload(&mut self) -> serde_json::Value {
         self.catalog = Catalog::load(&self.layout.services);
-        let (mut added, mut removed, mut changed) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut removed, mut changed) = (Vec::new(), Vec::new());
+        let (mut to_stop, mut to_start) = (Vec::new(), Vec::new());
         let names: Vec<String> = self.services.keys().cloned().collect();
         let boot = self.boot_names();
         for name in names {
             let fresh = self.catalog.resolve(&name);
+            let gone = !self.catalog.knows(&name);
             let Some(service) = self.services.get_mut(&name) else {
                 continue;
             };
-            let gone = !self.catalog.knows(&name);
             if fresh == service.def {
                 continue;
             }
@@ -461,51 +462,48 @@ impl Supervisor {
                 removed.push(name.clone());
                 service.remove_after_stop = true;
                 service.start_after_stop = false;
-                self.stop_names(std::slice::from_ref(&name), false);
+                to_stop.push(name);
                 continue;
             }
             changed.push(name.clone());
             let alive = service.pid.is_some();
             let was_wanted = !matches!(service.state, service::State::Inactive);
             service.set_definition(fresh.clone());
-            match (&fresh, alive) {
-                (Ok(_), true) => {
-                    service.start_after_stop = true;
-                    self.stop_names(std::slice::from_ref(&name), false);
-                }
-                (Ok(_), false) if was_wanted => {
+            match fresh {
+                Ok(_) => {
                     service.error = None;
-                    service.state = service::State::Inactive;
-                    self.start_names(std::slice::from_ref(&name), true);
-                }
-                (Ok(_), false) => {
-                    service.error = None;
-                    service.state = service::State::Inactive;
-                }
-                (Err(error), _) => {
-                    service.error = Some(error.clone());
                     if alive {
-                        service.start_after_stop = false;
-                        self.stop_names(std::slice::from_ref(&name), false);
+                        service.start_after_stop = true;
+                        to_stop.push(name);
+                    } else {
+                        service.state = service::State::Inactive;
+                        if was_wanted {
+                            to_start.push(name);
+                        }
+                    }
+                }
+                Err(error) => {
+                    service.error = Some(error);
+                    service.start_after_stop = false;
+                    if alive {
+                        to_stop.push(name);
                     } else {
                         service.state = service::State::Failed;
                     }
                 }
             }
         }
-        let new: Vec<String> = boot
+        let added: Vec<String> = boot
             .iter()
             .filter(|n| !self.services.contains_key(*n))
             .cloned()
             .collect();
-        added.extend(new.iter().cloned());
-        self.start_names(&new, true);
-        let freed: Vec<String> = self
-            .rebuild_graph()
-            .into_iter()
-            .filter(|n| boot.contains(n) || new.contains(n))
-            .collect();
-        self.start_names(&freed, true);
+        // The graph first, so that the starts and stops below follow the new dependencies.
+        let freed = self.rebuild_graph();
+        to_start.extend(added.iter().cloned());
+        to_start.extend(freed.into_iter().filter(|n| boot.contains(n)));
+        self.stop_names(&to_stop, false);
+        self.start_names(&to_start, true);
         serde_json::json!({ "added": added, "removed": removed, "changed": changed })
     }
 }
