@@ -34,9 +34,10 @@ pub fn build_kernel(paths: &Paths, profile: Profile) -> Result<()> {
     Ok(())
 }
 
-/// Builds /init (and the freestanding test programs under /bin) and writes out/initramfs.cpio.gz.
+/// Builds /init (boot-probe, and the freestanding test programs under /bin) and writes out/initramfs.cpio.gz.
 pub fn build_initramfs(paths: &Paths, profile: Profile) -> Result<()> {
-    let init = cargo::build_bare_metal_binary(paths.root(), "basalt-init", "init", profile)?;
+    let init =
+        cargo::build_bare_metal_binary(paths.root(), "basalt-boot-probe", "boot-probe", profile)?;
     let init_bytes = fs::read(&init).with_context(|| format!("reading {}", init.display()))?;
     let smoke = cargo::build_bare_metal_binary(paths.root(), "basalt-smoke", "smoke", profile)?;
     let smoke_bytes = fs::read(&smoke).with_context(|| format!("reading {}", smoke.display()))?;

@@ -133,7 +133,7 @@ fn run_host_tests(paths: &crate::paths::Paths) -> Result<Counts> {
         "--exclude",
         "basalt-kernel",
         "--exclude",
-        "basalt-init",
+        "basalt-boot-probe",
     ];
     println!("host: cargo {}", args.join(" "));
     std::io::stdout().flush()?;

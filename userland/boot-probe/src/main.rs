@@ -26,6 +26,8 @@ mod syscall;
 /// Host stand-in: the real program is built with `--target x86_64-unknown-none`.
 #[cfg(not(target_os = "none"))]
 fn main() {
-    eprintln!("basalt-init is a freestanding program: build it with --target x86_64-unknown-none");
+    eprintln!(
+        "basalt-boot-probe is a freestanding program: build it with --target x86_64-unknown-none"
+    );
     std::process::exit(1);
 }
