@@ -8,6 +8,7 @@
 //! its mount counts as busy for `umount`.
 #![forbid(unsafe_code)]
 
+use super::dcache::{self, WalkAttrs};
 use super::FileOps;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -15,6 +16,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use basalt_linux_abi::Errno;
 use basalt_memfs::{Access, Credentials, FileType, MemFs, NodeKind, RenameFlags, Stat};
+pub use basalt_vfs::dcache::CachePolicy;
 pub use basalt_vfs::encode::StatFs;
 pub use basalt_vfs::{Component, FsId, Loc, MountId, Parent};
 use basalt_vfs::{MountTable, Tree};
@@ -65,6 +67,12 @@ pub trait FileSystem: Send + Sync {
     /// Filesystem options for `/proc/mounts` (after the mount's own `rw,relatime`), empty or `,size=...`.
     fn options(&self) -> String {
         String::new()
+    }
+    /// Whether the VFS may cache this filesystem's lookups, `..` and walk attributes ([`super::dcache`]). A
+    /// filesystem that opts in must change its tree and its inodes' permissions only through the VFS's
+    /// operations, which tell the cache. Computed trees (procfs, sysfs) and memory (tmpfs) do not.
+    fn caching(&self) -> CachePolicy {
+        CachePolicy::Never
     }
     /// Keeps `ino` alive while a process or open file uses it.
     fn hold(&self, _ino: u64) -> Result<(), Errno> {
@@ -144,6 +152,13 @@ impl Namespace {
         self.filesystems.get(&mount.fs).ok_or(Errno::ENOENT)
     }
 
+    /// The filesystem seen through mount `mnt`, with its number (what the dentry cache keys it by).
+    pub fn fs_with_id(&self, mnt: MountId) -> Result<(FsId, &Arc<dyn FileSystem>), Errno> {
+        let mount = self.mounts.get(mnt).ok_or(Errno::ENOENT)?;
+        let fs = self.filesystems.get(&mount.fs).ok_or(Errno::ENOENT)?;
+        Ok((mount.fs, fs))
+    }
+
     /// What mount(2) was told about mount `mnt`.
     pub fn info(&self, mnt: MountId) -> Option<&MountInfo> {
         self.info.get(&mnt)
@@ -181,6 +196,7 @@ impl Namespace {
         self.info.remove(&mnt);
         if !self.mounts.fs_in_use(fs) {
             self.filesystems.remove(&fs);
+            dcache::drop_fs(fs);
         }
     }
 }
@@ -300,33 +316,49 @@ struct View<'a> {
     cred: Credentials<'a>,
 }
 
+impl View<'_> {
+    /// The attributes a walk checks, from the cache for a filesystem that allows it.
+    fn walk_attrs(&self, at: Loc) -> Option<WalkAttrs> {
+        let (id, fs) = self.ns.fs_with_id(at.mnt).ok()?;
+        match fs.caching() {
+            CachePolicy::Cache => dcache::attrs(id, fs.as_ref(), at.ino).ok(),
+            CachePolicy::Never => fs.getattr(at.ino).ok().map(|s| WalkAttrs::of(&s)),
+        }
+    }
+}
+
 impl Tree for View<'_> {
     fn lookup(&self, dir: Loc, name: &[u8]) -> Result<u64, Errno> {
-        self.ns.fs(dir.mnt)?.lookup(dir.ino, name)
+        let (id, fs) = self.ns.fs_with_id(dir.mnt)?;
+        match fs.caching() {
+            CachePolicy::Cache => dcache::lookup(id, fs.as_ref(), dir.ino, name),
+            CachePolicy::Never => fs.lookup(dir.ino, name),
+        }
     }
 
     fn parent(&self, dir: Loc) -> Result<u64, Errno> {
-        self.ns.fs(dir.mnt)?.parent(dir.ino)
+        let (id, fs) = self.ns.fs_with_id(dir.mnt)?;
+        match fs.caching() {
+            CachePolicy::Cache => dcache::parent(id, fs.as_ref(), dir.ino),
+            CachePolicy::Never => fs.parent(dir.ino),
+        }
     }
 
     fn is_dir(&self, at: Loc) -> bool {
-        self.ns
-            .file_type(at)
-            .is_ok_and(|t| t == FileType::Directory)
+        self.walk_attrs(at)
+            .is_some_and(|a| a.file_type() == Some(FileType::Directory))
     }
 
     fn symlink(&self, at: Loc) -> Option<Vec<u8>> {
-        let fs = self.ns.fs(at.mnt).ok()?;
-        if fs.getattr(at.ino).ok()?.file_type()? != FileType::Symlink {
+        if self.walk_attrs(at)?.file_type()? != FileType::Symlink {
             return None;
         }
-        fs.readlink(at.ino).ok()
+        self.ns.fs(at.mnt).ok()?.readlink(at.ino).ok()
     }
 
     fn may_search(&self, dir: Loc) -> bool {
-        self.ns
-            .getattr(dir)
-            .is_ok_and(|stat| basalt_memfs::may_access(&stat, &self.cred, Access::EXEC))
+        self.walk_attrs(dir)
+            .is_some_and(|a| basalt_memfs::may_access(&a.as_stat(), &self.cred, Access::EXEC))
     }
 }
 
