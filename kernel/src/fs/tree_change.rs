@@ -5,7 +5,7 @@
 #![forbid(unsafe_code)]
 
 use super::dcache;
-use super::vfs::{CachePolicy, EntryAt, FileSystem, FsId, Loc, MountId, Namespace};
+use super::vfs::{self, CachePolicy, EntryAt, FileSystem, FsId, Loc, MountId, Namespace};
 use alloc::sync::Arc;
 use basalt_linux_abi::Errno;
 use basalt_memfs::{NodeKind, RenameFlags};
@@ -153,6 +153,22 @@ impl Namespace {
     pub fn attrs_changed(&self, at: Loc) {
         if let Ok((_, Some(id))) = cached(self, at.mnt) {
             dcache::changed(id, TreeChange::Attrs { ino: at.ino });
+        }
+    }
+}
+
+/// Changes that a filesystem's own code made without the VFS (devtmpfs's device nodes, the root's /dev/pts
+/// nodes), after making them: the dentry cache is told under the instance's number in the namespace.
+pub fn changed_directly(fs: &dyn FileSystem, changes: &[TreeChange<'_>]) {
+    if fs.caching() != CachePolicy::Cache {
+        return;
+    }
+    let Ok(ns) = vfs::namespace() else {
+        return;
+    };
+    for id in ns.ids_of(fs) {
+        for &change in changes {
+            dcache::changed(id, change);
         }
     }
 }

@@ -174,8 +174,21 @@ impl Namespace {
         self.getattr(at)?.file_type().ok_or(Errno::EIO)
     }
 
-    /// Adds a filesystem instance (not yet mounted).
+    /// The numbers filesystem instance `fs` has in this namespace (none if unmounted, else one).
+    pub fn ids_of(&self, fs: &dyn FileSystem) -> Vec<FsId> {
+        self.filesystems
+            .iter()
+            .filter(|(_, f)| core::ptr::addr_eq(Arc::as_ptr(f), fs as *const dyn FileSystem))
+            .map(|(&id, _)| id)
+            .collect()
+    }
+
+    /// Adds a filesystem instance (not yet mounted). An instance already here (devtmpfs mounted twice) keeps
+    /// its number: one superblock, whose cached lookups every mount of it shares.
     pub fn add_fs(&mut self, fs: Arc<dyn FileSystem>) -> Result<FsId, Errno> {
+        if let Some(&id) = self.ids_of(fs.as_ref()).first() {
+            return Ok(id);
+        }
         let id = FsId(self.next_fs);
         self.next_fs = self.next_fs.checked_add(1).ok_or(Errno::ENOMEM)?;
         self.filesystems.insert(id, fs);
