@@ -61,6 +61,7 @@ pub fn all() -> Vec<&'static Case> {
         stat::CASES,
         mounts::CASES,
         procfs::CASES,
+        procfs_tasks::CASES,
         dirs::CASES,
         pipes::CASES,
         dup::CASES,

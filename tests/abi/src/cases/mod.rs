@@ -31,6 +31,7 @@ pub mod pipes;
 pub mod prctl;
 pub mod process;
 pub mod procfs;
+pub mod procfs_tasks;
 pub mod reclock;
 pub mod sched;
 pub mod select;
