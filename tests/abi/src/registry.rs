@@ -65,6 +65,7 @@ pub fn all() -> Vec<&'static Case> {
         dirs::CASES,
         pipes::CASES,
         dup::CASES,
+        dentries::CASES,
         dev::CASES,
         unix::CASES,
         unix_stream::CASES,
