@@ -71,11 +71,9 @@ const PID_FILES: [(&str, PidFile); 13] = [
     ("task", PidFile::Task),
 ];
 
-/// The entries of /proc/<pid>/task/<tid>: those of /proc/<pid> but the thread list (and, here, `fd/`).
+/// The entries of /proc/<pid>/task/<tid>: those of /proc/<pid> but the thread list.
 fn task_files() -> impl Iterator<Item = (&'static str, PidFile)> {
-    PID_FILES
-        .into_iter()
-        .filter(|(_, f)| !matches!(f, PidFile::Task | PidFile::FdDir))
+    PID_FILES.into_iter().filter(|(_, f)| *f != PidFile::Task)
 }
 
 /// An entry of /proc/<pid>.
@@ -380,7 +378,8 @@ impl FileSystem for ProcFs {
                     .ok_or(Errno::ENOENT)?;
                 Node::Task(id, tid, f)
             }
-            Node::Pid(pid, PidFile::FdDir) => {
+            // The threads share the descriptor table: task/<tid>/fd shows the process's descriptors.
+            Node::Pid(pid, PidFile::FdDir) | Node::Task(pid, _, PidFile::FdDir) => {
                 let fd = parse_number(name).ok_or(Errno::ENOENT)?;
                 if fd >= 1 << FD_PID_SHIFT {
                     return Err(Errno::ENOENT);
@@ -465,7 +464,7 @@ impl FileSystem for ProcFs {
                     names.push((String::from(name), ino, dtype_of(f)));
                 }
             }
-            Node::Pid(pid, PidFile::FdDir) => {
+            Node::Pid(pid, PidFile::FdDir) | Node::Task(pid, _, PidFile::FdDir) => {
                 for fd in process_of(pid)?.files().lock().open_fds() {
                     let fd = fd as u32;
                     names.push((alloc::format!("{fd}"), Node::Fd(pid, fd).ino(), DT_LNK));

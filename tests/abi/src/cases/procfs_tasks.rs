@@ -103,6 +103,14 @@ fn task_dir() -> String {
         want.sort();
         tasks.sort();
         let base = format!("/proc/self/task/{tid}");
+        // The thread sends its id before it waits: give it time to fall asleep (bounded).
+        for _ in 0..200 {
+            let status = read_file(&format!("{base}/status")).unwrap_or_default();
+            if status_value(&status, "State").starts_with('S') {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let status = read_file(&format!("{base}/status")).unwrap_or_default();
         let stat = read_file(&format!("{base}/stat")).unwrap_or_default();
         let comm = read_file(&format!("{base}/comm")).unwrap_or_default();
@@ -110,10 +118,19 @@ fn task_dir() -> String {
         let entries = listing(&base).unwrap_or_default();
         let has = |n: &str| yes(entries.iter().any(|x| x == n));
         let main_stat = read_file(&format!("/proc/self/task/{pid}/stat")).unwrap_or_default();
+        let fds = |dir: &str| {
+            let mut names = listing(dir).unwrap_or_default();
+            names.sort();
+            names
+        };
+        let same_fds = fds(&format!("{base}/fd")) == fds("/proc/self/fd");
+        let fd_link = std::fs::read_link(format!("{base}/fd/0")).ok();
+        let same_link = fd_link.is_some() && fd_link == std::fs::read_link("/proc/self/fd/0").ok();
         format!(
             "lists both threads {} thread: dir {} status Pid is tid {} Tgid is pid {} Threads {} State {} \
              stat pid is tid {} state {} threads {} comm is the process's {} entries stat {} status {} comm {} \
-             task {} main thread's stat pid {} missing tid {} missing entry {}",
+             task {} fd {} same descriptors {} same fd 0 link {} main thread's stat pid {} missing tid {} \
+             missing entry {}",
             yes(tasks == want),
             exists(&base),
             yes(status_value(&status, "Pid") == tid.to_string()),
@@ -128,6 +145,9 @@ fn task_dir() -> String {
             has("status"),
             has("comm"),
             has("task"),
+            has("fd"),
+            yes(same_fds),
+            yes(same_link),
             yes(stat_field(&main_stat, 1) == pid.to_string()),
             exists("/proc/self/task/999999"),
             exists(&format!("{base}/task")),
