@@ -69,8 +69,9 @@ pub trait FileSystem: Send + Sync {
         String::new()
     }
     /// Whether the VFS may cache this filesystem's lookups, `..` and walk attributes ([`super::dcache`]). A
-    /// filesystem that opts in must change its tree and its inodes' permissions only through the VFS's
-    /// operations, which tell the cache. Computed trees (procfs, sysfs) and memory (tmpfs) do not.
+    /// filesystem that opts in changes its tree and its inodes' permissions only through the VFS's operations,
+    /// which tell the cache, or tells it itself (`tree_change::changed_directly`). Computed trees (procfs,
+    /// sysfs) must not opt in.
     fn caching(&self) -> CachePolicy {
         CachePolicy::Never
     }
