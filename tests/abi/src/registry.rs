@@ -60,8 +60,9 @@ pub fn all() -> Vec<&'static Case> {
         files::CASES,
         stat::CASES,
         mounts::CASES,
-        procfs::CASES,
+        // The thread cases are procfs.* too: before procfs's list, which ends with sys.* and devices.*.
         procfs_tasks::CASES,
+        procfs::CASES,
         dirs::CASES,
         pipes::CASES,
         dup::CASES,
