@@ -20,6 +20,7 @@ pub use basalt_vfs::dcache::CachePolicy;
 pub use basalt_vfs::encode::StatFs;
 pub use basalt_vfs::{Component, FsId, Loc, MountId, Parent};
 use basalt_vfs::{MountTable, Tree};
+use core::cell::Cell;
 use spin::Mutex;
 
 /// The kinds of change a read-only filesystem refuses, each with its own errno on Linux.
@@ -328,16 +329,36 @@ impl Drop for Held {
 struct View<'a> {
     ns: &'a Namespace,
     cred: Credentials<'a>,
+    /// The attributes last asked for: a walk asks about each place several times in a row (is it a directory,
+    /// may it be searched, is it a symlink), and one answer serves them all, as Linux's walk reads the inode.
+    last: Cell<Option<(Loc, WalkAttrs)>>,
+}
+
+impl<'a> View<'a> {
+    fn new(ns: &'a Namespace, cred: Credentials<'a>) -> Self {
+        Self {
+            ns,
+            cred,
+            last: Cell::new(None),
+        }
+    }
 }
 
 impl View<'_> {
     /// The attributes a walk checks, from the cache for a filesystem that allows it.
     fn walk_attrs(&self, at: Loc) -> Option<WalkAttrs> {
+        if let Some((loc, attrs)) = self.last.get() {
+            if loc == at {
+                return Some(attrs);
+            }
+        }
         let (id, fs) = self.ns.fs_with_id(at.mnt).ok()?;
-        match fs.caching() {
+        let attrs = match fs.caching() {
             CachePolicy::Cache => dcache::attrs(id, fs.as_ref(), at.ino).ok(),
             CachePolicy::Never => fs.getattr(at.ino).ok().map(|s| WalkAttrs::of(&s)),
-        }
+        }?;
+        self.last.set(Some((at, attrs)));
+        Some(attrs)
     }
 }
 
@@ -385,7 +406,7 @@ pub fn walk(
     path: &[u8],
     follow_last: bool,
 ) -> Result<Loc, Errno> {
-    let view = View { ns, cred };
+    let view = View::new(ns, cred);
     basalt_vfs::walk(&ns.mounts, &view, root, start, path, follow_last)
 }
 
@@ -397,7 +418,7 @@ pub fn walk_parent(
     start: Loc,
     path: &[u8],
 ) -> Result<Parent, Errno> {
-    let view = View { ns, cred };
+    let view = View::new(ns, cred);
     basalt_vfs::walk_parent(&ns.mounts, &view, root, start, path)
 }
 
