@@ -25,6 +25,10 @@ const KNOWN_BENCHMARKS: &[(&str, &str)] = &[
         "file_create_write_read_unlink",
         "file_create_write_read_unlink (1 KiB)",
     ),
+    (
+        "path_walk_stat",
+        "path_walk_stat (9-deep stat + missing name)",
+    ),
     ("file_read_1mib", "file_read_1mib (per MiB)"),
     ("file_write_1mib", "file_write_1mib (per MiB)"),
 ];
@@ -574,6 +578,7 @@ mod tests {
             | fork_exit_wait | 300 µs | n/a (Kernel panic - not syncing: Attempted to kill init!) | n/a |\n\
             | fork_exec_wait | 900 µs | n/a (Kernel panic - not syncing: Attempted to kill init!) | n/a |\n\
             | file_create_write_read_unlink (1 KiB) | n/a (unused) | n/a (Kernel panic - not syncing: Attempted to kill init!) | n/a |\n\
+            | path_walk_stat (9-deep stat + missing name) | n/a (unused) | n/a (Kernel panic - not syncing: Attempted to kill init!) | n/a |\n\
             | file_read_1mib (per MiB) | n/a (unused) | n/a (Kernel panic - not syncing: Attempted to kill init!) | n/a |\n\
             | file_write_1mib (per MiB) | n/a (unused) | n/a (Kernel panic - not syncing: Attempted to kill init!) | n/a |\n\
             | extra | 5.00 ns | n/a (Kernel panic - not syncing: Attempted to kill init!) | n/a |\n";

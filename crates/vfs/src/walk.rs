@@ -272,10 +272,13 @@ mod tests {
     use alloc::collections::BTreeMap;
     use alloc::vec;
 
+    /// A directory: its parent and its entries.
+    type Dir = (u64, Vec<(&'static [u8], u64)>);
+
     /// Filesystems as maps: (fs, dir ino) -> entries; symlinks by (fs, ino).
     struct Fake {
         mounts: MountTable,
-        dirs: BTreeMap<(u32, u64), (u64, Vec<(&'static [u8], u64)>)>,
+        dirs: BTreeMap<(u32, u64), Dir>,
         links: BTreeMap<(u32, u64), &'static [u8]>,
         no_search: Vec<(u32, u64)>,
     }

@@ -5,12 +5,14 @@
 #![forbid(unsafe_code)]
 
 use super::tmpfs::{self, Tmpfs};
+use super::tree_change;
 use super::{FileOps, Stat};
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use basalt_linux_abi::Errno;
 use basalt_memfs::{Config, DeviceNumber, InodeId, NodeKind};
+use basalt_vfs::dcache::TreeChange;
 use spin::{Mutex, Once};
 
 /// A driver's open function: the file behind a node of this device (`minor` is the node's minor number).
@@ -80,9 +82,17 @@ pub fn unregister_char_device(major: u32, minor: u32) -> Result<(), Errno> {
         devices.remove(at).name
     };
     if let Ok(fs) = devtmpfs() {
-        let mut memfs = fs.lock();
-        let (dir, last) = parent_dir(&memfs, &name)?;
-        memfs.unlink(dir, last.as_bytes(), super::root::now())?;
+        let (dir, last) = {
+            let mut memfs = fs.lock();
+            let (dir, last) = parent_dir(&memfs, &name)?;
+            memfs.unlink(dir, last.as_bytes(), super::root::now())?;
+            (dir, last)
+        };
+        let removed = TreeChange::Removed {
+            dir: dir.number(),
+            name: last.as_bytes(),
+        };
+        tree_change::changed_directly(fs.as_ref(), &[removed]);
     }
     Ok(())
 }
@@ -137,6 +147,28 @@ fn parent_dir<'n>(memfs: &basalt_memfs::MemFs, name: &'n str) -> Result<(InodeId
 }
 
 fn add_node(fs: &Tmpfs, name: &str, number: DeviceNumber, mode: u32) -> Result<(), Errno> {
+    // What was made, to tell the dentry cache once the filesystem's lock is dropped: (directory, name, inode).
+    let mut made: Vec<(u64, &str, u64)> = Vec::new();
+    let result = make_node(fs, name, number, mode, &mut made);
+    let changes: Vec<TreeChange<'_>> = made
+        .iter()
+        .map(|&(dir, name, ino)| TreeChange::Created {
+            dir,
+            name: name.as_bytes(),
+            ino: Some(ino),
+        })
+        .collect();
+    tree_change::changed_directly(fs, &changes);
+    result
+}
+
+fn make_node<'n>(
+    fs: &Tmpfs,
+    name: &'n str,
+    number: DeviceNumber,
+    mode: u32,
+    made: &mut Vec<(u64, &'n str, u64)>,
+) -> Result<(), Errno> {
     let mut memfs = fs.lock();
     let root_cred = super::root::ROOT_CREDENTIALS;
     let mut dir = memfs.root();
@@ -144,7 +176,7 @@ fn add_node(fs: &Tmpfs, name: &str, number: DeviceNumber, mode: u32) -> Result<(
     while let Some(part) = parts.next() {
         if parts.peek().is_none() {
             let kind = NodeKind::CharDevice(number);
-            memfs.create(
+            let ino = memfs.create(
                 dir,
                 part.as_bytes(),
                 kind,
@@ -152,12 +184,16 @@ fn add_node(fs: &Tmpfs, name: &str, number: DeviceNumber, mode: u32) -> Result<(
                 &root_cred,
                 super::root::now(),
             )?;
+            made.push((dir.number(), part, ino.number()));
             return Ok(());
         }
         dir = match memfs.lookup(dir, part.as_bytes()) {
             Ok(found) => found,
             Err(Errno::ENOENT) => {
-                memfs.mkdir(dir, part.as_bytes(), 0o755, &root_cred, super::root::now())?
+                let sub =
+                    memfs.mkdir(dir, part.as_bytes(), 0o755, &root_cred, super::root::now())?;
+                made.push((dir.number(), part, sub.number()));
+                sub
             }
             Err(errno) => return Err(errno),
         };

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod anon;
+pub mod dcache;
 pub mod devices;
 pub mod epoll;
 pub mod eventfd;
@@ -19,6 +20,7 @@ pub mod signalfd;
 pub mod sysfs;
 pub mod timerfd;
 pub mod tmpfs;
+pub mod tree_change;
 pub mod vfs;
 
 use crate::task::wait::WaitQueue;

@@ -183,6 +183,13 @@ impl FileSystem for Tmpfs {
         out
     }
 
+    /// Cached: one probe of the dentry cache is cheaper than memfs's directory map and stat under the
+    /// instance's lock (`cargo xtask bench`'s path_walk_stat went from 52.9 to 34.1 µs, the file rows stayed
+    /// the same). The tree changes memfs makes outside the VFS (device nodes, /dev/pts) tell the cache.
+    fn caching(&self) -> super::vfs::CachePolicy {
+        super::vfs::CachePolicy::Cache
+    }
+
     fn hold(&self, ino: u64) -> Result<(), Errno> {
         self.lock().hold(id(ino))
     }

@@ -8,6 +8,7 @@
 //! its mount counts as busy for `umount`.
 #![forbid(unsafe_code)]
 
+use super::dcache::{self, WalkAttrs};
 use super::FileOps;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -15,9 +16,11 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use basalt_linux_abi::Errno;
 use basalt_memfs::{Access, Credentials, FileType, MemFs, NodeKind, RenameFlags, Stat};
+pub use basalt_vfs::dcache::CachePolicy;
 pub use basalt_vfs::encode::StatFs;
 pub use basalt_vfs::{Component, FsId, Loc, MountId, Parent};
 use basalt_vfs::{MountTable, Tree};
+use core::cell::Cell;
 use spin::Mutex;
 
 /// The kinds of change a read-only filesystem refuses, each with its own errno on Linux.
@@ -65,6 +68,13 @@ pub trait FileSystem: Send + Sync {
     /// Filesystem options for `/proc/mounts` (after the mount's own `rw,relatime`), empty or `,size=...`.
     fn options(&self) -> String {
         String::new()
+    }
+    /// Whether the VFS may cache this filesystem's lookups, `..` and walk attributes ([`super::dcache`]). A
+    /// filesystem that opts in changes its tree and its inodes' permissions only through the VFS's operations,
+    /// which tell the cache, or tells it itself (`tree_change::changed_directly`). Computed trees (procfs,
+    /// sysfs) must not opt in.
+    fn caching(&self) -> CachePolicy {
+        CachePolicy::Never
     }
     /// Keeps `ino` alive while a process or open file uses it.
     fn hold(&self, _ino: u64) -> Result<(), Errno> {
@@ -144,6 +154,13 @@ impl Namespace {
         self.filesystems.get(&mount.fs).ok_or(Errno::ENOENT)
     }
 
+    /// The filesystem seen through mount `mnt`, with its number (what the dentry cache keys it by).
+    pub fn fs_with_id(&self, mnt: MountId) -> Result<(FsId, &Arc<dyn FileSystem>), Errno> {
+        let mount = self.mounts.get(mnt).ok_or(Errno::ENOENT)?;
+        let fs = self.filesystems.get(&mount.fs).ok_or(Errno::ENOENT)?;
+        Ok((mount.fs, fs))
+    }
+
     /// What mount(2) was told about mount `mnt`.
     pub fn info(&self, mnt: MountId) -> Option<&MountInfo> {
         self.info.get(&mnt)
@@ -159,8 +176,21 @@ impl Namespace {
         self.getattr(at)?.file_type().ok_or(Errno::EIO)
     }
 
-    /// Adds a filesystem instance (not yet mounted).
+    /// The numbers filesystem instance `fs` has in this namespace (none if unmounted, else one).
+    pub fn ids_of(&self, fs: &dyn FileSystem) -> Vec<FsId> {
+        self.filesystems
+            .iter()
+            .filter(|(_, f)| core::ptr::addr_eq(Arc::as_ptr(f), fs as *const dyn FileSystem))
+            .map(|(&id, _)| id)
+            .collect()
+    }
+
+    /// Adds a filesystem instance (not yet mounted). An instance already here (devtmpfs mounted twice) keeps
+    /// its number: one superblock, whose cached lookups every mount of it shares.
     pub fn add_fs(&mut self, fs: Arc<dyn FileSystem>) -> Result<FsId, Errno> {
+        if let Some(&id) = self.ids_of(fs.as_ref()).first() {
+            return Ok(id);
+        }
         let id = FsId(self.next_fs);
         self.next_fs = self.next_fs.checked_add(1).ok_or(Errno::ENOMEM)?;
         self.filesystems.insert(id, fs);
@@ -181,6 +211,7 @@ impl Namespace {
         self.info.remove(&mnt);
         if !self.mounts.fs_in_use(fs) {
             self.filesystems.remove(&fs);
+            dcache::drop_fs(fs);
         }
     }
 }
@@ -298,35 +329,71 @@ impl Drop for Held {
 struct View<'a> {
     ns: &'a Namespace,
     cred: Credentials<'a>,
+    /// The attributes last asked for: a walk asks about each place several times in a row (is it a directory,
+    /// may it be searched, is it a symlink), and one answer serves them all, as Linux's walk reads the inode.
+    last: Cell<Option<(Loc, WalkAttrs)>>,
+}
+
+impl<'a> View<'a> {
+    fn new(ns: &'a Namespace, cred: Credentials<'a>) -> Self {
+        Self {
+            ns,
+            cred,
+            last: Cell::new(None),
+        }
+    }
+}
+
+impl View<'_> {
+    /// The attributes a walk checks, from the cache for a filesystem that allows it.
+    fn walk_attrs(&self, at: Loc) -> Option<WalkAttrs> {
+        if let Some((loc, attrs)) = self.last.get() {
+            if loc == at {
+                return Some(attrs);
+            }
+        }
+        let (id, fs) = self.ns.fs_with_id(at.mnt).ok()?;
+        let attrs = match fs.caching() {
+            CachePolicy::Cache => dcache::attrs(id, fs.as_ref(), at.ino).ok(),
+            CachePolicy::Never => fs.getattr(at.ino).ok().map(|s| WalkAttrs::of(&s)),
+        }?;
+        self.last.set(Some((at, attrs)));
+        Some(attrs)
+    }
 }
 
 impl Tree for View<'_> {
     fn lookup(&self, dir: Loc, name: &[u8]) -> Result<u64, Errno> {
-        self.ns.fs(dir.mnt)?.lookup(dir.ino, name)
+        let (id, fs) = self.ns.fs_with_id(dir.mnt)?;
+        match fs.caching() {
+            CachePolicy::Cache => dcache::lookup(id, fs.as_ref(), dir.ino, name),
+            CachePolicy::Never => fs.lookup(dir.ino, name),
+        }
     }
 
     fn parent(&self, dir: Loc) -> Result<u64, Errno> {
-        self.ns.fs(dir.mnt)?.parent(dir.ino)
+        let (id, fs) = self.ns.fs_with_id(dir.mnt)?;
+        match fs.caching() {
+            CachePolicy::Cache => dcache::parent(id, fs.as_ref(), dir.ino),
+            CachePolicy::Never => fs.parent(dir.ino),
+        }
     }
 
     fn is_dir(&self, at: Loc) -> bool {
-        self.ns
-            .file_type(at)
-            .is_ok_and(|t| t == FileType::Directory)
+        self.walk_attrs(at)
+            .is_some_and(|a| a.file_type() == Some(FileType::Directory))
     }
 
     fn symlink(&self, at: Loc) -> Option<Vec<u8>> {
-        let fs = self.ns.fs(at.mnt).ok()?;
-        if fs.getattr(at.ino).ok()?.file_type()? != FileType::Symlink {
+        if self.walk_attrs(at)?.file_type()? != FileType::Symlink {
             return None;
         }
-        fs.readlink(at.ino).ok()
+        self.ns.fs(at.mnt).ok()?.readlink(at.ino).ok()
     }
 
     fn may_search(&self, dir: Loc) -> bool {
-        self.ns
-            .getattr(dir)
-            .is_ok_and(|stat| basalt_memfs::may_access(&stat, &self.cred, Access::EXEC))
+        self.walk_attrs(dir)
+            .is_some_and(|a| basalt_memfs::may_access(&a.as_stat(), &self.cred, Access::EXEC))
     }
 }
 
@@ -339,7 +406,7 @@ pub fn walk(
     path: &[u8],
     follow_last: bool,
 ) -> Result<Loc, Errno> {
-    let view = View { ns, cred };
+    let view = View::new(ns, cred);
     basalt_vfs::walk(&ns.mounts, &view, root, start, path, follow_last)
 }
 
@@ -351,7 +418,7 @@ pub fn walk_parent(
     start: Loc,
     path: &[u8],
 ) -> Result<Parent, Errno> {
-    let view = View { ns, cred };
+    let view = View::new(ns, cred);
     basalt_vfs::walk_parent(&ns.mounts, &view, root, start, path)
 }
 

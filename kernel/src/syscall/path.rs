@@ -360,9 +360,7 @@ fn open_create(
     }
     let perm = mode & 0o7777 & !umask();
     let dir = parent.dir;
-    let (ino, created) = ns
-        .fs(dir.mnt)?
-        .create(entry(ns, dir, name, creds)?, perm, exclusive)?;
+    let (ino, created) = ns.create(dir.mnt, entry(ns, dir, name, creds)?, perm, exclusive)?;
     Ok((Loc { mnt: dir.mnt, ino }, created))
 }
 
@@ -466,8 +464,7 @@ pub fn mkdirat(dirfd: i32, path_ptr: u64, mode: u32) -> Result<usize, Errno> {
     let parent = lookup_parent(&ns, &creds, dirfd, &path)?;
     let last = last_path(&parent);
     let perm = mode & 0o7777 & !umask();
-    ns.fs(parent.dir.mnt)?
-        .mkdir(entry(&ns, parent.dir, &last, &creds)?, perm)?;
+    ns.mkdir(parent.dir.mnt, entry(&ns, parent.dir, &last, &creds)?, perm)?;
     Ok(0)
 }
 
@@ -484,9 +481,12 @@ pub fn mknod_node(
     let parent = lookup_parent(&ns, &creds, dirfd, path)?;
     let last = last_path(&parent);
     let perm = perm & 0o7777 & !umask();
-    let ino = ns
-        .fs(parent.dir.mnt)?
-        .mknod(entry(&ns, parent.dir, &last, &creds)?, kind, perm)?;
+    let ino = ns.mknod(
+        parent.dir.mnt,
+        entry(&ns, parent.dir, &last, &creds)?,
+        kind,
+        perm,
+    )?;
     Ok(Loc {
         mnt: parent.dir.mnt,
         ino,
@@ -517,13 +517,8 @@ pub fn remove_node(dirfd: i32, path: &[u8], directory: bool) -> Result<(), Errno
     let parent = lookup_parent(&ns, &creds, dirfd, path)?;
     refuse_mount_point(&ns, &parent)?;
     let last = last_path(&parent);
-    let fs = ns.fs(parent.dir.mnt)?;
     let at = entry(&ns, parent.dir, &last, &creds)?;
-    if directory {
-        fs.rmdir(at)
-    } else {
-        fs.unlink(at)
-    }
+    ns.remove(parent.dir.mnt, at, directory)
 }
 
 pub fn renameat2(
@@ -547,7 +542,8 @@ pub fn renameat2(
     refuse_mount_point(&ns, &from)?;
     refuse_mount_point(&ns, &to)?;
     let (a, b) = (last_path(&from), last_path(&to));
-    ns.fs(from.dir.mnt)?.rename(
+    ns.rename(
+        from.dir.mnt,
         entry(&ns, from.dir, &a, &creds)?,
         entry(&ns, to.dir, &b, &creds)?,
         flags,
@@ -582,8 +578,11 @@ pub fn symlinkat(target_ptr: u64, dirfd: i32, path_ptr: u64) -> Result<usize, Er
     }
     let parent = lookup_parent(&ns, &creds, dirfd, &path)?;
     let last = last_path(&parent);
-    ns.fs(parent.dir.mnt)?
-        .symlink(entry(&ns, parent.dir, &last, &creds)?, &target)?;
+    ns.symlink(
+        parent.dir.mnt,
+        entry(&ns, parent.dir, &last, &creds)?,
+        &target,
+    )?;
     Ok(0)
 }
 
@@ -607,8 +606,11 @@ pub fn linkat(
         return Err(Errno::EXDEV);
     }
     let last = last_path(&parent);
-    ns.fs(parent.dir.mnt)?
-        .link(entry(&ns, parent.dir, &last, &creds)?, source.ino)?;
+    ns.link(
+        parent.dir.mnt,
+        entry(&ns, parent.dir, &last, &creds)?,
+        source.ino,
+    )?;
     Ok(0)
 }
 
@@ -646,8 +648,11 @@ pub fn set_umask(mask: u32) -> Result<usize, Errno> {
 pub fn fchmodat(dirfd: i32, path_ptr: u64, mode: u32) -> Result<usize, Errno> {
     let path = read_path(path_ptr)?;
     let ns = vfs::namespace()?;
-    let ino = attr_inode(&ns, lookup(&ns, dirfd, &path, true)?)?;
-    chmod_inode(ino, mode)
+    let loc = lookup(&ns, dirfd, &path, true)?;
+    let ino = attr_inode(&ns, loc)?;
+    let result = chmod_inode(ino, mode);
+    attrs_changed(Some(loc));
+    result
 }
 
 pub fn fchmod(fd: i32, mode: u32) -> Result<usize, Errno> {
@@ -657,7 +662,17 @@ pub fn fchmod(fd: i32, mode: u32) -> Result<usize, Errno> {
         .lock()
         .get(fd)?;
     let ino = file.ops.inode().ok_or(Errno::EPERM)?;
-    chmod_inode(ino, mode)
+    let result = chmod_inode(ino, mode);
+    attrs_changed(file.ops.location());
+    result
+}
+
+/// The permissions or owner of the inode at `loc` (when the file knows its place) may have changed: the dentry
+/// cache forgets what it knew of them.
+fn attrs_changed(loc: Option<Loc>) {
+    if let (Some(loc), Ok(ns)) = (loc, vfs::namespace()) {
+        ns.attrs_changed(loc);
+    }
 }
 
 /// chmod: only the owner (or a privileged caller) may; the set-group-id bit goes unless the caller is in the
@@ -690,33 +705,39 @@ pub fn fchownat(dirfd: i32, path_ptr: u64, uid: u32, gid: u32, flags: u32) -> Re
     }
     let path = read_path(path_ptr)?;
     let ns = vfs::namespace()?;
-    let ino = if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
+    let (ino, loc) = if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
         if dirfd == AT_FDCWD {
-            attr_inode(&ns, base_dir(&ns, dirfd)?)?
+            let loc = base_dir(&ns, dirfd)?;
+            (attr_inode(&ns, loc)?, Some(loc))
         } else {
             fd_inode(dirfd)?
         }
     } else {
-        attr_inode(
-            &ns,
-            lookup(&ns, dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?,
-        )?
+        let loc = lookup(&ns, dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
+        (attr_inode(&ns, loc)?, Some(loc))
     };
-    chown_inode(ino, uid, gid)
+    let result = chown_inode(ino, uid, gid);
+    attrs_changed(loc);
+    result
 }
 
 pub fn fchown(fd: i32, uid: u32, gid: u32) -> Result<usize, Errno> {
-    chown_inode(fd_inode(fd)?, uid, gid)
+    let (ino, loc) = fd_inode(fd)?;
+    let result = chown_inode(ino, uid, gid);
+    attrs_changed(loc);
+    result
 }
 
-/// The filesystem inode behind descriptor `fd` (EPERM for pipes and devices, which have none here).
-fn fd_inode(fd: i32) -> Result<InodeId, Errno> {
+/// The filesystem inode behind descriptor `fd` (EPERM for pipes and devices, which have none here), and its
+/// place if the file knows it.
+fn fd_inode(fd: i32) -> Result<(InodeId, Option<Loc>), Errno> {
     let file = process::current()
         .ok_or(Errno::ESRCH)?
         .files()
         .lock()
         .get(fd)?;
-    file.ops.inode().ok_or(Errno::EPERM)
+    let ino = file.ops.inode().ok_or(Errno::EPERM)?;
+    Ok((ino, file.ops.location()))
 }
 
 /// chown: who may is Linux's chown_ok/chgrp_ok (`basalt-cred`); a non-directory loses its set-user-id bit (and a

@@ -12,6 +12,7 @@ use alloc::vec::Vec;
 use basalt_linux_abi::Errno;
 use basalt_memfs::{DeviceNumber, NodeKind};
 use basalt_tty::Termios;
+use basalt_vfs::dcache::TreeChange;
 use spin::Mutex;
 
 /// Major number of pty slaves.
@@ -64,19 +65,34 @@ pub fn open_master() -> Result<Arc<dyn FileOps>, Errno> {
         0o620,
         crate::fs::devices::open_pts,
     )?;
-    if let Ok(fs) = boot_root() {
-        let mut fs = fs.lock();
-        if let Ok(dir) = pts_dir(&fs) {
-            let name = pts_name(index);
-            let _ = fs.unlink(dir, &name, crate::fs::root::now());
-            fs.create(
-                dir,
-                &name,
-                NodeKind::CharDevice(DeviceNumber::new(PTS_MAJOR, index)),
-                0o620,
-                &crate::fs::root::credentials(&cred),
-                crate::fs::root::now(),
-            )?;
+    if let Ok(root) = boot_root() {
+        let name = pts_name(index);
+        let made = {
+            let mut fs = root.lock();
+            match pts_dir(&fs) {
+                Ok(dir) => {
+                    let _ = fs.unlink(dir, &name, crate::fs::root::now());
+                    let made = fs.create(
+                        dir,
+                        &name,
+                        NodeKind::CharDevice(DeviceNumber::new(PTS_MAJOR, index)),
+                        0o620,
+                        &crate::fs::root::credentials(&cred),
+                        crate::fs::root::now(),
+                    );
+                    Some((dir, made))
+                }
+                Err(_) => None,
+            }
+        };
+        if let Some((dir, made)) = made {
+            let change = TreeChange::Created {
+                dir: dir.number(),
+                name: &name,
+                ino: made.as_ref().ok().map(|ino| ino.number()),
+            };
+            crate::fs::tree_change::changed_directly(root.as_ref(), &[change]);
+            made?;
         }
     }
     Ok(Arc::new(Master { tty }))
@@ -176,10 +192,20 @@ impl FileOps for Master {
         self.tty.hang_up();
         if let Kind::Pty(index) = self.tty.kind {
             let _ = crate::fs::devices::unregister_char_device(PTS_MAJOR, index);
-            if let Ok(fs) = boot_root() {
-                let mut fs = fs.lock();
-                if let Ok(dir) = pts_dir(&fs) {
-                    let _ = fs.unlink(dir, &pts_name(index), crate::fs::root::now());
+            if let Ok(root) = boot_root() {
+                let name = pts_name(index);
+                let dir = {
+                    let mut fs = root.lock();
+                    let dir = pts_dir(&fs);
+                    if let Ok(dir) = dir {
+                        let _ = fs.unlink(dir, &name, crate::fs::root::now());
+                    }
+                    dir
+                };
+                if let Ok(dir) = dir {
+                    let dir = dir.number();
+                    let change = TreeChange::Removed { dir, name: &name };
+                    crate::fs::tree_change::changed_directly(root.as_ref(), &[change]);
                 }
             }
         }

@@ -60,10 +60,13 @@ pub fn all() -> Vec<&'static Case> {
         files::CASES,
         stat::CASES,
         mounts::CASES,
+        // The thread cases are procfs.* too: before procfs's list, which ends with sys.* and devices.*.
+        procfs_tasks::CASES,
         procfs::CASES,
         dirs::CASES,
         pipes::CASES,
         dup::CASES,
+        dentries::CASES,
         dev::CASES,
         unix::CASES,
         unix_stream::CASES,

@@ -127,6 +127,12 @@ pub const BENCHMARKS: &[Benchmark] = &[
         run: crate::files::file_create_write_read_unlink,
     },
     Benchmark {
+        name: "path_walk_stat",
+        full_iterations: 20_000,
+        quick_iterations: 500,
+        run: crate::files::path_walk_stat,
+    },
+    Benchmark {
         name: "file_read_1mib",
         full_iterations: 500,
         quick_iterations: 10,

@@ -30,6 +30,41 @@ pub fn file_create_write_read_unlink(_: &Setup, iterations: u64) -> Result<u64, 
     })
 }
 
+/// The directories of the path-walk benchmark, outermost first, and the file and missing name in the last.
+const WALK_DIRS: [&CStr; 8] = [
+    c"bench-walk",
+    c"bench-walk/usr",
+    c"bench-walk/usr/share",
+    c"bench-walk/usr/share/doc",
+    c"bench-walk/usr/share/doc/pkg",
+    c"bench-walk/usr/share/doc/pkg/examples",
+    c"bench-walk/usr/share/doc/pkg/examples/more",
+    c"bench-walk/usr/share/doc/pkg/examples/more/deep",
+];
+const WALK_FILE: &CStr = c"bench-walk/usr/share/doc/pkg/examples/more/deep/file";
+const WALK_MISSING: &CStr = c"bench-walk/usr/share/doc/pkg/examples/more/deep/missing";
+
+/// stat of a file nine components deep and of a missing name beside it, per iteration (what a shell's
+/// `PATH` search and a program's library and configuration probing do).
+pub fn path_walk_stat(_: &Setup, iterations: u64) -> Result<u64, BenchError> {
+    for dir in WALK_DIRS {
+        sys::mkdir_existing_ok(dir)?;
+    }
+    drop(sys::create_file(WALK_FILE)?);
+    let result = timed(|| {
+        for _ in 0..iterations {
+            black_box(sys::exists(WALK_FILE)?);
+            black_box(sys::exists(WALK_MISSING)?);
+        }
+        Ok(())
+    });
+    sys::unlink(WALK_FILE)?;
+    for dir in WALK_DIRS.iter().rev() {
+        sys::rmdir(dir)?;
+    }
+    result
+}
+
 /// A 1 MiB file, written once, and the buffer for one call.
 fn big_file() -> Result<(std::os::fd::OwnedFd, Vec<u8>), SysError> {
     let fd = sys::create_file(BIG_PATH)?;

@@ -270,68 +270,6 @@ pub fn power_off() -> SysError {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn monotonic_clock_does_not_go_backwards() {
-        let first = monotonic_ns().expect("clock");
-        let second = monotonic_ns().expect("clock");
-        assert!(second >= first);
-    }
-
-    #[test]
-    fn getpid_is_this_process() {
-        assert_eq!(u32::try_from(getpid()).ok(), Some(std::process::id()));
-    }
-
-    #[test]
-    fn getppid_works_on_the_host() {
-        assert!(check_getppid().is_ok());
-        assert!(raw_getppid() > 0);
-    }
-
-    #[test]
-    fn pipe_carries_a_byte_and_reports_end_of_file() {
-        let (read_end, write_end) = pipe().expect("pipe");
-        write_byte(&write_end, 0x5a).expect("write");
-        assert_eq!(read_byte(&read_end), Ok(0x5a));
-        drop(write_end);
-        assert_eq!(
-            read_byte(&read_end),
-            Err(SysError {
-                call: "read",
-                errno: Errno::EPIPE
-            })
-        );
-    }
-
-    #[test]
-    fn writing_to_a_pipe_without_reader_fails_with_epipe() {
-        // The test harness ignores SIGPIPE (Rust's runtime does), so write returns EPIPE.
-        let (read_end, write_end) = pipe().expect("pipe");
-        drop(read_end);
-        let error = write_byte(&write_end, 1).expect_err("no reader");
-        assert_eq!(error.errno, Errno::EPIPE);
-        assert_eq!(error.to_string(), "write: EPIPE (Broken pipe)");
-    }
-
-    #[test]
-    fn waiting_for_a_non_child_fails_with_echild() {
-        let error = wait_for(1).expect_err("init is not our child");
-        assert_eq!(error.errno, Errno::ECHILD);
-    }
-
-    #[test]
-    fn exec_of_a_missing_file_fails_with_enoent() {
-        let path = c"/nonexistent/basalt-bench";
-        let argv = [path.as_ptr(), std::ptr::null()];
-        let error = execve(path, &argv);
-        assert_eq!(error.errno, Errno::ENOENT);
-    }
-}
-
 /// Creates (or truncates) `path` for reading and writing.
 pub fn create_file(path: &CStr) -> Result<OwnedFd, SysError> {
     // SAFETY: `path` is NUL-terminated.
@@ -392,4 +330,93 @@ pub fn pread_exact(fd: &OwnedFd, buf: &mut [u8], offset: u64) -> Result<(), SysE
 pub fn unlink(path: &CStr) -> Result<(), SysError> {
     // SAFETY: `path` is NUL-terminated.
     check("unlink", unsafe { libc::unlink(path.as_ptr()) }).map(|_| ())
+}
+
+/// Makes directory `path` (mode 0755); an existing one is fine.
+pub fn mkdir_existing_ok(path: &CStr) -> Result<(), SysError> {
+    // SAFETY: `path` is NUL-terminated.
+    match check("mkdir", unsafe { libc::mkdir(path.as_ptr(), 0o755) }) {
+        Err(e) if e.errno == Errno::EEXIST => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+/// stat(2) of `path`: whether it exists (ENOENT is `false`, other failures are errors).
+pub fn exists(path: &CStr) -> Result<bool, SysError> {
+    // SAFETY: an all-zero struct stat is a valid value to be overwritten.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated and `st` is writable.
+    match check("stat", unsafe { libc::stat(path.as_ptr(), &mut st) }) {
+        Ok(_) => Ok(true),
+        Err(e) if e.errno == Errno::ENOENT => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes directory `path`.
+pub fn rmdir(path: &CStr) -> Result<(), SysError> {
+    // SAFETY: `path` is NUL-terminated.
+    check("rmdir", unsafe { libc::rmdir(path.as_ptr()) }).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monotonic_clock_does_not_go_backwards() {
+        let first = monotonic_ns().expect("clock");
+        let second = monotonic_ns().expect("clock");
+        assert!(second >= first);
+    }
+
+    #[test]
+    fn getpid_is_this_process() {
+        assert_eq!(u32::try_from(getpid()).ok(), Some(std::process::id()));
+    }
+
+    #[test]
+    fn getppid_works_on_the_host() {
+        assert!(check_getppid().is_ok());
+        assert!(raw_getppid() > 0);
+    }
+
+    #[test]
+    fn pipe_carries_a_byte_and_reports_end_of_file() {
+        let (read_end, write_end) = pipe().expect("pipe");
+        write_byte(&write_end, 0x5a).expect("write");
+        assert_eq!(read_byte(&read_end), Ok(0x5a));
+        drop(write_end);
+        assert_eq!(
+            read_byte(&read_end),
+            Err(SysError {
+                call: "read",
+                errno: Errno::EPIPE
+            })
+        );
+    }
+
+    #[test]
+    fn writing_to_a_pipe_without_reader_fails_with_epipe() {
+        // The test harness ignores SIGPIPE (Rust's runtime does), so write returns EPIPE.
+        let (read_end, write_end) = pipe().expect("pipe");
+        drop(read_end);
+        let error = write_byte(&write_end, 1).expect_err("no reader");
+        assert_eq!(error.errno, Errno::EPIPE);
+        assert_eq!(error.to_string(), "write: EPIPE (Broken pipe)");
+    }
+
+    #[test]
+    fn waiting_for_a_non_child_fails_with_echild() {
+        let error = wait_for(1).expect_err("init is not our child");
+        assert_eq!(error.errno, Errno::ECHILD);
+    }
+
+    #[test]
+    fn exec_of_a_missing_file_fails_with_enoent() {
+        let path = c"/nonexistent/basalt-bench";
+        let argv = [path.as_ptr(), std::ptr::null()];
+        let error = execve(path, &argv);
+        assert_eq!(error.errno, Errno::ENOENT);
+    }
 }

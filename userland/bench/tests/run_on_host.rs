@@ -5,7 +5,7 @@ use std::process::Command;
 const BENCH: &str = env!("CARGO_BIN_EXE_bench");
 
 /// (name, quick iterations), in output order.
-const EXPECTED: [(&str, u64); 9] = [
+const EXPECTED: [(&str, u64); 10] = [
     ("null_syscall", 10_000),
     ("pipe_pingpong", 500),
     ("unix_pingpong", 500),
@@ -13,6 +13,7 @@ const EXPECTED: [(&str, u64); 9] = [
     ("fork_exit_wait", 50),
     ("fork_exec_wait", 20),
     ("file_create_write_read_unlink", 100),
+    ("path_walk_stat", 500),
     ("file_read_1mib", 10),
     ("file_write_1mib", 10),
 ];

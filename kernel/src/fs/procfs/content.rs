@@ -24,6 +24,11 @@ fn reader_root(ns: &Namespace) -> Loc {
 /// The target of a procfs symlink.
 pub fn readlink(node: Node) -> Result<Vec<u8>, Errno> {
     let ns = vfs::namespace()?;
+    // A thread's links are its process's (threads share exe, cwd and root here).
+    let node = match node {
+        Node::Task(id, _, file) => Node::Pid(id, file),
+        other => other,
+    };
     match node {
         Node::System(System::SelfLink) => {
             let me = crate::task::process::current().ok_or(Errno::ENOENT)?;
@@ -108,16 +113,74 @@ pub fn file_text(node: Node) -> Result<Vec<u8>, Errno> {
             line.push('\n');
             line.into_bytes()
         }
-        Node::Pid(pid, file) => pid_text(&process_of(pid)?, file)?,
+        Node::Pid(id, file) => {
+            let p = process_of(id)?;
+            // /proc/<tid> of a thread: that thread, with the totals of the whole process.
+            let task = super::thread_of(&p, id).or_else(|| p.threads_snapshot().into_iter().next());
+            let view = Seen {
+                id,
+                task,
+                whole: true,
+            };
+            pid_text(&p, &view, file)?
+        }
+        Node::Task(id, tid, file) => {
+            let p = process_of(id)?;
+            let task = super::thread_of(&p, tid).ok_or(Errno::ENOENT)?;
+            let view = Seen {
+                id: tid,
+                task: Some(task),
+                whole: false,
+            };
+            pid_text(&p, &view, file)?
+        }
         _ => return Err(Errno::EISDIR),
     };
     Ok(text)
 }
 
-fn pid_text(p: &Arc<Process>, file: PidFile) -> Result<Vec<u8>, Errno> {
+/// Whose numbers a /proc/<id> or /proc/<pid>/task/<tid> file shows.
+struct Seen {
+    /// The id the directory is named by (the pid field of stat, `Pid:` of status).
+    id: u32,
+    /// The thread whose own state, signals and scheduling are shown (the main one for a process).
+    task: Option<Arc<task::Task>>,
+    /// Whether times, faults and switches are the whole process's (else the thread's).
+    whole: bool,
+}
+
+impl Seen {
+    /// CPU time, faults and switches as the file counts them.
+    fn account(&self, p: &Process) -> basalt_cputime::Account {
+        match (&self.task, self.whole) {
+            (Some(t), false) => t.cpu_time.read(crate::time::monotonic_ns()),
+            _ => p.cpu_account(),
+        }
+    }
+
+    /// The state letter: the process's, or for one thread (a non-leader or a task/ entry) that thread's.
+    fn state(&self, p: &Process) -> char {
+        match &self.task {
+            Some(t) if !self.whole || t.tid != p.pid => {
+                if p.is_zombie() {
+                    'Z'
+                } else if p.is_stopped() {
+                    'T'
+                } else if t.state() == State::Runnable {
+                    'R'
+                } else {
+                    'S'
+                }
+            }
+            _ => state_letter(p),
+        }
+    }
+}
+
+fn pid_text(p: &Arc<Process>, seen: &Seen, file: PidFile) -> Result<Vec<u8>, Errno> {
     Ok(match file {
-        PidFile::Stat => fmt::format_stat(&proc_stat(p)).into_bytes(),
-        PidFile::Status => fmt::format_status(&proc_status(p)).into_bytes(),
+        PidFile::Stat => fmt::format_stat(&proc_stat(p, seen)).into_bytes(),
+        PidFile::Status => fmt::format_status(&proc_status(p, seen)).into_bytes(),
         PidFile::Cmdline => p.image.lock().cmdline.clone(),
         PidFile::Environ => p.image.lock().environ.clone(),
         PidFile::Comm => {
@@ -138,7 +201,9 @@ fn pid_text(p: &Arc<Process>, file: PidFile) -> Result<Vec<u8>, Errno> {
         }
         PidFile::Maps => maps(p)?.into_bytes(),
         PidFile::Mounts => mounts()?.into_bytes(),
-        PidFile::Cwd | PidFile::Exe | PidFile::Root | PidFile::FdDir => return Err(Errno::EINVAL),
+        PidFile::Cwd | PidFile::Exe | PidFile::Root | PidFile::FdDir | PidFile::Task => {
+            return Err(Errno::EINVAL)
+        }
     })
 }
 
@@ -168,10 +233,11 @@ fn handler_mask(p: &Process, want: fn(&Handler) -> bool) -> u64 {
         .fold(0, |mask, sig| mask | (1u64 << (sig.number() - 1)))
 }
 
-fn proc_stat(p: &Arc<Process>) -> fmt::ProcStat {
+fn proc_stat(p: &Arc<Process>, seen: &Seen) -> fmt::ProcStat {
     let threads = p.threads_snapshot();
-    let main = threads.first();
-    let (utime, stime) = p.cpu_account().split_ns();
+    let main = seen.task.as_ref();
+    let account = seen.account(p);
+    let (utime, stime) = account.split_ns();
     let (cutime, cstime) = p.children_account().split_ns();
     let nice = main.map_or(0, |t| i64::from(t.sched_attr.nice()));
     let usage = p.address_space().usage();
@@ -187,16 +253,16 @@ fn proc_stat(p: &Arc<Process>) -> fmt::ProcStat {
         t.last_cpu.load(core::sync::atomic::Ordering::Relaxed)
     });
     fmt::ProcStat {
-        pid: p.pid,
+        pid: seen.id,
         comm: p.name_string(),
-        state: state_letter(p),
+        state: seen.state(p),
         ppid: p.ppid(),
         pgrp: p.pgid.load(core::sync::atomic::Ordering::Relaxed),
         session: p.sid.load(core::sync::atomic::Ordering::Relaxed),
         tty_nr: 0,
         tpgid: -1,
         flags: 0,
-        minflt: p.cpu_account().minor_faults,
+        minflt: account.minor_faults,
         cminflt: p.children_account().minor_faults,
         majflt: 0,
         cmajflt: 0,
@@ -223,12 +289,12 @@ fn proc_stat(p: &Arc<Process>) -> fmt::ProcStat {
     }
 }
 
-fn proc_status(p: &Arc<Process>) -> fmt::ProcStatus {
+fn proc_status(p: &Arc<Process>, seen: &Seen) -> fmt::ProcStatus {
     let threads = p.threads_snapshot();
-    let main = threads.first();
+    let main = seen.task.as_ref();
     let creds = p.creds.get();
     let usage = p.address_space().usage();
-    let account = p.cpu_account();
+    let account = seen.account(p);
     let affinity = main.map_or(0, |t| t.sched_attr.affinity().bits());
     let signals = main.map(|t| {
         let sig = t.sig.lock();
@@ -244,9 +310,9 @@ fn proc_status(p: &Arc<Process>) -> fmt::ProcStatus {
     fmt::ProcStatus {
         name: p.name_string(),
         umask: p.umask(),
-        state: state_letter(p),
+        state: seen.state(p),
         tgid: p.pid,
-        pid: p.pid,
+        pid: seen.id,
         ppid: p.ppid(),
         pgid: p.pgid.load(core::sync::atomic::Ordering::Relaxed),
         sid: p.sid.load(core::sync::atomic::Ordering::Relaxed),

@@ -1,7 +1,9 @@
 //! procfs (`mount -t proc proc /proc`): the system files (`meminfo`, `uptime`, `cpuinfo`, `stat`, `loadavg`,
 //! `mounts`, `filesystems`, `version`, `cmdline`), `self`, and a directory per process (`stat`, `status`,
-//! `cmdline`, `environ`, `maps`, `mounts`, `comm`, `statm`, `exe`, `cwd`, `root`, `fd/`). Contents are made
-//! when a file is opened (the text comes from basalt-procfs-fmt); every mount shows the same live view.
+//! `cmdline`, `environ`, `maps`, `mounts`, `comm`, `statm`, `exe`, `cwd`, `root`, `fd/`, `task/`). As on Linux,
+//! every thread id has a directory too (`/proc/<tid>`, found by name but not listed), and `task/<tid>/` shows
+//! each thread on its own. Contents are made when a file is opened (the text comes from basalt-procfs-fmt);
+//! every mount shows the same live view.
 //!
 //! Inode numbers encode what they name, so nothing is stored: [`Node`] ⇄ `u64`.
 #![forbid(unsafe_code)]
@@ -13,6 +15,7 @@ pub(crate) mod files;
 use super::vfs::{Change, FileSystem, Loc, StatFs};
 use super::FileOps;
 use crate::task::process::{self, Process};
+use crate::task::Task;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -52,7 +55,7 @@ pub(crate) enum System {
 }
 
 /// The entries of /proc/<pid>: (name, what).
-const PID_FILES: [(&str, PidFile); 12] = [
+const PID_FILES: [(&str, PidFile); 13] = [
     ("cmdline", PidFile::Cmdline),
     ("comm", PidFile::Comm),
     ("cwd", PidFile::Cwd),
@@ -65,7 +68,13 @@ const PID_FILES: [(&str, PidFile); 12] = [
     ("stat", PidFile::Stat),
     ("statm", PidFile::Statm),
     ("status", PidFile::Status),
+    ("task", PidFile::Task),
 ];
+
+/// The entries of /proc/<pid>/task/<tid>: those of /proc/<pid> but the thread list.
+fn task_files() -> impl Iterator<Item = (&'static str, PidFile)> {
+    PID_FILES.into_iter().filter(|(_, f)| *f != PidFile::Task)
+}
 
 /// An entry of /proc/<pid>.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,6 +91,8 @@ pub(crate) enum PidFile {
     Stat,
     Statm,
     Status,
+    /// The directory of the threads.
+    Task,
 }
 
 /// What a procfs inode number names.
@@ -89,9 +100,14 @@ pub(crate) enum PidFile {
 pub(crate) enum Node {
     Root,
     System(System),
+    /// /proc/<id>: a process, or (by name only) one of its threads.
     PidDir(u32),
     Pid(u32, PidFile),
     Fd(u32, u32),
+    /// /proc/<id>/task/<tid>.
+    TaskDir(u32, u32),
+    /// An entry of /proc/<id>/task/<tid>.
+    Task(u32, u32, PidFile),
 }
 
 const ROOT_INO: u64 = 1;
@@ -100,6 +116,12 @@ const PID_SHIFT: u32 = 8;
 /// Descriptor symlinks: this bit, the pid from bit 20, the descriptor below.
 const FD_BIT: u64 = 1 << 40;
 const FD_PID_SHIFT: u32 = 20;
+/// Thread entries: this bit, the id of the /proc directory from bit 24, the tid from bit 8, the entry below
+/// (ids stay below 2^16: the pid limit is 32768).
+const TASK_BIT: u64 = 1 << 50;
+const TASK_ID_SHIFT: u32 = 24;
+const TASK_TID_SHIFT: u32 = 8;
+const ID_LIMIT: u32 = 1 << 16;
 
 impl Node {
     fn ino(self) -> u64 {
@@ -109,12 +131,26 @@ impl Node {
             Node::PidDir(pid) => u64::from(pid) << PID_SHIFT,
             Node::Pid(pid, f) => (u64::from(pid) << PID_SHIFT) | f as u64,
             Node::Fd(pid, fd) => FD_BIT | (u64::from(pid) << FD_PID_SHIFT) | u64::from(fd),
+            Node::TaskDir(id, tid) => task_ino(id, tid, 0),
+            Node::Task(id, tid, f) => task_ino(id, tid, f as u64),
         }
     }
 
     fn from_ino(ino: u64) -> Option<Node> {
         if ino == ROOT_INO {
             return Some(Node::Root);
+        }
+        if ino & TASK_BIT != 0 {
+            let rest = ino & !TASK_BIT;
+            let id = u32::try_from(rest >> TASK_ID_SHIFT).ok()?;
+            let tid = ((rest >> TASK_TID_SHIFT) & u64::from(ID_LIMIT - 1)) as u32;
+            let entry = rest & ((1 << TASK_TID_SHIFT) - 1);
+            if entry == 0 {
+                return Some(Node::TaskDir(id, tid));
+            }
+            return task_files()
+                .find(|(_, f)| *f as u64 == entry)
+                .map(|(_, f)| Node::Task(id, tid, f));
         }
         if ino & FD_BIT != 0 {
             let rest = ino & !FD_BIT;
@@ -140,9 +176,34 @@ impl Node {
     }
 }
 
+fn task_ino(id: u32, tid: u32, entry: u64) -> u64 {
+    TASK_BIT | (u64::from(id) << TASK_ID_SHIFT) | (u64::from(tid) << TASK_TID_SHIFT) | entry
+}
+
+/// The thread `tid` of `p`, if it is one of its live threads.
+pub(crate) fn thread_of(p: &Process, tid: u32) -> Option<Arc<Task>> {
+    p.threads_snapshot().into_iter().find(|t| t.tid == tid)
+}
+
+/// The process of /proc/<id>: `id` is its pid or the tid of one of its threads.
+fn process_of_id(id: u32) -> Result<Arc<Process>, Errno> {
+    let p = process_of(id)?;
+    if id != p.pid && thread_of(&p, id).is_none() {
+        return Err(Errno::ENOENT);
+    }
+    Ok(p)
+}
+
 /// The process a per-process node belongs to, if it still exists.
 fn process_of(pid: u32) -> Result<Arc<Process>, Errno> {
     process::find(pid).ok_or(Errno::ENOENT)
+}
+
+/// The process of /proc/<id>/task/<tid>, if thread `tid` is still one of its threads.
+fn process_of_task(id: u32, tid: u32) -> Result<Arc<Process>, Errno> {
+    let p = process_of_id(id)?;
+    thread_of(&p, tid).ok_or(Errno::ENOENT)?;
+    Ok(p)
 }
 
 fn parse_number(name: &[u8]) -> Option<u32> {
@@ -173,8 +234,11 @@ impl ProcFs {
         let node = Node::from_ino(ino).ok_or(Errno::ENOENT)?;
         // A process that went away takes its entries with it.
         match node {
-            Node::PidDir(pid) | Node::Pid(pid, _) => {
-                process_of(pid)?;
+            Node::PidDir(id) | Node::Pid(id, _) => {
+                process_of_id(id)?;
+            }
+            Node::TaskDir(id, tid) | Node::Task(id, tid, _) => {
+                process_of_task(id, tid)?;
             }
             Node::Fd(pid, fd) => {
                 process_of(pid)?.files().lock().get(fd as i32)?;
@@ -193,16 +257,24 @@ impl ProcFs {
             Node::Root => (S_IFDIR | 0o555, None, 2, boot),
             Node::System(System::SelfLink | System::Mounts) => (S_IFLNK | 0o777, None, 1, boot),
             Node::System(_) => (S_IFREG | 0o444, None, 1, boot),
-            Node::PidDir(pid) => (S_IFDIR | 0o555, Some(pid), 2, start_time(pid)?),
-            Node::Pid(pid, file) => {
+            Node::PidDir(pid) | Node::TaskDir(pid, _) => {
+                (S_IFDIR | 0o555, Some(pid), 2, start_time(pid)?)
+            }
+            Node::Pid(pid, file) | Node::Task(pid, _, file) => {
                 let mode = match file {
                     PidFile::Cwd | PidFile::Exe | PidFile::Root => S_IFLNK | 0o777,
                     PidFile::FdDir => S_IFDIR | 0o500,
+                    PidFile::Task => S_IFDIR | 0o555,
                     PidFile::Environ => S_IFREG | 0o400,
                     PidFile::Comm => S_IFREG | 0o644,
                     _ => S_IFREG | 0o444,
                 };
-                let nlink = if file == PidFile::FdDir { 2 } else { 1 };
+                let nlink = match file {
+                    PidFile::FdDir => 2,
+                    // Linux counts the threads' directories.
+                    PidFile::Task => 2 + process_of(pid)?.threads_snapshot().len() as u64,
+                    _ => 1,
+                };
                 (mode, Some(pid), nlink, start_time(pid)?)
             }
             Node::Fd(pid, fd) => {
@@ -243,6 +315,15 @@ impl ProcFs {
     }
 }
 
+/// The directory-entry type of an entry of /proc/<pid>.
+fn dtype_of(file: PidFile) -> u8 {
+    match file {
+        PidFile::Cwd | PidFile::Exe | PidFile::Root => encode::DT_LNK,
+        PidFile::FdDir | PidFile::Task => encode::DT_DIR,
+        _ => encode::DT_REG,
+    }
+}
+
 /// When process `pid` started, as a wall-clock time (the times of its /proc directory).
 fn start_time(pid: u32) -> Result<Timestamp, Errno> {
     let p = process_of(pid)?;
@@ -267,9 +348,13 @@ impl FileSystem for ProcFs {
             Node::Root => match SYSTEM_FILES.iter().find(|(n, _)| n.as_bytes() == name) {
                 Some((_, s)) => Node::System(*s),
                 None => {
-                    let pid = parse_number(name).ok_or(Errno::ENOENT)?;
-                    process_of(pid)?;
-                    Node::PidDir(pid)
+                    // Any thread id: listed are only processes, but every thread is found by name.
+                    let id = parse_number(name).ok_or(Errno::ENOENT)?;
+                    if id >= ID_LIMIT {
+                        return Err(Errno::ENOENT);
+                    }
+                    process_of_id(id)?;
+                    Node::PidDir(id)
                 }
             },
             Node::PidDir(pid) => {
@@ -279,7 +364,22 @@ impl FileSystem for ProcFs {
                     .ok_or(Errno::ENOENT)?;
                 Node::Pid(pid, *f)
             }
-            Node::Pid(pid, PidFile::FdDir) => {
+            Node::Pid(id, PidFile::Task) => {
+                let tid = parse_number(name).ok_or(Errno::ENOENT)?;
+                if tid >= ID_LIMIT {
+                    return Err(Errno::ENOENT);
+                }
+                process_of_task(id, tid)?;
+                Node::TaskDir(id, tid)
+            }
+            Node::TaskDir(id, tid) => {
+                let (_, f) = task_files()
+                    .find(|(n, _)| n.as_bytes() == name)
+                    .ok_or(Errno::ENOENT)?;
+                Node::Task(id, tid, f)
+            }
+            // The threads share the descriptor table: task/<tid>/fd shows the process's descriptors.
+            Node::Pid(pid, PidFile::FdDir) | Node::Task(pid, _, PidFile::FdDir) => {
                 let fd = parse_number(name).ok_or(Errno::ENOENT)?;
                 if fd >= 1 << FD_PID_SHIFT {
                     return Err(Errno::ENOENT);
@@ -301,6 +401,8 @@ impl FileSystem for ProcFs {
             Node::Root | Node::System(_) | Node::PidDir(_) => ROOT_INO,
             Node::Pid(pid, _) => Node::PidDir(pid).ino(),
             Node::Fd(pid, _) => Node::Pid(pid, PidFile::FdDir).ino(),
+            Node::TaskDir(id, _) => Node::Pid(id, PidFile::Task).ino(),
+            Node::Task(id, tid, _) => Node::TaskDir(id, tid).ino(),
         })
     }
 
@@ -338,15 +440,31 @@ impl FileSystem for ProcFs {
             }
             Node::PidDir(pid) => {
                 for (name, f) in PID_FILES {
-                    let dtype = match f {
-                        PidFile::Cwd | PidFile::Exe | PidFile::Root => DT_LNK,
-                        PidFile::FdDir => DT_DIR,
-                        _ => DT_REG,
-                    };
-                    names.push((String::from(name), Node::Pid(pid, f).ino(), dtype));
+                    names.push((String::from(name), Node::Pid(pid, f).ino(), dtype_of(f)));
                 }
             }
-            Node::Pid(pid, PidFile::FdDir) => {
+            Node::Pid(id, PidFile::Task) => {
+                let mut tids: Vec<u32> = process_of_id(id)?
+                    .threads_snapshot()
+                    .iter()
+                    .map(|t| t.tid)
+                    .collect();
+                tids.sort_unstable();
+                for tid in tids {
+                    names.push((
+                        alloc::format!("{tid}"),
+                        Node::TaskDir(id, tid).ino(),
+                        DT_DIR,
+                    ));
+                }
+            }
+            Node::TaskDir(id, tid) => {
+                for (name, f) in task_files() {
+                    let ino = Node::Task(id, tid, f).ino();
+                    names.push((String::from(name), ino, dtype_of(f)));
+                }
+            }
+            Node::Pid(pid, PidFile::FdDir) | Node::Task(pid, _, PidFile::FdDir) => {
                 for fd in process_of(pid)?.files().lock().open_fds() {
                     let fd = fd as u32;
                     names.push((alloc::format!("{fd}"), Node::Fd(pid, fd).ino(), DT_LNK));
