@@ -101,6 +101,11 @@ pub fn timer_elapsed_since_start() -> u64 {
     (u32::MAX - read(REG_TIMER_CURRENT)) as u64
 }
 
+/// The running timer's current count (it counts down from the programmed initial count, then reloads).
+pub fn timer_current_count() -> u32 {
+    read(REG_TIMER_CURRENT)
+}
+
 /// Record the calibrated timer rate (ticks per second after the divide-by-16).
 pub fn set_timer_rate(ticks_per_sec: u64) {
     TIMER_TICKS_PER_SEC.store(ticks_per_sec, Ordering::Relaxed);

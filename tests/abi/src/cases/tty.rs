@@ -614,13 +614,25 @@ fn hangup_sighup() -> String {
     let Ok((m, path)) = new_pty() else {
         return "pty failed".to_string();
     };
-    let (pid, ready) = leader_on(path, m, |s| loop {
-        let mut b = [0u8; 8];
-        match sys!(nr::READ, s, b.as_mut_ptr(), 8) {
-            Ok(0) => return 0,
-            Ok(_) => continue,
-            Err(_) => return 2,
+    let (pid, ready) = leader_on(path, m, |s| {
+        let ended = loop {
+            let mut b = [0u8; 8];
+            match sys!(nr::READ, s, b.as_mut_ptr(), 8) {
+                Ok(0) => break 0,
+                Ok(_) => continue,
+                Err(_) => break 2,
+            }
+        };
+        // Linux ends the read before it signals the session leader, so wait (boundedly) for the SIGHUP.
+        for _ in 0..1000 {
+            let pause = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 10_000_000,
+            };
+            // SAFETY: nanosleep reads the timespec only.
+            unsafe { libc::nanosleep(&pause, core::ptr::null_mut()) };
         }
+        ended
     });
     let _ = read_byte(ready);
     close(m);
