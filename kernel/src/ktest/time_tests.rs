@@ -5,6 +5,7 @@ use super::TestResult;
 use crate::arch::{apic, clock, percpu, rtc};
 use crate::ensure;
 use crate::time;
+use alloc::string::String;
 use core::sync::atomic::Ordering;
 
 pub fn timer_ticks() -> TestResult {
@@ -26,21 +27,26 @@ fn within(measured: u64, expected: u64, percent: u64) -> bool {
     measured.abs_diff(expected) * 100 <= expected * percent
 }
 
+/// A pause of the emulator between reading the two clocks skews one sample, never all: the clocks agree if
+/// any of a few samples agrees.
 pub fn tsc_matches_hpet() -> TestResult {
-    let Some(h0) = clock::hpet_fs() else {
-        return Ok(());
-    };
-    let t0 = time::monotonic_ns();
-    clock::reference_delay_ns(100_000_000);
-    let t1 = time::monotonic_ns();
-    let h1 = clock::hpet_fs().ok_or("HPET vanished")?;
-    let hpet_ns = ((h1 - h0) / 1_000_000) as u64;
-    let tsc_ns = t1 - t0;
-    ensure!(
-        within(tsc_ns, hpet_ns, 5),
-        "TSC says {tsc_ns} ns, HPET {hpet_ns} ns"
-    );
-    Ok(())
+    let mut last = String::new();
+    for _ in 0..5 {
+        let Some(h0) = clock::hpet_fs() else {
+            return Ok(());
+        };
+        let t0 = time::monotonic_ns();
+        clock::reference_delay_ns(100_000_000);
+        let t1 = time::monotonic_ns();
+        let h1 = clock::hpet_fs().ok_or("HPET vanished")?;
+        let hpet_ns = ((h1 - h0) / 1_000_000) as u64;
+        let tsc_ns = t1 - t0;
+        if within(tsc_ns, hpet_ns, 5) {
+            return Ok(());
+        }
+        last = alloc::format!("TSC says {tsc_ns} ns, HPET {hpet_ns} ns");
+    }
+    Err(last)
 }
 
 /// The periodic timer counts down at the calibrated rate. Counting ticks over a wall-clock interval would
@@ -84,14 +90,20 @@ fn wait_second_change(limit_ns: u64) -> Option<u64> {
 }
 
 pub fn rtc_second_matches_tsc() -> TestResult {
-    wait_second_change(3_000_000_000).ok_or("RTC seconds did not change in 3 s")?;
-    let a = time::monotonic_ns();
-    let b = wait_second_change(3_000_000_000).ok_or("RTC seconds did not change in 3 s")?;
-    ensure!(
-        within(b - a, 1_000_000_000, 10),
-        "one RTC second lasted {} ns by the TSC",
-        b - a
-    );
+    // As above: a pause while watching for the change of second skews one sample, so take up to three.
+    let mut agreed = false;
+    let mut lasted = 0;
+    for _ in 0..3 {
+        wait_second_change(3_000_000_000).ok_or("RTC seconds did not change in 3 s")?;
+        let a = time::monotonic_ns();
+        let b = wait_second_change(3_000_000_000).ok_or("RTC seconds did not change in 3 s")?;
+        lasted = b - a;
+        if within(lasted, 1_000_000_000, 10) {
+            agreed = true;
+            break;
+        }
+    }
+    ensure!(agreed, "one RTC second lasted {lasted} ns by the TSC");
     let now = rtc::read();
     ensure!(
         now.year >= 2020 && (1..=12).contains(&now.month),
