@@ -46,7 +46,9 @@ command = "/bin/sh"
 args = ["-c", "echo heartbeat: started; echo >&3; while sleep 60; do echo heartbeat: alive; done"]
 "#;
 
+/// busybox's shell runs its own applets before searching PATH, and busybox has a runit `svc`: hence the alias.
 const PROFILE: &str = r#"export PS1='\u@\h:\w\$ '
+alias svc=/sbin/svc
 [ -r /run/motd ] && cat /run/motd
 "#;
 
@@ -66,7 +68,7 @@ pub fn build_system_initramfs(paths: &Paths) -> Result<()> {
     crate::build::add_busybox(&mut image)?;
     // Ours in /sbin, which comes before /bin (busybox's login and getty) in PATH.
     for (name, path) in crate::programs::build_svc_programs()? {
-        let bytes = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let bytes = crate::build::strip_debug(&path)?;
         image.add_file(&format!("sbin/{name}"), 0o755, bytes)?;
     }
     image.add_symlink("init", "sbin/init")?;
