@@ -38,8 +38,14 @@ impl Console {
             .context("cannot start QEMU")?;
         let output = Arc::new(Mutex::new(Vec::new()));
         for pipe in [
-            child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
-            child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
         ]
         .into_iter()
         .flatten()
@@ -104,7 +110,10 @@ impl Console {
                 return Ok(status.code());
             }
             if Instant::now() >= deadline {
-                bail!("QEMU still running {} s after the request", timeout.as_secs());
+                bail!(
+                    "QEMU still running {} s after the request",
+                    timeout.as_secs()
+                );
             }
             thread::sleep(Duration::from_millis(50));
         }

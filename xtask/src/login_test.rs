@@ -12,7 +12,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The scenarios, by kernel.
-pub const SCENARIOS: &[(&str, Kernel)] = &[("login-basalt", Kernel::Basalt), ("login-linux", Kernel::Linux)];
+pub const SCENARIOS: &[(&str, Kernel)] = &[
+    ("login-basalt", Kernel::Basalt),
+    ("login-linux", Kernel::Linux),
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
@@ -48,12 +51,18 @@ pub fn run(paths: &Paths, name: &str, kernel: Kernel) -> Result<bool> {
     std::io::stdout().flush()?;
     let started = std::time::Instant::now();
     let log_path = paths.logs().join(format!("{name}.log"));
-    let args = qemu::build_args(qemu::Console::Captured, &machine(paths, kernel)?, &paths.ovmf_vars());
+    let args = qemu::build_args(
+        qemu::Console::Captured,
+        &machine(paths, kernel)?,
+        &paths.ovmf_vars(),
+    );
     let mut console = Console::start(&args, &log_path)?;
     let result = drive(&mut console);
     let seconds = started.elapsed().as_secs_f64();
     let log = console.text();
-    let panicked = ["Kernel panic", "panicked at"].iter().find(|p| log.contains(*p));
+    let panicked = ["Kernel panic", "panicked at"]
+        .iter()
+        .find(|p| log.contains(*p));
     match (result, panicked) {
         (Ok(()), None) => {
             println!("ok ({seconds:.1} s)");
@@ -91,7 +100,11 @@ fn drive(console: &mut Console) -> Result<()> {
     console.send_line("svc list; echo list-$((6*7))")?;
     console.expect("list-42", STEP_TIMEOUT)?;
     let text = console.text();
-    for (service, state) in [("getty@ttyS0", "running"), ("heartbeat", "running"), ("motd", "done")] {
+    for (service, state) in [
+        ("getty@ttyS0", "running"),
+        ("heartbeat", "running"),
+        ("motd", "done"),
+    ] {
         let shown = text.lines().any(|line| {
             let words: Vec<&str> = line.split_whitespace().collect();
             words.first() == Some(&service) && words.get(1) == Some(&state)

@@ -8,7 +8,10 @@ const YESCRYPT: &str = "$y$j9T$LdJMENpBABJJ3hIHjB1Bi.$HboGM6qPrsK.StKYGt6KErmUYt
 
 #[test]
 fn sha512_crypt_matches_openssl_and_verifies() {
-    assert_eq!(sha512_crypt("basalt", "basaltsalt").as_deref(), Ok(OPENSSL_SHA512));
+    assert_eq!(
+        sha512_crypt("basalt", "basaltsalt").as_deref(),
+        Ok(OPENSSL_SHA512)
+    );
     assert!(password_matches("basalt", OPENSSL_SHA512));
     assert!(!password_matches("basalT", OPENSSL_SHA512));
 }

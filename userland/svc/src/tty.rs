@@ -107,7 +107,13 @@ mod tests {
     #[test]
     fn issue_escapes() {
         assert_eq!(
-            expand_issue("\\s \\r on \\n (\\l) \\\\ \\x\\", "box", "ttyS0", "Linux", "6.1"),
+            expand_issue(
+                "\\s \\r on \\n (\\l) \\\\ \\x\\",
+                "box",
+                "ttyS0",
+                "Linux",
+                "6.1"
+            ),
             "Linux 6.1 on box (ttyS0) \\ \\x\\"
         );
     }

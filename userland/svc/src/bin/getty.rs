@@ -77,9 +77,13 @@ fn run(autologin: Option<String>, tty_name: &str) -> Result<(), String> {
     ))
     .map_err(|e| e.to_string())?;
     let mut login = Command::new(LOGIN);
-    login.env("TERM", std::env::var("TERM").unwrap_or_else(|_| "vt100".into()));
+    login.env(
+        "TERM",
+        std::env::var("TERM").unwrap_or_else(|_| "vt100".into()),
+    );
     if let Some(user) = autologin {
-        tty::prompt(&format!("{host} login: {user} (automatic login)\n")).map_err(|e| e.to_string())?;
+        tty::prompt(&format!("{host} login: {user} (automatic login)\n"))
+            .map_err(|e| e.to_string())?;
         login.args(["-f", &user]);
     } else {
         let user = loop {

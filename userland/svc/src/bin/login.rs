@@ -110,6 +110,13 @@ fn start_session(entry: &PasswdEntry) -> Result<(), String> {
         .env("USER", &entry.name)
         .env("LOGNAME", &entry.name)
         .env("PATH", PATH)
-        .env("TERM", std::env::var("TERM").unwrap_or_else(|_| "vt100".into()));
-    Err(format!("login: cannot run {}: {}", entry.shell, shell.exec()))
+        .env(
+            "TERM",
+            std::env::var("TERM").unwrap_or_else(|_| "vt100".into()),
+        );
+    Err(format!(
+        "login: cannot run {}: {}",
+        entry.shell,
+        shell.exec()
+    ))
 }

@@ -6,7 +6,9 @@ use std::path::Path;
 
 /// The host name in /etc/hostname: the first line, trimmed; None when empty or absent.
 pub fn parse_hostname(text: &str) -> Option<&str> {
-    text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'))
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
 /// Mounts, host name, random seed, Ctrl-Alt-Del as a signal. Nothing here is fatal.

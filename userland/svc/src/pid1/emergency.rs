@@ -21,7 +21,9 @@ pub fn run(reason: &str) -> ! {
                 std::thread::sleep(Duration::from_secs(60));
             }
         }
-        log(&format!("starting an emergency shell ({SHELL}); exit it to start another"));
+        log(&format!(
+            "starting an emergency shell ({SHELL}); exit it to start another"
+        ));
         match Command::new(SHELL).arg("-l").spawn() {
             Ok(child) => {
                 let shell = Pid::from_raw(i32::try_from(child.id()).unwrap_or(-1));
@@ -46,7 +48,10 @@ pub fn run(reason: &str) -> ! {
 }
 
 fn reap_any() {
-    while let Ok(status) = waitpid(Pid::from_raw(-1), Some(nix::sys::wait::WaitPidFlag::WNOHANG)) {
+    while let Ok(status) = waitpid(
+        Pid::from_raw(-1),
+        Some(nix::sys::wait::WaitPidFlag::WNOHANG),
+    ) {
         if status == WaitStatus::StillAlive {
             break;
         }

@@ -157,7 +157,8 @@ mod tests {
 
     #[test]
     fn mount_points_come_in_order_with_escapes_decoded() {
-        let text = "rootfs / rootfs rw 0 0\nproc /proc proc rw 0 0\ntmpfs /mnt/a\\040b tmpfs rw 0 0\n\n";
+        let text =
+            "rootfs / rootfs rw 0 0\nproc /proc proc rw 0 0\ntmpfs /mnt/a\\040b tmpfs rw 0 0\n\n";
         assert_eq!(parse_mount_points(text), ["/", "/proc", "/mnt/a b"]);
         assert_eq!(unescape("a\\134b"), "a\\b");
         assert_eq!(unescape("trailing\\04"), "trailing\\04");
