@@ -9,6 +9,7 @@ mod bench_build;
 mod bench_report;
 mod build;
 mod cargo;
+mod console;
 mod cpio;
 mod diff;
 mod expect;
@@ -16,12 +17,14 @@ mod fuzz;
 mod host_tools;
 mod initramfs;
 mod iso;
+mod login_test;
 mod paths;
 mod programs;
 mod qemu;
 mod reference;
 mod results;
 mod scenarios;
+mod system_image;
 mod test;
 mod toolchain;
 
@@ -93,15 +96,27 @@ struct RunArgs {
     /// Extra kernel command line, appended after `console=ttyS0` (may start with `--`).
     #[arg(long, default_value = "", allow_hyphen_values = true)]
     append: String,
-    /// `basalt` for out/basalt.elf, or the path of another kernel image to boot with the same initramfs.
+    /// `basalt` for out/basalt.elf, `linux` for Debian's kernel (out/cache), or the path of another kernel image
+    /// to boot with the same initramfs.
     #[arg(long, default_value = "basalt")]
     kernel: String,
+    /// The initramfs of a direct boot: `system` (init as PID 1, services, a login prompt; root's password is
+    /// `basalt`) or `busybox` (busybox init with a root shell).
+    #[arg(long, value_enum, default_value_t = Image::System)]
+    image: Image,
     /// Boot out/basalt.iso from a CD-ROM through GRUB instead of loading the kernel directly.
     #[arg(long)]
     iso: bool,
     /// With --iso: boot through UEFI firmware (OVMF) instead of BIOS.
     #[arg(long, requires = "iso")]
     uefi: bool,
+}
+
+/// What `cargo xtask run` boots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Image {
+    System,
+    Busybox,
 }
 
 #[derive(Args, Debug)]
@@ -187,6 +202,9 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                 for scenario in scenarios::SCENARIOS {
                     println!("{}", scenario.name);
                 }
+                for (name, _) in login_test::SCENARIOS {
+                    println!("{name} (system image: log in, svc, poweroff)");
+                }
                 println!("{} (tests/diff under Linux and Basalt)", diff::NAME);
                 return Ok(ExitCode::SUCCESS);
             }
@@ -252,9 +270,12 @@ fn run(paths: &Paths, args: RunArgs) -> Result<ExitCode> {
     } else {
         build::build_all(paths, args.profile.profile())?;
     }
-    // Booted directly, the system is an interactive busybox with a job-control shell on the serial console.
+    // Booted directly: our init with a login prompt on the serial console, or busybox init with a shell.
     if !args.iso {
-        build::build_interactive_initramfs(paths)?;
+        match args.image {
+            Image::System => system_image::build_system_initramfs(paths)?,
+            Image::Busybox => build::build_interactive_initramfs(paths)?,
+        }
     }
 
     let boot = if args.iso {
@@ -277,14 +298,17 @@ fn run(paths: &Paths, args: RunArgs) -> Result<ExitCode> {
             firmware,
         }
     } else {
-        let kernel = if custom_kernel {
-            args.kernel.into()
-        } else {
-            paths.kernel_elf()
+        let kernel = match args.kernel.as_str() {
+            "basalt" => paths.kernel_elf(),
+            "linux" => reference::linux_kernel()?,
+            path => path.into(),
         };
         qemu::Boot::Direct {
             kernel,
-            initrd: paths.interactive_initramfs(),
+            initrd: match args.image {
+                Image::System => paths.system_initramfs(),
+                Image::Busybox => paths.interactive_initramfs(),
+            },
             append: qemu::console_command_line(&args.append),
         }
     };
@@ -319,6 +343,7 @@ mod tests {
         assert_eq!(args.smp, 2);
         assert_eq!(args.mem, "256M");
         assert_eq!(args.kernel, "basalt");
+        assert_eq!(args.image, Image::System);
         assert!(!args.iso && !args.uefi);
         assert_eq!(args.profile.profile(), cargo::Profile::Release);
     }

@@ -68,6 +68,11 @@ impl Paths {
         self.out().join("initramfs-interactive.cpio.gz")
     }
 
+    /// `out/initramfs-system.cpio.gz`: `init` as PID 1 with services, getty and login (`cargo xtask run`).
+    pub fn system_initramfs(&self) -> PathBuf {
+        self.out().join("initramfs-system.cpio.gz")
+    }
+
     /// The bootable GRUB ISO.
     pub fn iso(&self) -> PathBuf {
         self.out().join("basalt.iso")

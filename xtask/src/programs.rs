@@ -74,6 +74,17 @@ pub fn build_abi_tests() -> Result<PathBuf> {
     publish(&paths, &built, "abi-tests")
 }
 
+/// Builds the service manager's programs (`init`, `svc`, `getty`, `login`: static musl); returns (name, path).
+pub fn build_svc_programs() -> Result<Vec<(&'static str, PathBuf)>> {
+    let paths = Paths::discover();
+    let mut built = Vec::new();
+    for bin in ["init", "svc", "getty", "login"] {
+        let artifact = build_musl_binary(&paths, "basalt-svc", bin, &[])?;
+        built.push((bin, publish(&paths, &artifact, bin)?));
+    }
+    Ok(built)
+}
+
 /// `tests/programs/hello-glibc.c`.
 fn hello_glibc_source(paths: &Paths) -> PathBuf {
     paths

@@ -33,10 +33,18 @@ pub fn run_all(paths: &crate::paths::Paths, options: &TestOptions) -> Result<boo
     // The differential run is not a single QEMU scenario; `--scenario diff` selects it like one.
     let run_diff = options.only_scenarios.is_empty()
         || options.only_scenarios.iter().any(|name| name == diff::NAME);
+    let logins: Vec<(&str, crate::login_test::Kernel)> = crate::login_test::SCENARIOS
+        .iter()
+        .copied()
+        .filter(|(name, _)| {
+            options.only_scenarios.is_empty() || options.only_scenarios.iter().any(|n| n == name)
+        })
+        .collect();
+    let is_login = |name: &str| crate::login_test::SCENARIOS.iter().any(|(n, _)| *n == name);
     let named: Vec<String> = options
         .only_scenarios
         .iter()
-        .filter(|name| *name != diff::NAME)
+        .filter(|name| *name != diff::NAME && !is_login(name))
         .cloned()
         .collect();
     let selected = if named.is_empty() && !options.only_scenarios.is_empty() {
@@ -74,6 +82,21 @@ pub fn run_all(paths: &crate::paths::Paths, options: &TestOptions) -> Result<boo
         let outcome = run_scenario(paths, scenario)?;
         total.add(outcome.ktest_cases);
         total.record(outcome.passed);
+    }
+    if !logins.is_empty() {
+        host_tools::ensure(&[Tool::Qemu])?;
+        let image_built = built
+            && report_step(
+                "system image",
+                crate::system_image::build_system_initramfs(paths),
+            );
+        for (name, kernel) in logins {
+            let passed = image_built && crate::login_test::run(paths, name, kernel)?;
+            if !image_built {
+                println!("qemu: {name} ... FAILED (not run: the build failed)");
+            }
+            total.record(passed);
+        }
     }
     if run_diff {
         host_tools::ensure(&[Tool::Qemu])?;

@@ -44,6 +44,10 @@ impl FileOps for TtyFile {
         self.tty.write(buf, nonblock)
     }
 
+    fn poll_queue(&self) -> Option<&crate::task::wait::WaitQueue> {
+        Some(&self.tty.pollers)
+    }
+
     fn poll_events(&self) -> u16 {
         let hung_up = self.tty.with(|s| s.hung_up);
         let mut ev = 0;
@@ -71,6 +75,7 @@ impl FileOps for TtyFile {
             });
             if last {
                 self.tty.master_readable.wake_all();
+                self.tty.pollers.wake_all();
             }
         }
     }

@@ -68,6 +68,8 @@ pub struct Tty {
     pub writable: WaitQueue,
     /// Pty master readers wait here.
     pub master_readable: WaitQueue,
+    /// poll/select/epoll wait here; woken with each of the queues above, since readiness of either end may change.
+    pub pollers: WaitQueue,
 }
 
 impl Tty {
@@ -89,6 +91,7 @@ impl Tty {
             readable: WaitQueue::new(),
             writable: WaitQueue::new(),
             master_readable: WaitQueue::new(),
+            pollers: WaitQueue::new(),
         })
     }
 
@@ -115,6 +118,7 @@ impl Tty {
         self.readable.wake_all();
         self.writable.wake_all();
         self.master_readable.wake_all();
+        self.pollers.wake_all();
     }
 
     /// Bytes typed on the terminal: line discipline, echo, and signals for the foreground group.
@@ -177,6 +181,7 @@ impl Tty {
                 noncanonical(t.cc[cc::VMIN], t.cc[cc::VTIME], got, buf.len())
             });
             self.writable.wake_all();
+            self.pollers.wake_all();
             let timeout = match next {
                 Next::Return => return Ok(got),
                 Next::Wait => None,
@@ -228,6 +233,7 @@ impl Tty {
                 Ok(done < data.len())
             })?;
             self.master_readable.wake_all();
+            self.pollers.wake_all();
             if !blocked {
                 return Ok(done);
             }

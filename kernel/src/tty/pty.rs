@@ -164,12 +164,17 @@ impl FileOps for Master {
             .wait_until(take)
             .map_err(|_| crate::task::process::ERESTARTSYS)?;
         self.tty.writable.wake_all();
+        self.tty.pollers.wake_all();
         r
     }
 
     fn write(&self, buf: &[u8], _offset: u64, _nonblock: bool) -> Result<usize, Errno> {
         self.tty.input(buf);
         Ok(buf.len())
+    }
+
+    fn poll_queue(&self) -> Option<&crate::task::wait::WaitQueue> {
+        Some(&self.tty.pollers)
     }
 
     fn poll_events(&self) -> u16 {

@@ -73,6 +73,9 @@ pub struct Definition {
     pub working_directory: Option<String>,
     pub user: Option<String>,
     pub group: Option<String>,
+    /// Start in a new session (`setsid`), e.g. a getty that takes a terminal as its controlling tty; otherwise
+    /// only in a new process group.
+    pub session: bool,
     pub requires: Vec<String>,
     pub wants: Vec<String>,
     pub after: Vec<String>,
@@ -134,6 +137,8 @@ struct RawDefinition {
     working_directory: Option<String>,
     user: Option<String>,
     group: Option<String>,
+    #[serde(default)]
+    session: bool,
     requires: Option<Spanned<Vec<String>>>,
     wants: Option<Spanned<Vec<String>>>,
     after: Option<Spanned<Vec<String>>>,
@@ -406,6 +411,7 @@ impl DefinitionFile {
             working_directory: raw.working_directory.as_deref().map(subst),
             user: raw.user.as_deref().map(subst),
             group: raw.group.as_deref().map(subst),
+            session: raw.session,
             requires,
             wants,
             after,

@@ -23,6 +23,8 @@ pub struct HelperSpec {
     pub rlimits: Vec<(String, Option<u64>, Option<u64>)>,
     pub user: Option<String>,
     pub group: Option<String>,
+    /// Call setsid() first: a new session, so that the command can acquire a controlling terminal.
+    pub session: bool,
     pub argv: Vec<String>,
 }
 
@@ -58,6 +60,9 @@ impl HelperSpec {
         if let Some(group) = &self.group {
             args.extend(["--group".to_string(), group.clone()]);
         }
+        if self.session {
+            args.push("--setsid".to_string());
+        }
         args.push("--".to_string());
         args.extend(self.argv.iter().cloned());
         args
@@ -87,6 +92,7 @@ impl HelperSpec {
                 }
                 "--user" => spec.user = Some(value()?),
                 "--group" => spec.group = Some(value()?),
+                "--setsid" => spec.session = true,
                 "--" => {
                     spec.argv = rest.cloned().collect();
                     break;
@@ -128,6 +134,9 @@ fn prepare(spec: &HelperSpec) -> Result<(String, Command), String> {
     let Some((program, args)) = spec.argv.split_first() else {
         return Err("no command".into());
     };
+    if spec.session {
+        nix::unistd::setsid().map_err(|e| format!("cannot start a new session: {e}"))?;
+    }
     for (name, soft, hard) in &spec.rlimits {
         setrlimit(
             resource(name)?,
@@ -185,6 +194,7 @@ mod tests {
             rlimits: vec![("nofile".into(), Some(64), None)],
             user: Some("nobody".into()),
             group: None,
+            session: true,
             argv: vec!["/bin/sh".into(), "-c".into(), "--".into()],
         };
         let args = spec.to_args();

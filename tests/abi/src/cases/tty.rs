@@ -28,6 +28,7 @@ pub const CASES: &[Case] = &[
     Case::new("tty.master_eio_after_slave_close", master_eio),
     Case::new("tty.hangup_sends_sighup", hangup_sighup),
     Case::new("tty.poll_readiness", poll_readiness),
+    Case::new("tty.poll_wakes_on_input", poll_wakes_on_input),
     Case::new("tty.enotty_elsewhere", enotty_elsewhere),
 ];
 
@@ -652,6 +653,56 @@ fn poll_readiness() -> String {
         "empty={empty} partial_line={partial} full_line={line} master={}",
         poll_now(m)
     )
+}
+
+/// A poller asleep on one end of a pty wakes when the other end is written (an interactive shell waits for keys
+/// this way). The child polls with a long hang guard; the parent writes once the child is about to poll, after a
+/// pause that lets it fall asleep (were it not yet asleep, the case would pass anyway: it cannot fail spuriously).
+fn poll_wakes_on_input() -> String {
+    let Ok((m, s)) = pair() else {
+        return "pty failed".to_string();
+    };
+    raw_mode(s, 1, 0);
+    let mut results = Vec::new();
+    for (name, poller, writer) in [("slave", s, m), ("master", m, s)] {
+        let (ready_r, ready_w) = pipe();
+        let (answer_r, answer_w) = pipe();
+        let pid = spawn(|| {
+            close(ready_r);
+            close(answer_r);
+            write_byte(ready_w, b'.');
+            let mut p = libc::pollfd {
+                fd: poller,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            let text = match sys!(nr::POLL, &mut p as *mut libc::pollfd, 1, 20_000i32) {
+                Ok(0) => "timed out".to_string(),
+                Ok(_) if p.revents & libc::POLLIN != 0 => "IN".to_string(),
+                Ok(_) => format!("revents {:#x}", p.revents),
+                Err(e) => errno_name(e),
+            };
+            let _ = write_all(answer_w, text.as_bytes());
+            0
+        });
+        close(ready_w);
+        close(answer_w);
+        let Ok(pid) = pid else {
+            return "fork failed".to_string();
+        };
+        let _ = read_byte(ready_r);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        write_byte(writer, b'x');
+        let answer = String::from_utf8_lossy(&child::read_to_end(answer_r)).into_owned();
+        let _ = child::wait_text(pid);
+        let _ = read_text(poller);
+        close(ready_r);
+        close(answer_r);
+        results.push(format!("{name}={answer}"));
+    }
+    close(m);
+    close(s);
+    results.join(" ")
 }
 
 fn enotty_elsewhere() -> String {

@@ -134,6 +134,7 @@ impl Supervisor {
             log(match kind {
                 Shutdown::Poweroff => "poweroff: stopping all services",
                 Shutdown::Reboot => "reboot: stopping all services",
+                Shutdown::Halt => "halt: stopping all services",
             });
         }
         self.shutdown = Some(kind);

@@ -67,7 +67,7 @@ impl Layout {
 /// How the supervisor is running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// PID 1: a shutdown ends in reboot(2) (not done by this module).
+    /// PID 1: a shutdown ends in reboot(2) (done by `init`'s pid1 module, not here).
     Pid1,
     /// Unprivileged, for developers and tests: a shutdown ends the process.
     Supervise,
@@ -78,6 +78,30 @@ pub enum Mode {
 pub enum Shutdown {
     Poweroff,
     Reboot,
+    /// Stop the machine without powering it off (PID 1 only: SIGUSR1 / SIGRTMIN+3).
+    Halt,
+}
+
+/// glibc's SIGRTMIN (34), not musl's (35): systemd's tools, built against glibc, send SIGRTMIN+n with this base.
+const GLIBC_SIGRTMIN: i32 = 34;
+
+/// Which signals ask for which shutdown: in PID 1 mode those of busybox init (SIGUSR1 halt, SIGUSR2 poweroff,
+/// SIGTERM reboot) and systemd (SIGINT, sent by the kernel for Ctrl-Alt-Del, reboots; SIGRTMIN+3/+4/+5 halt,
+/// poweroff, reboot); supervised, SIGTERM and SIGINT end it, as for any daemon.
+fn shutdown_signals(mode: Mode) -> [(Shutdown, Vec<i32>); 3] {
+    use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
+    match mode {
+        Mode::Pid1 => [
+            (Shutdown::Poweroff, vec![SIGUSR2, GLIBC_SIGRTMIN + 4]),
+            (Shutdown::Reboot, vec![SIGTERM, SIGINT, GLIBC_SIGRTMIN + 5]),
+            (Shutdown::Halt, vec![SIGUSR1, GLIBC_SIGRTMIN + 3]),
+        ],
+        Mode::Supervise => [
+            (Shutdown::Poweroff, vec![SIGTERM, SIGINT]),
+            (Shutdown::Reboot, vec![]),
+            (Shutdown::Halt, vec![]),
+        ],
+    }
 }
 
 pub struct Supervisor {
@@ -91,8 +115,8 @@ pub struct Supervisor {
     listener: UnixListener,
     /// Woken by SIGCHLD.
     child_signal: UnixStream,
-    /// Woken by SIGTERM and SIGINT (a poweroff, as for systemd in a container).
-    stop_signal: UnixStream,
+    /// Woken by the signals that ask for a shutdown (see [`shutdown_signals`]), one pipe per kind.
+    stop_signals: Vec<(Shutdown, UnixStream)>,
     /// Woken by SIGHUP: reload, as systemd does.
     reload_signal: UnixStream,
     clients: BTreeMap<u64, Client>,
@@ -105,7 +129,7 @@ pub struct Supervisor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Source {
     ChildSignal,
-    StopSignal,
+    StopSignal(usize),
     ReloadSignal,
     Listener,
     Output(String),
@@ -163,7 +187,12 @@ impl Supervisor {
         }
         listener.set_nonblocking(true)?;
         let child_signal = self_pipe(&[signal_hook::consts::SIGCHLD])?;
-        let stop_signal = self_pipe(&[signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT])?;
+        let mut stop_signals = Vec::new();
+        for (kind, signals) in shutdown_signals(mode) {
+            if !signals.is_empty() {
+                stop_signals.push((kind, self_pipe(&signals)?));
+            }
+        }
         let reload_signal = self_pipe(&[signal_hook::consts::SIGHUP])?;
         let catalog = Catalog::load(&layout.services);
         Ok(Self {
@@ -176,7 +205,7 @@ impl Supervisor {
             services: BTreeMap::new(),
             listener,
             child_signal,
-            stop_signal,
+            stop_signals,
             reload_signal,
             clients: BTreeMap::new(),
             next_client: 0,
@@ -200,7 +229,14 @@ impl Supervisor {
                     return Ok(shutdown);
                 }
             }
-            self.wait_and_dispatch()?;
+            if let Err(error) = self.wait_and_dispatch() {
+                if self.mode == Mode::Supervise {
+                    return Err(error);
+                }
+                // PID 1 must not end: report, pause so that a persistent error cannot spin, go on.
+                log(&format!("main loop: {error}; continuing"));
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
         }
     }
 
@@ -213,17 +249,15 @@ impl Supervisor {
                     PollFlags::POLLIN,
                 ),
                 (
-                    Source::StopSignal,
-                    self.stop_signal.as_fd(),
-                    PollFlags::POLLIN,
-                ),
-                (
                     Source::ReloadSignal,
                     self.reload_signal.as_fd(),
                     PollFlags::POLLIN,
                 ),
                 (Source::Listener, self.listener.as_fd(), PollFlags::POLLIN),
             ];
+            for (index, (_, pipe)) in self.stop_signals.iter().enumerate() {
+                sources.push((Source::StopSignal(index), pipe.as_fd(), PollFlags::POLLIN));
+            }
             for service in self.services.values() {
                 let channels = &service.channels;
                 if let Some(file) = &channels.output {
@@ -288,9 +322,12 @@ impl Supervisor {
                     drain(&mut self.child_signal);
                     self.reap();
                 }
-                Source::StopSignal => {
-                    drain(&mut self.stop_signal);
-                    self.begin_shutdown(Shutdown::Poweroff);
+                Source::StopSignal(index) => {
+                    if let Some((kind, pipe)) = self.stop_signals.get_mut(index) {
+                        let kind = *kind;
+                        drain(pipe);
+                        self.begin_shutdown(kind);
+                    }
                 }
                 Source::ReloadSignal => {
                     drain(&mut self.reload_signal);

@@ -59,7 +59,8 @@ pub fn spawn(
     let needs_helper = ready_write.is_some()
         || !def.rlimits.is_empty()
         || def.user.is_some()
-        || def.group.is_some();
+        || def.group.is_some()
+        || def.session;
     let mut command = if needs_helper {
         let spec = HelperSpec {
             ready_fd: def.ready_fd.filter(|_| ready_write.is_some()),
@@ -70,6 +71,7 @@ pub fn spawn(
                 .collect(),
             user: def.user.clone(),
             group: def.group.clone(),
+            session: def.session,
             argv: std::iter::once(def.command.clone())
                 .chain(def.args.iter().cloned())
                 .collect(),
@@ -108,7 +110,10 @@ pub fn spawn(
     });
     command.stdout(Stdio::from(out_write));
     command.stderr(Stdio::from(err_write));
-    command.process_group(0);
+    if !def.session {
+        // (With `session`, the helper's setsid() makes the new group; a group leader could not call it.)
+        command.process_group(0);
+    }
     let child = command
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", def.command))?;

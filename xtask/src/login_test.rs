@@ -1,0 +1,124 @@
+//! The `login-basalt` and `login-linux` scenarios: the system image boots through `init` to a login prompt on the
+//! serial console, root logs in with the image's password, `svc` shows the services running, and `svc poweroff`
+//! shuts down so that QEMU exits with status 0. Timeouts are only hang guards.
+
+use crate::console::Console;
+use crate::paths::Paths;
+use crate::qemu::{self, Accel, Boot, Cpu, Machine};
+use crate::system_image::{HOSTNAME, ROOT_PASSWORD};
+use anyhow::{bail, Result};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The scenarios, by kernel.
+pub const SCENARIOS: &[(&str, Kernel)] = &[
+    ("login-basalt", Kernel::Basalt),
+    ("login-linux", Kernel::Linux),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    Basalt,
+    Linux,
+}
+
+const BOOT_TIMEOUT: Duration = Duration::from_secs(300);
+const STEP_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The machine booting the system image on `kernel`.
+pub fn machine(paths: &Paths, kernel: Kernel) -> Result<Machine> {
+    let kernel_image: PathBuf = match kernel {
+        Kernel::Basalt => paths.kernel_elf(),
+        Kernel::Linux => crate::reference::linux_kernel()?,
+    };
+    Ok(Machine {
+        accel: Accel::Tcg,
+        cpu: Cpu::Max,
+        memory: "256M".to_owned(),
+        smp: Some(2),
+        boot: Boot::Direct {
+            kernel: kernel_image,
+            initrd: paths.system_initramfs(),
+            append: qemu::console_command_line(""),
+        },
+    })
+}
+
+/// Runs one scenario; prints `qemu: NAME ... ok|FAILED` and returns whether it passed.
+pub fn run(paths: &Paths, name: &str, kernel: Kernel) -> Result<bool> {
+    print!("qemu: {name} ... ");
+    std::io::stdout().flush()?;
+    let started = std::time::Instant::now();
+    let log_path = paths.logs().join(format!("{name}.log"));
+    let args = qemu::build_args(
+        qemu::Console::Captured,
+        &machine(paths, kernel)?,
+        &paths.ovmf_vars(),
+    );
+    let mut console = Console::start(&args, &log_path)?;
+    let result = drive(&mut console);
+    let seconds = started.elapsed().as_secs_f64();
+    let log = console.text();
+    let panicked = ["Kernel panic", "panicked at"]
+        .iter()
+        .find(|p| log.contains(*p));
+    match (result, panicked) {
+        (Ok(()), None) => {
+            println!("ok ({seconds:.1} s)");
+            Ok(true)
+        }
+        (result, panicked) => {
+            println!("FAILED ({seconds:.1} s)");
+            if let Err(error) = result {
+                println!("    {error:#}");
+            }
+            if let Some(panic) = panicked {
+                println!("    {panic:?} appeared");
+            }
+            println!("    qemu {}", qemu::shell_words(&args));
+            println!("    last 40 lines of {}:", paths.display(&log_path));
+            for line in crate::expect::last_lines(&log, 40) {
+                println!("    | {line}");
+            }
+            Ok(false)
+        }
+    }
+}
+
+/// The conversation with the guest.
+fn drive(console: &mut Console) -> Result<()> {
+    let shell_prompt = format!("root@{HOSTNAME}:~# ");
+    console.expect(&format!("{HOSTNAME} login: "), BOOT_TIMEOUT)?;
+    console.send_line("root")?;
+    console.expect("Password: ", STEP_TIMEOUT)?;
+    console.send_line(ROOT_PASSWORD)?;
+    console.expect(&shell_prompt, STEP_TIMEOUT)?;
+    // `$((…))` makes the marker differ from the echoed command line.
+    console.send_line("svc status getty@ttyS0; echo status-$((6*7))")?;
+    console.expect("status-42", STEP_TIMEOUT)?;
+    console.send_line("svc list; echo list-$((6*7))")?;
+    console.expect("list-42", STEP_TIMEOUT)?;
+    let text = console.text();
+    for (service, state) in [
+        ("getty@ttyS0", "running"),
+        ("heartbeat", "running"),
+        ("motd", "done"),
+    ] {
+        let shown = text.lines().any(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            words.first() == Some(&service) && words.get(1) == Some(&state)
+        });
+        if !shown {
+            bail!("`svc list` does not show {service} {state}");
+        }
+    }
+    if !text.contains("state:     running") {
+        bail!("`svc status getty@ttyS0` does not say running");
+    }
+    console.send_line("svc poweroff")?;
+    match console.wait_exit(STEP_TIMEOUT)? {
+        Some(0) => Ok(()),
+        other => bail!("QEMU exited with {other:?}, not 0 (a clean poweroff)"),
+    }
+}
