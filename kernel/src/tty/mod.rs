@@ -68,6 +68,8 @@ pub struct Tty {
     pub writable: WaitQueue,
     /// Pty master readers wait here.
     pub master_readable: WaitQueue,
+    /// poll, select and epoll on either side wait here (a file names one queue): woken with each of the others.
+    pub pollers: WaitQueue,
 }
 
 impl Tty {
@@ -89,6 +91,7 @@ impl Tty {
             readable: WaitQueue::new(),
             writable: WaitQueue::new(),
             master_readable: WaitQueue::new(),
+            pollers: WaitQueue::new(),
         })
     }
 
@@ -115,6 +118,19 @@ impl Tty {
         self.readable.wake_all();
         self.writable.wake_all();
         self.master_readable.wake_all();
+        self.pollers.wake_all();
+    }
+
+    /// Wakes writers (output restarted, room at the pty master) and pollers.
+    pub fn wake_writers(&self) {
+        self.writable.wake_all();
+        self.pollers.wake_all();
+    }
+
+    /// Wakes pty master readers (slave output, the last slave closed) and pollers.
+    pub fn wake_master_readers(&self) {
+        self.master_readable.wake_all();
+        self.pollers.wake_all();
     }
 
     /// Bytes typed on the terminal: line discipline, echo, and signals for the foreground group.
@@ -176,7 +192,7 @@ impl Tty {
                 let t = s.ldisc.termios();
                 noncanonical(t.cc[cc::VMIN], t.cc[cc::VTIME], got, buf.len())
             });
-            self.writable.wake_all();
+            self.wake_writers();
             let timeout = match next {
                 Next::Return => return Ok(got),
                 Next::Wait => None,
@@ -227,7 +243,7 @@ impl Tty {
                 }
                 Ok(done < data.len())
             })?;
-            self.master_readable.wake_all();
+            self.wake_master_readers();
             if !blocked {
                 return Ok(done);
             }

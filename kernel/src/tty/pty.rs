@@ -6,6 +6,7 @@
 use super::ioctl::{self, Side};
 use super::{file::TtyFile, Kind, Tty};
 use crate::fs::{FileOps, OpenFile, Stat, POLLHUP, POLLIN, POLLOUT, S_IFCHR};
+use crate::task::wait::WaitQueue;
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
@@ -147,7 +148,7 @@ impl FileOps for Master {
             .master_readable
             .wait_until(take)
             .map_err(|_| crate::task::process::ERESTARTSYS)?;
-        self.tty.writable.wake_all();
+        self.tty.wake_writers();
         r
     }
 
@@ -166,6 +167,10 @@ impl FileOps for Master {
             ev |= POLLHUP;
         }
         ev
+    }
+
+    fn poll_queue(&self) -> Option<&WaitQueue> {
+        Some(&self.tty.pollers)
     }
 
     fn ioctl(&self, file: &OpenFile, cmd: u32, arg: u64) -> Result<usize, Errno> {
