@@ -15,6 +15,7 @@ mod expect;
 mod fuzz;
 mod host_tools;
 mod initramfs;
+mod interactive;
 mod iso;
 mod paths;
 mod programs;
@@ -22,6 +23,8 @@ mod qemu;
 mod reference;
 mod results;
 mod scenarios;
+mod session;
+mod terminal;
 mod test;
 mod toolchain;
 
@@ -188,6 +191,10 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                     println!("{}", scenario.name);
                 }
                 println!("{} (tests/diff under Linux and Basalt)", diff::NAME);
+                println!(
+                    "{} (the `cargo xtask run` image driven through its serial console, under Basalt and Linux)",
+                    interactive::NAME
+                );
                 return Ok(ExitCode::SUCCESS);
             }
             let options = test::TestOptions {
