@@ -103,6 +103,8 @@ const STEPS: &[Step] = &[
             Type("jobs\r"),
             Expect(r"\n\[1\]\+ +Running +sh -c"),
             Prompt,
+            // fg prints the command, then gives the job the terminal and continues it; the ^C below is typed only
+            // after the command is seen, by which time the shell (which does both at once) has handed over.
             Type("fg\r"),
             // ash shows the command with its own quoting.
             Expect(r"\nsh -c .echo started; exec sleep 100.\n"),
