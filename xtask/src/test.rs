@@ -45,7 +45,9 @@ pub fn run_all(paths: &crate::paths::Paths, options: &TestOptions) -> Result<boo
     let selected = if named.is_empty() && !options.only_scenarios.is_empty() {
         Vec::new()
     } else {
-        scenarios::select(&named).map_err(|message| anyhow!(message))?
+        // The error lists the table's names; the two runs outside the table are known too.
+        scenarios::select(&named)
+            .map_err(|message| anyhow!("{message}, {}, {}", diff::NAME, interactive::NAME))?
     };
     let mut total = Counts::default();
     if !options.skip_host {
