@@ -57,9 +57,13 @@ pub fn build_initramfs(paths: &Paths, profile: Profile) -> Result<()> {
     Ok(())
 }
 
-/// busybox init's table for the interactive image: a login shell on the serial port, which init opens after
+/// busybox init's table for the interactive image: the usual filesystems (devtmpfs gives /dev/ttyS0 under Linux
+/// too, so the same image boots both kernels), then a login shell on the serial port, which init opens after
 /// setsid() and makes the shell's controlling terminal (so job control works), started again when it exits.
 const INTERACTIVE_INITTAB: &str = "\
+::sysinit:/bin/mount -t devtmpfs devtmpfs /dev
+::sysinit:/bin/mount -t proc proc /proc
+::sysinit:/bin/mount -t sysfs sysfs /sys
 ::sysinit:/bin/hostname basalt
 ttyS0::respawn:-/bin/sh
 ::ctrlaltdel:/bin/reboot
@@ -79,8 +83,12 @@ cd
 pub fn build_interactive_initramfs(paths: &Paths) -> Result<()> {
     let mut image = Initramfs::new();
     image.add_dir("dev", 0o755)?;
+    // Linux opens /dev/console for init before anything is mounted (Basalt adds the node when it is missing).
+    image.add_char_device("dev/console", 0o600, 5, 1)?;
+    for dir in ["proc", "sys", "root"] {
+        image.add_dir(dir, if dir == "root" { 0o700 } else { 0o755 })?;
+    }
     image.add_dir("tmp", 0o1777)?;
-    image.add_dir("root", 0o700)?;
     add_busybox(&mut image)?;
     image.add_symlink("init", "bin/busybox")?;
     image.add_symlink("sbin", "bin")?;

@@ -2,13 +2,15 @@
 //! serial console, root logs in with the image's password, `svc` shows the services running, and `svc poweroff`
 //! shuts down so that QEMU exits with status 0. Timeouts are only hang guards.
 
-use crate::console::Console;
 use crate::paths::Paths;
 use crate::qemu::{self, Accel, Boot, Cpu, Machine};
+use crate::session::Session;
 use crate::system_image::{HOSTNAME, ROOT_PASSWORD};
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
+use regex::bytes::Regex;
 use std::io::Write;
 use std::path::PathBuf;
+use std::process::Command;
 use std::time::Duration;
 
 /// The scenarios, by kernel.
@@ -52,14 +54,16 @@ pub fn run(paths: &Paths, name: &str, kernel: Kernel) -> Result<bool> {
     let started = std::time::Instant::now();
     let log_path = paths.logs().join(format!("{name}.log"));
     let args = qemu::build_args(
-        qemu::Console::Captured,
+        qemu::Console::Driven,
         &machine(paths, kernel)?,
         &paths.ovmf_vars(),
     );
-    let mut console = Console::start(&args, &log_path)?;
+    let mut command = Command::new(qemu::QEMU);
+    command.args(&args);
+    let mut console = Session::spawn(command, &log_path)?;
     let result = drive(&mut console);
     let seconds = started.elapsed().as_secs_f64();
-    let log = console.text();
+    let log = console.transcript();
     let panicked = ["Kernel panic", "panicked at"]
         .iter()
         .find(|p| log.contains(*p));
@@ -86,20 +90,31 @@ pub fn run(paths: &Paths, name: &str, kernel: Kernel) -> Result<bool> {
     }
 }
 
+/// Waits for `text` (literally) on the console.
+fn expect(console: &mut Session, text: &str, timeout: Duration) -> Result<String> {
+    let pattern = Regex::new(&regex::escape(text))?;
+    console.expect(&pattern, timeout).map_err(|e| anyhow!(e))
+}
+
+/// Types `line` and Enter.
+fn send_line(console: &Session, line: &str) -> Result<()> {
+    console.send(&format!("{line}\r")).map_err(|e| anyhow!(e))
+}
+
 /// The conversation with the guest.
-fn drive(console: &mut Console) -> Result<()> {
+fn drive(console: &mut Session) -> Result<()> {
     let shell_prompt = format!("root@{HOSTNAME}:~# ");
-    console.expect(&format!("{HOSTNAME} login: "), BOOT_TIMEOUT)?;
-    console.send_line("root")?;
-    console.expect("Password: ", STEP_TIMEOUT)?;
-    console.send_line(ROOT_PASSWORD)?;
-    console.expect(&shell_prompt, STEP_TIMEOUT)?;
+    expect(console, &format!("{HOSTNAME} login: "), BOOT_TIMEOUT)?;
+    send_line(console, "root")?;
+    expect(console, "Password: ", STEP_TIMEOUT)?;
+    send_line(console, ROOT_PASSWORD)?;
+    expect(console, &shell_prompt, STEP_TIMEOUT)?;
     // `$((…))` makes the marker differ from the echoed command line.
-    console.send_line("svc status getty@ttyS0; echo status-$((6*7))")?;
-    console.expect("status-42", STEP_TIMEOUT)?;
-    console.send_line("svc list; echo list-$((6*7))")?;
-    console.expect("list-42", STEP_TIMEOUT)?;
-    let text = console.text();
+    send_line(console, "svc status getty@ttyS0; echo status-$((6*7))")?;
+    expect(console, "status-42", STEP_TIMEOUT)?;
+    send_line(console, "svc list; echo list-$((6*7))")?;
+    expect(console, "list-42", STEP_TIMEOUT)?;
+    let text = console.transcript();
     for (service, state) in [
         ("getty@ttyS0", "running"),
         ("heartbeat", "running"),
@@ -116,9 +131,9 @@ fn drive(console: &mut Console) -> Result<()> {
     if !text.contains("state:     running") {
         bail!("`svc status getty@ttyS0` does not say running");
     }
-    console.send_line("svc poweroff")?;
-    match console.wait_exit(STEP_TIMEOUT)? {
-        Some(0) => Ok(()),
+    send_line(console, "svc poweroff")?;
+    match console.wait_exit(STEP_TIMEOUT)?.map(|status| status.code()) {
+        Some(Some(0)) => Ok(()),
         other => bail!("QEMU exited with {other:?}, not 0 (a clean poweroff)"),
     }
 }

@@ -9,13 +9,13 @@ mod bench_build;
 mod bench_report;
 mod build;
 mod cargo;
-mod console;
 mod cpio;
 mod diff;
 mod expect;
 mod fuzz;
 mod host_tools;
 mod initramfs;
+mod interactive;
 mod iso;
 mod login_test;
 mod paths;
@@ -24,7 +24,9 @@ mod qemu;
 mod reference;
 mod results;
 mod scenarios;
+mod session;
 mod system_image;
+mod terminal;
 mod test;
 mod toolchain;
 
@@ -206,6 +208,10 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                     println!("{name} (system image: log in, svc, poweroff)");
                 }
                 println!("{} (tests/diff under Linux and Basalt)", diff::NAME);
+                println!(
+                    "{} (the `cargo xtask run` image driven through its serial console, under Basalt and Linux)",
+                    interactive::NAME
+                );
                 return Ok(ExitCode::SUCCESS);
             }
             let options = test::TestOptions {

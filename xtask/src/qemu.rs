@@ -115,6 +115,8 @@ pub enum Console {
     Interactive,
     /// Serial to stdout (captured through a pipe), no monitor, no stdin.
     Captured,
+    /// Serial on stdin and stdout (pipes a program drives), no monitor; every byte, `^C` included, goes to the guest.
+    Driven,
 }
 
 /// `console=ttyS0` followed by `extra`, if any.
@@ -144,6 +146,17 @@ pub fn build_args(console: Console, machine: &Machine, ovmf_vars: &Path) -> Vec<
             "-no-reboot",
             "-serial",
             "stdio",
+            "-monitor",
+            "none",
+            "-display",
+            "none",
+        ]),
+        Console::Driven => push(&[
+            "-no-reboot",
+            "-chardev",
+            "stdio,id=serial,signal=off",
+            "-serial",
+            "chardev:serial",
             "-monitor",
             "none",
             "-display",

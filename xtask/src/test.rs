@@ -6,7 +6,7 @@ use crate::host_tools::{self, Tool};
 use crate::qemu::{self, Accel, Boot, Console, Firmware, Machine};
 use crate::results::{parse_cargo_test_output, parse_ktest_log, Counts};
 use crate::scenarios::{self, Scenario, ScenarioBoot};
-use crate::{build, diff, iso};
+use crate::{build, diff, interactive, iso};
 use anyhow::{anyhow, Context, Result};
 use std::io::Write;
 use std::process::Stdio;
@@ -30,27 +30,40 @@ pub struct TestOptions {
 
 /// Runs everything, prints `N passed, M failed` last, and returns whether all passed.
 pub fn run_all(paths: &crate::paths::Paths, options: &TestOptions) -> Result<bool> {
-    // The differential run is not a single QEMU scenario; `--scenario diff` selects it like one.
-    let run_diff = options.only_scenarios.is_empty()
-        || options.only_scenarios.iter().any(|name| name == diff::NAME);
+    // The differential, interactive and login runs are not single QEMU scenarios; `--scenario diff`,
+    // `--scenario interactive` and `--scenario login-basalt` select them like one.
+    let wanted = |name: &str| {
+        options.only_scenarios.is_empty() || options.only_scenarios.iter().any(|n| n == name)
+    };
+    let (run_diff, run_interactive) = (wanted(diff::NAME), wanted(interactive::NAME));
     let logins: Vec<(&str, crate::login_test::Kernel)> = crate::login_test::SCENARIOS
         .iter()
         .copied()
-        .filter(|(name, _)| {
-            options.only_scenarios.is_empty() || options.only_scenarios.iter().any(|n| n == name)
-        })
+        .filter(|(name, _)| wanted(name))
         .collect();
     let is_login = |name: &str| crate::login_test::SCENARIOS.iter().any(|(n, _)| *n == name);
     let named: Vec<String> = options
         .only_scenarios
         .iter()
-        .filter(|name| *name != diff::NAME && !is_login(name))
+        .filter(|name| *name != diff::NAME && *name != interactive::NAME && !is_login(name))
         .cloned()
         .collect();
     let selected = if named.is_empty() && !options.only_scenarios.is_empty() {
         Vec::new()
     } else {
-        scenarios::select(&named).map_err(|message| anyhow!(message))?
+        // The error lists the table's names; the two runs outside the table are known too.
+        scenarios::select(&named).map_err(|message| {
+            let logins: Vec<&str> = crate::login_test::SCENARIOS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect();
+            anyhow!(
+                "{message}, {}, {}, {}",
+                diff::NAME,
+                interactive::NAME,
+                logins.join(", ")
+            )
+        })?
     };
     let mut total = Counts::default();
     if !options.skip_host {
@@ -105,6 +118,20 @@ pub fn run_all(paths: &crate::paths::Paths, options: &TestOptions) -> Result<boo
             total.add(diff::run(paths)?);
         } else {
             println!("diff: FAILED (not run: the build failed)");
+            total.record(false);
+        }
+    }
+    if run_interactive {
+        host_tools::ensure(&[Tool::Qemu])?;
+        let ready = built
+            && report_step(
+                "interactive initramfs",
+                build::build_interactive_initramfs(paths),
+            );
+        if ready {
+            total.add(interactive::run(paths)?);
+        } else {
+            println!("interactive: FAILED (not run: the build failed)");
             total.record(false);
         }
     }

@@ -4,6 +4,7 @@
 use super::ioctl::{self, Side};
 use super::{Kind, Tty};
 use crate::fs::{FileOps, OpenFile, Stat, POLLHUP, POLLIN, POLLOUT, S_IFCHR};
+use crate::task::wait::WaitQueue;
 use alloc::sync::Arc;
 use basalt_linux_abi::Errno;
 
@@ -44,10 +45,6 @@ impl FileOps for TtyFile {
         self.tty.write(buf, nonblock)
     }
 
-    fn poll_queue(&self) -> Option<&crate::task::wait::WaitQueue> {
-        Some(&self.tty.pollers)
-    }
-
     fn poll_events(&self) -> u16 {
         let hung_up = self.tty.with(|s| s.hung_up);
         let mut ev = 0;
@@ -62,6 +59,10 @@ impl FileOps for TtyFile {
         ev
     }
 
+    fn poll_queue(&self) -> Option<&WaitQueue> {
+        Some(&self.tty.pollers)
+    }
+
     fn ioctl(&self, file: &OpenFile, cmd: u32, arg: u64) -> Result<usize, Errno> {
         ioctl::ioctl(&self.tty, Side::Terminal, file, cmd, arg)
     }
@@ -74,8 +75,7 @@ impl FileOps for TtyFile {
                 s.slave_closed
             });
             if last {
-                self.tty.master_readable.wake_all();
-                self.tty.pollers.wake_all();
+                self.tty.wake_master_readers();
             }
         }
     }

@@ -68,7 +68,7 @@ pub struct Tty {
     pub writable: WaitQueue,
     /// Pty master readers wait here.
     pub master_readable: WaitQueue,
-    /// poll/select/epoll wait here; woken with each of the queues above, since readiness of either end may change.
+    /// poll, select and epoll on either side wait here (a file names one queue): woken with each of the others.
     pub pollers: WaitQueue,
 }
 
@@ -117,6 +117,18 @@ impl Tty {
     fn wake_all(&self) {
         self.readable.wake_all();
         self.writable.wake_all();
+        self.master_readable.wake_all();
+        self.pollers.wake_all();
+    }
+
+    /// Wakes writers (output restarted, room at the pty master) and pollers.
+    pub fn wake_writers(&self) {
+        self.writable.wake_all();
+        self.pollers.wake_all();
+    }
+
+    /// Wakes pty master readers (slave output, the last slave closed) and pollers.
+    pub fn wake_master_readers(&self) {
         self.master_readable.wake_all();
         self.pollers.wake_all();
     }
@@ -180,8 +192,7 @@ impl Tty {
                 let t = s.ldisc.termios();
                 noncanonical(t.cc[cc::VMIN], t.cc[cc::VTIME], got, buf.len())
             });
-            self.writable.wake_all();
-            self.pollers.wake_all();
+            self.wake_writers();
             let timeout = match next {
                 Next::Return => return Ok(got),
                 Next::Wait => None,
@@ -232,8 +243,7 @@ impl Tty {
                 }
                 Ok(done < data.len())
             })?;
-            self.master_readable.wake_all();
-            self.pollers.wake_all();
+            self.wake_master_readers();
             if !blocked {
                 return Ok(done);
             }

@@ -6,6 +6,7 @@
 use super::ioctl::{self, Side};
 use super::{file::TtyFile, Kind, Tty};
 use crate::fs::{FileOps, OpenFile, Stat, POLLHUP, POLLIN, POLLOUT, S_IFCHR};
+use crate::task::wait::WaitQueue;
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
@@ -163,18 +164,13 @@ impl FileOps for Master {
             .master_readable
             .wait_until(take)
             .map_err(|_| crate::task::process::ERESTARTSYS)?;
-        self.tty.writable.wake_all();
-        self.tty.pollers.wake_all();
+        self.tty.wake_writers();
         r
     }
 
     fn write(&self, buf: &[u8], _offset: u64, _nonblock: bool) -> Result<usize, Errno> {
         self.tty.input(buf);
         Ok(buf.len())
-    }
-
-    fn poll_queue(&self) -> Option<&crate::task::wait::WaitQueue> {
-        Some(&self.tty.pollers)
     }
 
     fn poll_events(&self) -> u16 {
@@ -187,6 +183,10 @@ impl FileOps for Master {
             ev |= POLLHUP;
         }
         ev
+    }
+
+    fn poll_queue(&self) -> Option<&WaitQueue> {
+        Some(&self.tty.pollers)
     }
 
     fn ioctl(&self, file: &OpenFile, cmd: u32, arg: u64) -> Result<usize, Errno> {

@@ -28,7 +28,7 @@ pub const CASES: &[Case] = &[
     Case::new("tty.master_eio_after_slave_close", master_eio),
     Case::new("tty.hangup_sends_sighup", hangup_sighup),
     Case::new("tty.poll_readiness", poll_readiness),
-    Case::new("tty.poll_wakes_on_input", poll_wakes_on_input),
+    Case::new("tty.poll_wakes_sleepers", poll_wakes_sleepers),
     Case::new("tty.enotty_elsewhere", enotty_elsewhere),
 ];
 
@@ -655,54 +655,68 @@ fn poll_readiness() -> String {
     )
 }
 
-/// A poller asleep on one end of a pty wakes when the other end is written (an interactive shell waits for keys
-/// this way). The child polls with a long hang guard; the parent writes once the child is about to poll, after a
-/// pause that lets it fall asleep (were it not yet asleep, the case would pass anyway: it cannot fail spuriously).
-fn poll_wakes_on_input() -> String {
+/// A poll already asleep on a terminal wakes when the other side makes it readable: on the slave when the master
+/// types a line, on the master when the slave writes. The writer waits until the poller sleeps, so the wake-up is
+/// what is tested; the poll's 30 s timeout only guards against a hang.
+fn poll_wakes_sleepers() -> String {
     let Ok((m, s)) = pair() else {
         return "pty failed".to_string();
     };
-    raw_mode(s, 1, 0);
-    let mut results = Vec::new();
-    for (name, poller, writer) in [("slave", s, m), ("master", m, s)] {
-        let (ready_r, ready_w) = pipe();
-        let (answer_r, answer_w) = pipe();
-        let pid = spawn(|| {
-            close(ready_r);
-            close(answer_r);
-            write_byte(ready_w, b'.');
-            let mut p = libc::pollfd {
-                fd: poller,
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            let text = match sys!(nr::POLL, &mut p as *mut libc::pollfd, 1, 20_000i32) {
-                Ok(0) => "timed out".to_string(),
-                Ok(_) if p.revents & libc::POLLIN != 0 => "IN".to_string(),
-                Ok(_) => format!("revents {:#x}", p.revents),
-                Err(e) => errno_name(e),
-            };
-            let _ = write_all(answer_w, text.as_bytes());
-            0
-        });
-        close(ready_w);
-        close(answer_w);
-        let Ok(pid) = pid else {
-            return "fork failed".to_string();
+    // No echo: the master has nothing to read until the slave writes.
+    let Ok(mut t) = get_termios(s) else {
+        return "tcgets failed".to_string();
+    };
+    t.c_lflag &= !libc::ECHO;
+    let _ = set_termios(s, &t);
+    let slave = sleeping_poll(s, || write_all(m, b"typed\n"));
+    let line = read_text(s);
+    let master = sleeping_poll(m, || write_all(s, b"out"));
+    format!(
+        "slave: {slave} read={line} master: {master} read={}",
+        read_text(m)
+    )
+}
+
+/// Forks a child that polls `fd` for input (exit 0: woken readable, 1: timed out), runs `wake` once the child
+/// sleeps, and describes what happened.
+fn sleeping_poll(fd: i32, wake: impl FnOnce() -> Result<(), Errno>) -> String {
+    let pid = spawn(|| {
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
         };
-        let _ = read_byte(ready_r);
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        write_byte(writer, b'x');
-        let answer = String::from_utf8_lossy(&child::read_to_end(answer_r)).into_owned();
-        let _ = child::wait_text(pid);
-        let _ = read_text(poller);
-        close(ready_r);
-        close(answer_r);
-        results.push(format!("{name}={answer}"));
+        match sys!(nr::POLL, &mut p as *mut libc::pollfd, 1, 30_000i32) {
+            Ok(1) if p.revents & libc::POLLIN != 0 => 0,
+            Ok(0) => 1,
+            _ => 2,
+        }
+    });
+    let pid = match pid {
+        Ok(pid) => pid,
+        Err(e) => return format!("fork {}", errno_name(e)),
+    };
+    let asleep = wait_until_sleeping(pid);
+    let woke = outcome(wake().map(|()| 0));
+    format!(
+        "asleep={asleep} wake={woke} poller {}",
+        child::wait_text(pid)
+    )
+}
+
+/// Waits (up to 30 s) until `pid` is in an interruptible sleep (state S in /proc/PID/stat).
+fn wait_until_sleeping(pid: i32) -> bool {
+    for _ in 0..30_000 {
+        let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            return false;
+        };
+        match text.rfind(')').and_then(|end| text.get(end + 2..end + 3)) {
+            Some("S") => return true,
+            Some("R") => std::thread::sleep(std::time::Duration::from_millis(1)),
+            _ => return false,
+        }
     }
-    close(m);
-    close(s);
-    results.join(" ")
+    false
 }
 
 fn enotty_elsewhere() -> String {
