@@ -30,9 +30,10 @@ pub fn set_sane(fd: impl AsFd) -> nix::Result<()> {
     tcsetattr(&fd, SetArg::TCSANOW, &termios)
 }
 
-/// Reads one line from stdin with echo off (a password), restoring the settings afterwards.
-/// None at end of file.
-pub fn read_secret() -> io::Result<Option<String>> {
+/// Shows `prompt_text` and reads one line from stdin with echo off (a password), restoring the settings
+/// afterwards. None at end of file. Echo goes off before the prompt shows (as getpass does), so what is typed
+/// after the prompt is never echoed nor discarded by the flush.
+pub fn read_secret(prompt_text: &str) -> io::Result<Option<String>> {
     let stdin = io::stdin();
     let saved = tcgetattr(stdin.as_fd()).ok();
     if let Some(saved) = &saved {
@@ -41,6 +42,7 @@ pub fn read_secret() -> io::Result<Option<String>> {
         quiet.local_flags |= LocalFlags::ECHONL;
         tcsetattr(stdin.as_fd(), SetArg::TCSAFLUSH, &quiet)?;
     }
+    prompt(prompt_text)?;
     let line = read_line();
     if let Some(saved) = &saved {
         tcsetattr(stdin.as_fd(), SetArg::TCSANOW, saved)?;

@@ -64,8 +64,7 @@ fn run(user: Option<String>, preauthenticated: bool) -> Result<(), String> {
         .then(|| account::find_passwd(&passwd, &user))
         .flatten();
     if !preauthenticated {
-        tty::prompt("Password: ").map_err(|e| e.to_string())?;
-        let password = tty::read_secret()
+        let password = tty::read_secret("Password: ")
             .map_err(|e| e.to_string())?
             .ok_or("login: end of input")?;
         let shadow = std::fs::read_to_string("/etc/shadow").unwrap_or_default();
