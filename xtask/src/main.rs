@@ -22,6 +22,8 @@ mod qemu;
 mod reference;
 mod results;
 mod scenarios;
+mod svcbench;
+mod svcbench_shape;
 mod test;
 mod toolchain;
 
@@ -152,6 +154,10 @@ struct BenchArgs {
     /// CPU emulation: tcg (any host, uses `-cpu max`) or kvm (uses `-cpu host`).
     #[arg(long, value_enum, default_value_t = qemu::Accel::Tcg)]
     accel: qemu::Accel,
+    /// Run only one part: `kernels` (the program under Linux and Basalt in QEMU) or `services`
+    /// (Basalt's init, s6 and runit starting 100 services on the host).
+    #[arg(long, value_enum)]
+    only: Option<bench::BenchPart>,
 }
 
 fn main() -> ExitCode {
@@ -205,6 +211,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             let options = bench::BenchOptions {
                 quick: args.quick,
                 accel: args.accel,
+                only: args.only,
             };
             bench::run(&paths, &options)?;
             Ok(ExitCode::SUCCESS)
