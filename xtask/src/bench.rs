@@ -87,8 +87,11 @@ pub fn run(paths: &Paths, options: &BenchOptions) -> Result<()> {
     if options.only == Some(BenchPart::Services) {
         let destination = paths.out().join(SERVICES_ONLY_DOCUMENT);
         let text = services.unwrap_or_default();
-        fs::write(&destination, format!("# Service managers, side by side\n\n{text}"))
-            .with_context(|| format!("writing {}", destination.display()))?;
+        fs::write(
+            &destination,
+            format!("# Service managers, side by side\n\n{text}"),
+        )
+        .with_context(|| format!("writing {}", destination.display()))?;
         println!("\nbench: table written to {}", paths.display(&destination));
         return Ok(());
     }

@@ -124,10 +124,12 @@ fn runit_in(cache: &Path) -> Result<PathBuf> {
         .collect();
     let patterns: Vec<&str> = members.iter().map(String::as_str).collect();
     extract_members(&deb, &patterns, &staging)?;
-    fs::create_dir_all(&directory)
-        .with_context(|| format!("creating {}", directory.display()))?;
+    fs::create_dir_all(&directory).with_context(|| format!("creating {}", directory.display()))?;
     for program in RUNIT_PROGRAMS {
-        move_into_cache(&staging.join("usr/bin").join(program), &directory.join(program))?;
+        move_into_cache(
+            &staging.join("usr/bin").join(program),
+            &directory.join(program),
+        )?;
     }
     clean_up(&staging, &deb)?;
     println!("reference: {}", directory.display());

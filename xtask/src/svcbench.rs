@@ -8,17 +8,23 @@
 //! its FIFO. Runs alternate between the managers, so that a busy moment on the
 //! host does not hit one of them only. Every process of a run carries an
 //! environment marker; after the supervisor has been asked to stop, whatever
-//! still has the marker is killed, also when a run fails.
+//! still has the marker is killed, also when a run fails. xtask is a child
+//! subreaper meanwhile, so that the orphans end as its children and are reaped
+//! (on a host whose PID 1 does not reap, they would stay zombies).
 
 use crate::cargo;
 use crate::host_tools::{self, Tool};
 use crate::paths::Paths;
 use crate::reference;
-use crate::svcbench_shape::{self as shape, Manager, ScriptContext, MARKER_VARIABLE, SERVICE_COUNT};
+use crate::svcbench_shape::{
+    self as shape, Manager, ScriptContext, MARKER_VARIABLE, SERVICE_COUNT,
+};
 use anyhow::{bail, Context, Result};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::prctl::set_child_subreaper;
 use nix::sys::signal::{kill, Signal};
 use nix::sys::stat::Mode;
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{mkfifo, Pid};
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -77,7 +83,9 @@ pub fn run(paths: &Paths, quick: bool) -> Result<String> {
     } else {
         FULL_REPETITIONS
     };
+    set_child_subreaper(true).context("cannot become a child subreaper")?;
     let result = measure_all(&setup, repetitions);
+    let _ = set_child_subreaper(false);
     let _ = fs::remove_dir_all(&setup.work);
     let times = result?;
     let section = section(&times, repetitions, &paths.display(&setup.logs));
@@ -142,8 +150,7 @@ fn measure_once(setup: &Setup, manager: Manager, repetition: usize) -> Result<Du
         fs::remove_dir_all(&directory)
             .with_context(|| format!("removing {}", directory.display()))?;
     }
-    fs::create_dir_all(&directory)
-        .with_context(|| format!("creating {}", directory.display()))?;
+    fs::create_dir_all(&directory).with_context(|| format!("creating {}", directory.display()))?;
     let fifo = directory.join("ready");
     mkfifo(&fifo, Mode::S_IRUSR | Mode::S_IWUSR)
         .with_context(|| format!("creating the FIFO {}", fifo.display()))?;
@@ -157,7 +164,8 @@ fn measure_once(setup: &Setup, manager: Manager, repetition: usize) -> Result<Du
         .open(&fifo)
         .with_context(|| format!("opening {}", fifo.display()))?;
     let log_path = setup.logs.join(log_name(manager));
-    let log = File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
+    let log =
+        File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
     command
         .env(MARKER_VARIABLE, &marker)
         .stdin(Stdio::null())
@@ -217,7 +225,10 @@ fn write_definitions(
                     .join(format!("{}.toml", service.name)),
                 shape::basalt_definition(&service, &script_path, marker),
             )?,
-            Manager::S6 => fs::write(service_root.join(&service.name).join("notification-fd"), "3\n")?,
+            Manager::S6 => fs::write(
+                service_root.join(&service.name).join("notification-fd"),
+                "3\n",
+            )?,
             Manager::Runit => {}
         }
     }
@@ -316,6 +327,7 @@ impl Run {
             }
         }
         let left = kill_marked(&self.marker, STOP_TIMEOUT);
+        reap_orphans();
         if left > 0 {
             bail!("{left} processes of the run survived SIGKILL");
         }
@@ -344,6 +356,16 @@ fn kill_marked(marker: &str, patience: Duration) -> usize {
             let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
         }
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Reaps the run's orphans, which came to xtask as the subreaper (nothing
+/// else of xtask's is running during this part).
+fn reap_orphans() {
+    while let Ok(status) = waitpid(Pid::from_raw(-1), Some(WaitPidFlag::WNOHANG)) {
+        if status == WaitStatus::StillAlive {
+            break;
+        }
     }
 }
 
@@ -458,7 +480,10 @@ mod tests {
     #[test]
     fn median_of_odd_even_and_empty() {
         assert_eq!(median(&[ms(5), ms(1), ms(3)]), Some(ms(3)));
-        assert_eq!(median(&[ms(4), ms(1), ms(3), ms(2)]), Some(Duration::from_micros(2500)));
+        assert_eq!(
+            median(&[ms(4), ms(1), ms(3), ms(2)]),
+            Some(Duration::from_micros(2500))
+        );
         assert_eq!(median(&[]), None);
     }
 
@@ -483,8 +508,14 @@ mod tests {
             table.contains("| Basalt `init --supervise` | 20.0 ms | 10.0 ms | 30.0 ms | 1.00× |"),
             "{table}"
         );
-        assert!(table.contains("| 40.0 ms | 40.0 ms | 40.0 ms | 0.50× |"), "{table}");
-        assert!(table.contains("| runit `runsvdir` + `sv check` | n/a | n/a | n/a | n/a |"), "{table}");
+        assert!(
+            table.contains("| 40.0 ms | 40.0 ms | 40.0 ms | 0.50× |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| runit `runsvdir` + `sv check` | n/a | n/a | n/a | n/a |"),
+            "{table}"
+        );
     }
 
     #[test]

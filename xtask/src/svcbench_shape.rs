@@ -193,9 +193,15 @@ mod tests {
             dependency: Some("c09".into()),
         };
         let s6 = run_script(Manager::S6, &service, &context());
-        assert!(s6.contains("until s6-svwait -U '/t/scan/c09' 2>/dev/null;"), "{s6}");
+        assert!(
+            s6.contains("until s6-svwait -U '/t/scan/c09' 2>/dev/null;"),
+            "{s6}"
+        );
         let runit = run_script(Manager::Runit, &service, &context());
-        assert!(runit.contains("until '/c/sv' check '/t/scan/c09' >/dev/null"), "{runit}");
+        assert!(
+            runit.contains("until '/c/sv' check '/t/scan/c09' >/dev/null"),
+            "{runit}"
+        );
         let basalt = run_script(Manager::Basalt, &service, &context());
         assert!(!basalt.contains("until"), "{basalt}");
         for script in [s6, runit, basalt] {
