@@ -455,8 +455,8 @@ fn section(times: &[ManagerTimes], repetitions: usize, logs: &str) -> String {
          stops when all {SERVICE_COUNT} names have arrived.\n\n\
          - Basalt: `init --supervise` (host release build), `type = \"notify\"`, `ready_fd = 3`, \
          `requires` + `after`.\n\
-         - s6 (Debian's `s6`): `s6-svscan`, `notification-fd` 3; s6 has no dependencies (s6-rc is not \
-         packaged), so a run script first waits with `s6-svwait -U` for its dependency to be up and ready \
+         - s6 (Debian's `s6`): `s6-svscan`, `notification-fd` 3; s6 has no dependencies (the host's apt has no s6-rc; \
+         it is what would add them), so a run script first waits with `s6-svwait -U` for its dependency to be up and ready \
          (retried every 10 ms while the dependency's `s6-supervise` is not there yet).\n\
          - runit (Debian's `runit`, unpacked, not installed): `runsvdir`; runit has no readiness protocol, \
          so ready means running, and a run script first waits with `sv check` (retried every 10 ms while it \
