@@ -8,6 +8,9 @@
 //! to read the time from kernel entry to /init; that run is stopped as soon as
 //! the line appears. Slowness never fails the command: only errors such as a
 //! failed build do. Logs are in `out/bench/`.
+//!
+//! Before that, on the host, Basalt's service manager against s6 and runit
+//! ([`crate::svcbench`]); `--only services` or `--only kernels` runs one part.
 
 use crate::bench_build;
 use crate::bench_report::{self, Kernel, KernelResults, RunEnd};
@@ -18,6 +21,7 @@ use crate::host_tools::{self, Tool};
 use crate::paths::Paths;
 use crate::qemu::{self, Accel, Boot, Console, Machine};
 use crate::reference;
+use crate::svcbench;
 use anyhow::{bail, Context, Result};
 use std::fs;
 use std::io::Write;
@@ -56,11 +60,47 @@ pub struct BenchOptions {
     pub quick: bool,
     /// QEMU accelerator (the CPU model follows: `max` for TCG, `host` for KVM).
     pub accel: Accel,
+    /// Only one part (both when `None`).
+    pub only: Option<BenchPart>,
+}
+
+/// The two parts of the benchmark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchPart {
+    /// The program under Linux and Basalt in QEMU.
+    Kernels,
+    /// Basalt's init, s6 and runit starting 100 services on the host.
+    Services,
+}
+
+/// File of the services part when it runs alone (so that `out/bench.md` keeps the last full run).
+const SERVICES_ONLY_DOCUMENT: &str = "bench-services.md";
+
+/// Runs the parts asked for; the services part goes into `out/bench.md`
+/// after the kernels' table, or alone into `out/bench-services.md`.
+pub fn run(paths: &Paths, options: &BenchOptions) -> Result<()> {
+    let services = if options.only != Some(BenchPart::Kernels) {
+        Some(svcbench::run(paths, options.quick)?)
+    } else {
+        None
+    };
+    if options.only == Some(BenchPart::Services) {
+        let destination = paths.out().join(SERVICES_ONLY_DOCUMENT);
+        let text = services.unwrap_or_default();
+        fs::write(
+            &destination,
+            format!("# Service managers, side by side\n\n{text}"),
+        )
+        .with_context(|| format!("writing {}", destination.display()))?;
+        println!("\nbench: table written to {}", paths.display(&destination));
+        return Ok(());
+    }
+    run_kernels(paths, options, services.as_deref())
 }
 
 /// Runs everything and writes the table; fails only on real errors (build,
 /// download, QEMU missing, no results from Linux), never on slowness.
-pub fn run(paths: &Paths, options: &BenchOptions) -> Result<()> {
+fn run_kernels(paths: &Paths, options: &BenchOptions, services: Option<&str>) -> Result<()> {
     host_tools::ensure(&[Tool::Qemu])?;
     let linux = reference::linux_kernel()?;
     let program = bench_build::build_bench_program(paths.root())?;
@@ -86,7 +126,11 @@ pub fn run(paths: &Paths, options: &BenchOptions) -> Result<()> {
     let table = bench_report::render_table(&bench_report::rows(&linux_results, &basalt_results));
     println!();
     print!("{table}");
-    let document = document(paths, options, &linux, &table);
+    let mut document = document(paths, options, &linux, &table);
+    if let Some(services) = services {
+        document.push('\n');
+        document.push_str(services);
+    }
     let destination = paths.out().join("bench.md");
     fs::write(&destination, document)
         .with_context(|| format!("writing {}", destination.display()))?;
@@ -373,6 +417,7 @@ mod tests {
         let options = BenchOptions {
             quick: true,
             accel: Accel::Tcg,
+            only: None,
         };
         let text = document(
             &paths,

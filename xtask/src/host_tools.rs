@@ -24,6 +24,10 @@ pub enum Tool {
     Ovmf,
     /// musl's dynamic loader and musl-gcc, for the dynamically linked test programs.
     Musl,
+    /// s6 (`s6-svscan`, `s6-supervise`, `s6-svwait`), for the service-manager
+    /// benchmark; installed because its programs find each other at fixed
+    /// paths under /usr/bin (it does not touch the host's init).
+    S6,
 }
 
 /// Everything `iso` needs.
@@ -47,6 +51,7 @@ impl Tool {
             Self::Mformat => "mtools",
             Self::Ovmf => "ovmf",
             Self::Musl => "musl-tools",
+            Self::S6 => "s6",
         }
     }
 
@@ -61,6 +66,7 @@ impl Tool {
             Self::Mformat => "mformat",
             Self::Ovmf => "OVMF firmware",
             Self::Musl => "musl-gcc and /lib/ld-musl-x86_64.so.1",
+            Self::S6 => "/usr/bin/s6-svscan and /usr/bin/s6-supervise",
         }
     }
 
@@ -75,6 +81,9 @@ impl Tool {
             Self::Mformat => find_program("mformat").is_some(),
             Self::Ovmf => find_ovmf().is_some(),
             Self::Musl => find_program("musl-gcc").is_some() && Path::new(MUSL_LOADER).exists(),
+            Self::S6 => ["s6-svscan", "s6-supervise", "s6-svwait", "s6-ftrigrd"]
+                .iter()
+                .all(|program| Path::new("/usr/bin").join(program).is_file()),
         }
     }
 }
@@ -223,6 +232,8 @@ mod tests {
             Tool::Xorriso,
             Tool::Mformat,
             Tool::Ovmf,
+            Tool::Musl,
+            Tool::S6,
         ];
         for tool in all {
             assert!(!tool.debian_package().is_empty());

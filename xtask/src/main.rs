@@ -25,6 +25,8 @@ mod reference;
 mod results;
 mod scenarios;
 mod session;
+mod svcbench;
+mod svcbench_shape;
 mod system_image;
 mod terminal;
 mod test;
@@ -169,6 +171,10 @@ struct BenchArgs {
     /// CPU emulation: tcg (any host, uses `-cpu max`) or kvm (uses `-cpu host`).
     #[arg(long, value_enum, default_value_t = qemu::Accel::Tcg)]
     accel: qemu::Accel,
+    /// Run only one part: `kernels` (the program under Linux and Basalt in QEMU) or `services`
+    /// (Basalt's init, s6 and runit starting 100 services on the host).
+    #[arg(long, value_enum)]
+    only: Option<bench::BenchPart>,
 }
 
 fn main() -> ExitCode {
@@ -229,6 +235,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             let options = bench::BenchOptions {
                 quick: args.quick,
                 accel: args.accel,
+                only: args.only,
             };
             bench::run(&paths, &options)?;
             Ok(ExitCode::SUCCESS)

@@ -24,6 +24,11 @@ const BUSYBOX_PACKAGE: &str = "busybox-static";
 /// Where busybox sits inside its package.
 const BUSYBOX_MEMBER: &str = "./bin/busybox";
 
+/// runit's programs (Debian's `runit`): unpacked only, never installed, as
+/// installing the package would offer to take over the host's init.
+const RUNIT_PACKAGE: &str = "runit";
+const RUNIT_PROGRAMS: [&str; 3] = ["runsvdir", "runsv", "sv"];
+
 /// Prefix of the kernel image inside a kernel package (`./boot/vmlinuz-<version>`).
 const KERNEL_MEMBER_PREFIX: &str = "./boot/vmlinuz-";
 
@@ -35,6 +40,12 @@ pub fn linux_kernel() -> Result<PathBuf> {
 /// Debian's static busybox (`out/cache/busybox`), downloaded on first use.
 pub fn busybox() -> Result<PathBuf> {
     busybox_in(&cache_dir())
+}
+
+/// A directory (`out/cache/runit/`) with runit's `runsvdir`, `runsv` and
+/// `sv`, downloaded on first use.
+pub fn runit() -> Result<PathBuf> {
+    runit_in(&cache_dir())
 }
 
 /// `cargo xtask fetch`: both, with their paths printed.
@@ -93,6 +104,36 @@ fn busybox_in(cache: &Path) -> Result<PathBuf> {
     clean_up(&staging, &deb)?;
     println!("reference: {}", destination.display());
     Ok(destination)
+}
+
+fn runit_in(cache: &Path) -> Result<PathBuf> {
+    let directory = cache.join("runit");
+    if RUNIT_PROGRAMS
+        .iter()
+        .all(|program| directory.join(program).is_file())
+    {
+        return Ok(directory);
+    }
+    apt_cache_show(RUNIT_PACKAGE)?;
+    println!("reference: downloading {RUNIT_PACKAGE} (runit, for the service-manager benchmark)");
+    let deb = download(RUNIT_PACKAGE, &cache.join("debs"))?;
+    let staging = cache.join("runit.partial");
+    let members: Vec<String> = RUNIT_PROGRAMS
+        .iter()
+        .map(|program| format!("./usr/bin/{program}"))
+        .collect();
+    let patterns: Vec<&str> = members.iter().map(String::as_str).collect();
+    extract_members(&deb, &patterns, &staging)?;
+    fs::create_dir_all(&directory).with_context(|| format!("creating {}", directory.display()))?;
+    for program in RUNIT_PROGRAMS {
+        move_into_cache(
+            &staging.join("usr/bin").join(program),
+            &directory.join(program),
+        )?;
+    }
+    clean_up(&staging, &deb)?;
+    println!("reference: {}", directory.display());
+    Ok(directory)
 }
 
 /// A kernel unpacked earlier, if any (the highest version when there are several).

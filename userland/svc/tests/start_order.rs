@@ -237,3 +237,49 @@ fn user_and_group_are_applied_when_root() {
     s.wait_state("who", "done");
     assert_eq!(s.svc(&["logs", "who"]).stdout, b"nobody nogroup\n");
 }
+
+/// Without a working directory (or limits, user, group) a `ready_fd` service is started without the exec helper;
+/// it must see the same process setup as through the helper.
+#[test]
+fn readiness_fd_without_the_helper_gets_the_same_setup() {
+    let mut s = Supervised::new();
+    let dir = s.path().display().to_string();
+    let script = format!(
+        "cd {dir}; env | sort > env; readlink /proc/self/fd/0 > stdin; \
+         echo $$ $(cut -d' ' -f5 /proc/$$/stat) > pgrp; trap - PIPE; echo >&3; echo ready; exec sleep 1000"
+    );
+    s.define(
+        "db",
+        &format!(
+            "command = \"/bin/sh\"\nargs = [\"-c\", {}]\ntype = \"notify\"\nready_fd = 3\n\
+             environment = {{ GREETING = \"hi\" }}\n",
+            toml_string(&script)
+        ),
+    );
+    s.define_sh(
+        "web",
+        "echo web > web; exec sleep 1000",
+        "requires = [\"db\"]",
+    );
+    s.start();
+    s.wait_state("web", "running");
+    assert_eq!(s.state("db"), "running");
+    assert_eq!(s.read("stdin").trim(), "/dev/null");
+    let pgrp = s.read("pgrp");
+    let (pid, group) = pgrp.trim().split_once(' ').expect("pid and group");
+    assert_eq!(pid, group, "own process group");
+    let env = s.read("env");
+    let names: Vec<&str> = env
+        .lines()
+        .filter_map(|line| line.split_once('=').map(|(name, _)| name))
+        .filter(|name| !["PWD", "OLDPWD", "SHLVL", "_"].contains(name))
+        .collect();
+    assert_eq!(names, ["GREETING", "NOTIFY_SOCKET", "PATH"], "{env}");
+    assert!(env.contains("GREETING=hi\n"), "{env}");
+    wait_for("db's output in its log", || {
+        s.svc(&["logs", "db"])
+            .stdout
+            .windows(5)
+            .any(|w| w == b"ready")
+    });
+}
