@@ -177,7 +177,7 @@ pub fn add_busybox(image: &mut Initramfs) -> Result<()> {
 }
 
 /// A copy of an executable without debug information (`strip --strip-debug`), to keep the initramfs small.
-fn strip_debug(path: &std::path::Path) -> Result<Vec<u8>> {
+pub fn strip_debug(path: &std::path::Path) -> Result<Vec<u8>> {
     let stripped = path.with_extension("stripped");
     let status = std::process::Command::new("strip")
         .arg("--strip-debug")

@@ -1,5 +1,5 @@
 //! Test programs for the initramfs: `thread-test` (std Rust, static or dynamically linked against musl),
-//! `hello-glibc` (static glibc C) and `sysfuzz` (the system call fuzzer).
+//! `hello-glibc` (static glibc C), `sysfuzz` (the system call fuzzer) and the helpers of `tests/diff`.
 //!
 //! Every program is copied to `<cargo target dir>/programs/<name>` and that path is returned: the static and the
 //! dynamic `thread-test` come out of Cargo at the same path, so each build gets its own name.
@@ -72,6 +72,18 @@ pub fn build_abi_tests() -> Result<PathBuf> {
     let paths = Paths::discover();
     let built = build_musl_binary(&paths, "basalt-abi-tests", "abi-tests", &[])?;
     publish(&paths, &built, "abi-tests")
+}
+
+/// Builds the helpers of the differential scenarios (static musl) and returns `(name, path)` of each:
+/// `unixtool` and `ptyrun`.
+pub fn build_diff_tools() -> Result<Vec<(&'static str, PathBuf)>> {
+    let paths = Paths::discover();
+    let mut built = Vec::new();
+    for name in ["unixtool", "ptyrun"] {
+        let binary = build_musl_binary(&paths, "basalt-diff-tools", name, &[])?;
+        built.push((name, publish(&paths, &binary, name)?));
+    }
+    Ok(built)
 }
 
 /// `tests/programs/hello-glibc.c`.

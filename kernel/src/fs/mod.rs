@@ -4,6 +4,7 @@
 
 pub mod anon;
 pub mod devices;
+pub mod devpts;
 pub mod epoll;
 pub mod eventfd;
 pub mod fdtable;
