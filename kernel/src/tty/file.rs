@@ -58,6 +58,10 @@ impl FileOps for TtyFile {
         ev
     }
 
+    fn poll_queue(&self) -> Option<&crate::task::wait::WaitQueue> {
+        Some(&self.tty.pollers)
+    }
+
     fn ioctl(&self, file: &OpenFile, cmd: u32, arg: u64) -> Result<usize, Errno> {
         ioctl::ioctl(&self.tty, Side::Terminal, file, cmd, arg)
     }
@@ -70,14 +74,15 @@ impl FileOps for TtyFile {
                 s.slave_closed
             });
             if last {
-                self.tty.master_readable.wake_all();
+                self.tty.wake_master();
             }
         }
     }
 
     fn stat(&self) -> Stat {
         let (major, minor) = self.rdev;
-        let mode = if major == 136 { 0o620 } else { 0o600 };
+        // Pty slaves: devpts's default mode=600, like their nodes.
+        let mode = 0o600;
         Stat {
             dev: 6,
             ino: encode_dev(major, minor) + 0x1000,

@@ -68,6 +68,9 @@ pub struct Tty {
     pub writable: WaitQueue,
     /// Pty master readers wait here.
     pub master_readable: WaitQueue,
+    /// poll/select/epoll on either side wait here: woken with every other queue, since any change of the
+    /// terminal may change the readiness of the slave or of the master.
+    pub pollers: WaitQueue,
 }
 
 impl Tty {
@@ -89,6 +92,7 @@ impl Tty {
             readable: WaitQueue::new(),
             writable: WaitQueue::new(),
             master_readable: WaitQueue::new(),
+            pollers: WaitQueue::new(),
         })
     }
 
@@ -115,6 +119,19 @@ impl Tty {
         self.readable.wake_all();
         self.writable.wake_all();
         self.master_readable.wake_all();
+        self.pollers.wake_all();
+    }
+
+    /// Writers of the slave (room at the master, output restarted), and pollers.
+    pub fn wake_writers(&self) {
+        self.writable.wake_all();
+        self.pollers.wake_all();
+    }
+
+    /// Readers of the master (new output, the last slave closed), and pollers.
+    pub fn wake_master(&self) {
+        self.master_readable.wake_all();
+        self.pollers.wake_all();
     }
 
     /// Bytes typed on the terminal: line discipline, echo, and signals for the foreground group.
@@ -176,7 +193,7 @@ impl Tty {
                 let t = s.ldisc.termios();
                 noncanonical(t.cc[cc::VMIN], t.cc[cc::VTIME], got, buf.len())
             });
-            self.writable.wake_all();
+            self.wake_writers();
             let timeout = match next {
                 Next::Return => return Ok(got),
                 Next::Wait => None,
@@ -227,7 +244,7 @@ impl Tty {
                 }
                 Ok(done < data.len())
             })?;
-            self.master_readable.wake_all();
+            self.wake_master();
             if !blocked {
                 return Ok(done);
             }

@@ -149,7 +149,7 @@ impl FileOps for Master {
             .master_readable
             .wait_until(take)
             .map_err(|_| crate::task::process::ERESTARTSYS)?;
-        self.tty.writable.wake_all();
+        self.tty.wake_writers();
         r
     }
 
@@ -168,6 +168,10 @@ impl FileOps for Master {
             ev |= POLLHUP;
         }
         ev
+    }
+
+    fn poll_queue(&self) -> Option<&crate::task::wait::WaitQueue> {
+        Some(&self.tty.pollers)
     }
 
     fn ioctl(&self, file: &OpenFile, cmd: u32, arg: u64) -> Result<usize, Errno> {

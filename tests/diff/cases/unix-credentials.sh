@@ -2,4 +2,5 @@
 unixtool creds
 su -s /bin/sh user -c 'unixtool creds'
 unixtool serve peer 1
+chmod 666 peer
 su -s /bin/sh user -c 'unixtool connect peer "from user"'

@@ -543,3 +543,18 @@ pub fn fstat(fd: i32) -> Result<(u32, i64), Errno> {
     check(unsafe { libc::fstat(fd, &mut st) })?;
     Ok((st.st_mode, st.st_size))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_read_back() {
+        for name in ["sock", "@abstract", "/a/b"] {
+            let (addr, len) = unix_address(name);
+            assert_eq!(address_text(&addr, len), name);
+        }
+        let (addr, _) = unix_address("x");
+        assert_eq!(address_text(&addr, 2), "(unnamed)");
+    }
+}

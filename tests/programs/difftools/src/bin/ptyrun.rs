@@ -4,7 +4,7 @@
 //! the same on every run.
 //!
 //! Script lines (`#` starts a comment; TEXT takes the escapes `\n \r \t \e \\ \xHH`):
-//! - `expect TEXT`: read from the master until TEXT appears (at most 60 s, then give up with exit status 2);
+//! - `expect TEXT`: read from the master until TEXT appears (at most 20 s, then give up with exit status 2);
 //! - `send TEXT`: write TEXT to the master;
 //! - `winsize ROWS COLS`: TIOCSWINSZ on the master;
 //! - `close`: close the master (the slave side hangs up);
@@ -18,7 +18,8 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-const EXPECT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Less than a scenario may take (60 s), so that a stuck ptyrun reports and ends within its own scenario.
+const EXPECT_TIMEOUT: Duration = Duration::from_secs(20);
 
 enum Step {
     Expect(Vec<u8>),
@@ -282,4 +283,30 @@ fn main() -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes() {
+        assert_eq!(unescape(r"a\n\r\t\e\\\x03").unwrap(), b"a\n\r\t\x1b\\\x03");
+        assert!(unescape(r"\q").is_err());
+        assert!(unescape(r"\x0").is_err());
+        assert!(unescape("trailing\\").is_err());
+    }
+
+    #[test]
+    fn script_lines() {
+        let steps =
+            parse("# comment\nexpect $ \nsend ls\\n\nwinsize 24 80\nclose\nwait\n").unwrap();
+        assert!(matches!(&steps[0], Step::Expect(t) if t == b"$ "));
+        assert!(matches!(&steps[1], Step::Send(t) if t == b"ls\n"));
+        assert!(matches!(steps[2], Step::Winsize(24, 80)));
+        assert!(matches!(steps[3], Step::Close));
+        assert!(matches!(steps[4], Step::Wait));
+        assert!(parse("winsize 24").is_err());
+        assert!(parse("jump").is_err());
+    }
 }
