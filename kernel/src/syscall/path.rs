@@ -313,7 +313,8 @@ pub fn openat(dirfd: i32, path_ptr: u64, flags: u32, mode: u32) -> Result<usize,
         FileType::Fifo => crate::fs::fifo::open(loc, access, flags & crate::fs::O_NONBLOCK != 0)?,
         _ => return Err(Errno::ENXIO),
     };
-    let file = OpenFile::new(ops, flags);
+    let node = (ftype == FileType::CharDevice).then_some(loc);
+    let file = OpenFile::with_node(ops, flags, node);
     let table = process::current().ok_or(Errno::ESRCH)?.files();
     let fd = table.lock().install(file, flags & O_CLOEXEC != 0)?;
     Ok(fd as usize)

@@ -4,9 +4,9 @@ winsize 24 80
 expect $ 
 send echo hello from the pty\n
 expect $ 
-send readlink /proc/self/fd/0; stty size; [ -t 0 ] && echo stdin is a terminal\n
+send tty; stty size; [ -t 0 ] && echo stdin is a terminal\n
 expect $ 
-send stat -c '%F %t:%T %a %u' /dev/pts/0\n
+send stat -c '%F %t:%T %a %u' $(tty); stat -L -c '%t:%T %a' /proc/self/fd/0\n
 expect $ 
 send exit 3\n
 wait
