@@ -52,13 +52,14 @@ pub(crate) enum System {
 }
 
 /// The entries of /proc/<pid>: (name, what).
-const PID_FILES: [(&str, PidFile); 12] = [
+const PID_FILES: [(&str, PidFile); 13] = [
     ("cmdline", PidFile::Cmdline),
     ("comm", PidFile::Comm),
     ("cwd", PidFile::Cwd),
     ("environ", PidFile::Environ),
     ("exe", PidFile::Exe),
     ("fd", PidFile::FdDir),
+    ("fdinfo", PidFile::FdInfoDir),
     ("maps", PidFile::Maps),
     ("mounts", PidFile::Mounts),
     ("root", PidFile::Root),
@@ -82,6 +83,7 @@ pub(crate) enum PidFile {
     Stat,
     Statm,
     Status,
+    FdInfoDir,
 }
 
 /// What a procfs inode number names.
@@ -92,6 +94,8 @@ pub(crate) enum Node {
     PidDir(u32),
     Pid(u32, PidFile),
     Fd(u32, u32),
+    /// `/proc/<pid>/fdinfo/<fd>`.
+    FdInfo(u32, u32),
 }
 
 const ROOT_INO: u64 = 1;
@@ -100,6 +104,8 @@ const PID_SHIFT: u32 = 8;
 /// Descriptor symlinks: this bit, the pid from bit 20, the descriptor below.
 const FD_BIT: u64 = 1 << 40;
 const FD_PID_SHIFT: u32 = 20;
+/// Descriptor information files: this bit, then as for descriptor symlinks.
+const FDINFO_BIT: u64 = 1 << 41;
 
 impl Node {
     fn ino(self) -> u64 {
@@ -109,6 +115,7 @@ impl Node {
             Node::PidDir(pid) => u64::from(pid) << PID_SHIFT,
             Node::Pid(pid, f) => (u64::from(pid) << PID_SHIFT) | f as u64,
             Node::Fd(pid, fd) => FD_BIT | (u64::from(pid) << FD_PID_SHIFT) | u64::from(fd),
+            Node::FdInfo(pid, fd) => FDINFO_BIT | (u64::from(pid) << FD_PID_SHIFT) | u64::from(fd),
         }
     }
 
@@ -116,11 +123,15 @@ impl Node {
         if ino == ROOT_INO {
             return Some(Node::Root);
         }
-        if ino & FD_BIT != 0 {
-            let rest = ino & !FD_BIT;
+        if ino & (FD_BIT | FDINFO_BIT) != 0 {
+            let rest = ino & !(FD_BIT | FDINFO_BIT);
             let pid = u32::try_from(rest >> FD_PID_SHIFT).ok()?;
             let fd = (rest & ((1 << FD_PID_SHIFT) - 1)) as u32;
-            return Some(Node::Fd(pid, fd));
+            return Some(if ino & FD_BIT != 0 {
+                Node::Fd(pid, fd)
+            } else {
+                Node::FdInfo(pid, fd)
+            });
         }
         if ino < 1 << PID_SHIFT {
             return SYSTEM_FILES
@@ -176,7 +187,7 @@ impl ProcFs {
             Node::PidDir(pid) | Node::Pid(pid, _) => {
                 process_of(pid)?;
             }
-            Node::Fd(pid, fd) => {
+            Node::Fd(pid, fd) | Node::FdInfo(pid, fd) => {
                 process_of(pid)?.files().lock().get(fd as i32)?;
             }
             _ => {}
@@ -198,11 +209,16 @@ impl ProcFs {
                 let mode = match file {
                     PidFile::Cwd | PidFile::Exe | PidFile::Root => S_IFLNK | 0o777,
                     PidFile::FdDir => S_IFDIR | 0o500,
+                    PidFile::FdInfoDir => S_IFDIR | 0o555,
                     PidFile::Environ => S_IFREG | 0o400,
                     PidFile::Comm => S_IFREG | 0o644,
                     _ => S_IFREG | 0o444,
                 };
-                let nlink = if file == PidFile::FdDir { 2 } else { 1 };
+                let nlink = if matches!(file, PidFile::FdDir | PidFile::FdInfoDir) {
+                    2
+                } else {
+                    1
+                };
                 (mode, Some(pid), nlink, start_time(pid)?)
             }
             Node::Fd(pid, fd) => {
@@ -217,6 +233,7 @@ impl ProcFs {
                 }
                 (S_IFLNK | perm, Some(pid), 1, start_time(pid)?)
             }
+            Node::FdInfo(pid, _) => (S_IFREG | 0o444, Some(pid), 1, start_time(pid)?),
         };
         let (uid, gid) = match owner {
             Some(pid) => {
@@ -279,7 +296,7 @@ impl FileSystem for ProcFs {
                     .ok_or(Errno::ENOENT)?;
                 Node::Pid(pid, *f)
             }
-            Node::Pid(pid, PidFile::FdDir) => {
+            Node::Pid(pid, dir @ (PidFile::FdDir | PidFile::FdInfoDir)) => {
                 let fd = parse_number(name).ok_or(Errno::ENOENT)?;
                 if fd >= 1 << FD_PID_SHIFT {
                     return Err(Errno::ENOENT);
@@ -289,7 +306,11 @@ impl FileSystem for ProcFs {
                     .lock()
                     .get(fd as i32)
                     .map_err(|_| Errno::ENOENT)?;
-                Node::Fd(pid, fd)
+                if dir == PidFile::FdDir {
+                    Node::Fd(pid, fd)
+                } else {
+                    Node::FdInfo(pid, fd)
+                }
             }
             _ => return Err(Errno::ENOTDIR),
         };
@@ -301,6 +322,7 @@ impl FileSystem for ProcFs {
             Node::Root | Node::System(_) | Node::PidDir(_) => ROOT_INO,
             Node::Pid(pid, _) => Node::PidDir(pid).ino(),
             Node::Fd(pid, _) => Node::Pid(pid, PidFile::FdDir).ino(),
+            Node::FdInfo(pid, _) => Node::Pid(pid, PidFile::FdInfoDir).ino(),
         })
     }
 
@@ -340,7 +362,7 @@ impl FileSystem for ProcFs {
                 for (name, f) in PID_FILES {
                     let dtype = match f {
                         PidFile::Cwd | PidFile::Exe | PidFile::Root => DT_LNK,
-                        PidFile::FdDir => DT_DIR,
+                        PidFile::FdDir | PidFile::FdInfoDir => DT_DIR,
                         _ => DT_REG,
                     };
                     names.push((String::from(name), Node::Pid(pid, f).ino(), dtype));
@@ -350,6 +372,12 @@ impl FileSystem for ProcFs {
                 for fd in process_of(pid)?.files().lock().open_fds() {
                     let fd = fd as u32;
                     names.push((alloc::format!("{fd}"), Node::Fd(pid, fd).ino(), DT_LNK));
+                }
+            }
+            Node::Pid(pid, PidFile::FdInfoDir) => {
+                for fd in process_of(pid)?.files().lock().open_fds() {
+                    let fd = fd as u32;
+                    names.push((alloc::format!("{fd}"), Node::FdInfo(pid, fd).ino(), DT_REG));
                 }
             }
             _ => return Err(Errno::ENOTDIR),
