@@ -9,6 +9,9 @@ umask 022
 mkdir -p /proc /sys
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
+# And the pty slaves' filesystem, which Linux's /dev/ptmx needs.
+mkdir -p /dev/pts
+mount -t devpts devpts /dev/pts
 for script in /diff/cases/*.sh; do
     name=${script##*/}
     name=${name%.sh}

@@ -32,7 +32,7 @@ const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/tmp:
 const GROUP: &str = "root:x:0:\nuser:x:1000:\nother:x:1001:\nthird:x:1002:user\nnogroup:x:65534:\n";
 
 /// Builds `out/initramfs-diff.cpio.gz`: busybox with every applet in /bin, /dev/console (Linux opens it for init),
-/// /etc/passwd and /etc/group, and `tests/diff` at /diff.
+/// /etc/passwd and /etc/group, the helpers `unixtool` and `ptyrun` in /bin, and `tests/diff` at /diff.
 pub fn build_initramfs(paths: &Paths) -> Result<()> {
     let mut image = Initramfs::new();
     for dir in ["dev", "etc", "root", "tmp", "diff", "diff/cases"] {
@@ -42,6 +42,13 @@ pub fn build_initramfs(paths: &Paths) -> Result<()> {
     image.add_file("etc/passwd", 0o644, PASSWD)?;
     image.add_file("etc/group", 0o644, GROUP)?;
     crate::build::add_busybox(&mut image)?;
+    for (name, path) in crate::programs::build_diff_tools()? {
+        image.add_file(
+            &format!("bin/{name}"),
+            0o755,
+            crate::build::strip_debug(&path)?,
+        )?;
+    }
     let source = paths.root().join("tests/diff");
     image.add_file("diff/run.sh", 0o755, read(&source.join("run.sh"))?)?;
     for (name, script) in cases(&source)? {

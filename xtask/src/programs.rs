@@ -1,5 +1,5 @@
 //! Test programs for the initramfs: `thread-test` (std Rust, static or dynamically linked against musl),
-//! `hello-glibc` (static glibc C) and `sysfuzz` (the system call fuzzer).
+//! `hello-glibc` (static glibc C), `sysfuzz` (the system call fuzzer) and the helpers of `tests/diff`.
 //!
 //! Every program is copied to `<cargo target dir>/programs/<name>` and that path is returned: the static and the
 //! dynamic `thread-test` come out of Cargo at the same path, so each build gets its own name.
@@ -81,6 +81,18 @@ pub fn build_svc_programs() -> Result<Vec<(&'static str, PathBuf)>> {
     for bin in ["init", "svc", "getty", "login"] {
         let artifact = build_musl_binary(&paths, "basalt-svc", bin, &[])?;
         built.push((bin, publish(&paths, &artifact, bin)?));
+    }
+    Ok(built)
+}
+
+/// Builds the helpers of the differential scenarios (static musl) and returns `(name, path)` of each:
+/// `unixtool` and `ptyrun`.
+pub fn build_diff_tools() -> Result<Vec<(&'static str, PathBuf)>> {
+    let paths = Paths::discover();
+    let mut built = Vec::new();
+    for name in ["unixtool", "ptyrun"] {
+        let binary = build_musl_binary(&paths, "basalt-diff-tools", name, &[])?;
+        built.push((name, publish(&paths, &binary, name)?));
     }
     Ok(built)
 }

@@ -250,9 +250,11 @@ pub fn format_status(s: &ProcStatus) -> String {
         "Uid:\t{ru}\t{eu}\t{su}\t{fu}\nGid:\t{rg}\t{eg}\t{sg}\t{fg}\nFDSize:\t{}\nGroups:\t",
         s.fd_size
     );
-    for group in &s.groups {
-        let _ = write!(out, "{group} ");
+    // Linux separates the groups by spaces and then always adds one more (so no groups is a lone space).
+    for (i, group) in s.groups.iter().enumerate() {
+        let _ = write!(out, "{}{group}", if i == 0 { "" } else { " " });
     }
+    out.push(' ');
     let _ = write!(
         out,
         "\nNStgid:\t{}\nNSpid:\t{}\nNSpgid:\t{}\nNSsid:\t{}\n",
@@ -364,6 +366,11 @@ mod tests {
         assert!(text.starts_with("Name:\tsh\\n\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t5\n"));
         assert!(text.contains("\nUid:\t0\t0\t0\t0\nGid:\t1\t1\t1\t1\nFDSize:\t64\nGroups:\t1 2 \n"));
         assert!(text.contains("\nVmSize:\t    3060 kB\n"));
+        let no_groups = format_status(&ProcStatus {
+            groups: alloc::vec![],
+            ..s
+        });
+        assert!(no_groups.contains("\nGroups:\t \nNStgid:"));
         assert!(text.contains("\nSigBlk:\t0000000000010000\n"));
         assert!(text.contains("\nCpus_allowed:\tb\nCpus_allowed_list:\t0-1,3\n"));
     }

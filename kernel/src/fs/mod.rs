@@ -5,6 +5,7 @@
 pub mod anon;
 pub mod dcache;
 pub mod devices;
+pub mod devpts;
 pub mod epoll;
 pub mod eventfd;
 pub mod fdtable;
@@ -175,15 +176,24 @@ pub struct OpenFile {
     /// Whether flock or an OFD record lock was ever taken through this description (its locks go when it
     /// closes).
     locked: AtomicBool,
+    /// The device node a device file was opened through: fstat reports that node, as Linux does (programs such
+    /// as ttyname compare it with a stat of the path).
+    pub node: Option<vfs::Loc>,
 }
 
 impl OpenFile {
     pub fn new(ops: Arc<dyn FileOps>, flags: u32) -> Arc<OpenFile> {
+        Self::with_node(ops, flags, None)
+    }
+
+    /// A file opened through the node at `node` (device files).
+    pub fn with_node(ops: Arc<dyn FileOps>, flags: u32, node: Option<vfs::Loc>) -> Arc<OpenFile> {
         Arc::new(OpenFile {
             ops,
             flags: AtomicU32::new(flags & !O_CLOEXEC),
             offset: Mutex::new(0),
             locked: AtomicBool::new(false),
+            node,
         })
     }
 

@@ -303,6 +303,13 @@ pub fn lseek(fd: i32, offset: i64, whence: u32) -> Result<usize, Errno> {
 
 pub fn fstat(fd: i32, statbuf: u64) -> Result<usize, Errno> {
     let f = file(fd)?;
+    if let Some(node) = f.node {
+        // The node may have gone (unlinked, unmounted): then the device's own description.
+        if let Ok(stat) = crate::fs::vfs::namespace().and_then(|ns| ns.getattr(node)) {
+            usercopy::copy_to_user(statbuf, &basalt_memfs::encode_stat(&stat))?;
+            return Ok(0);
+        }
+    }
     let bytes = match f.ops.inode() {
         Some(ino) => crate::fs::root::stat_bytes(ino)?,
         None => f.ops.stat().to_bytes(),

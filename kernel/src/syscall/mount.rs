@@ -6,7 +6,7 @@ use super::path::{lookup_as, AT_FDCWD};
 use super::user;
 use crate::arch::usercopy;
 use crate::fs::vfs::{self, FileSystem, MountInfo, StatFs};
-use crate::fs::{devices, procfs, sysfs, tmpfs};
+use crate::fs::{devices, devpts, procfs, sysfs, tmpfs};
 use crate::task::cred;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -22,11 +22,12 @@ use basalt_vfs::UmountFlags;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 /// The filesystem types mount(2) knows (`/proc/filesystems`): (name, needs no device).
-pub const FILESYSTEMS: [(&str, bool); 4] = [
+pub const FILESYSTEMS: [(&str, bool); 5] = [
     ("sysfs", true),
     ("tmpfs", true),
     ("proc", true),
     ("devtmpfs", true),
+    ("devpts", true),
 ];
 
 /// `MS_PRIVATE`: every mount here is private already (there is no propagation).
@@ -90,6 +91,7 @@ fn new_filesystem(fstype: &[u8], data: &[u8]) -> Result<Arc<dyn FileSystem>, Err
             tmpfs::create("tmpfs", config)?
         }
         b"devtmpfs" => devices::devtmpfs()?,
+        b"devpts" => devpts::create()?,
         b"proc" => procfs::create(instance),
         b"sysfs" => sysfs::create(instance),
         _ => return Err(Errno::ENODEV),

@@ -256,6 +256,16 @@ fn umask() -> u32 {
     process::current().map(|p| p.umask()).unwrap_or(0o022)
 }
 
+/// `O_LARGEFILE`: the kernel sets it on every open of a 64-bit process (`force_o_largefile`).
+const O_LARGEFILE: u32 = 0o100000;
+
+/// The flags an open file keeps (F_GETFL, /proc/<pid>/fdinfo): without the ones that only act during open
+/// (`do_dentry_open` drops O_CREAT, O_EXCL, O_NOCTTY and O_TRUNC), with O_LARGEFILE.
+fn kept_open_flags(flags: u32) -> u32 {
+    const O_NOCTTY: u32 = 0o400;
+    (flags & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC)) | O_LARGEFILE
+}
+
 pub fn openat(dirfd: i32, path_ptr: u64, flags: u32, mode: u32) -> Result<usize, Errno> {
     let path = read_path(path_ptr)?;
     let creds = cred::current();
@@ -313,7 +323,8 @@ pub fn openat(dirfd: i32, path_ptr: u64, flags: u32, mode: u32) -> Result<usize,
         FileType::Fifo => crate::fs::fifo::open(loc, access, flags & crate::fs::O_NONBLOCK != 0)?,
         _ => return Err(Errno::ENXIO),
     };
-    let file = OpenFile::new(ops, flags);
+    let node = (ftype == FileType::CharDevice).then_some(loc);
+    let file = OpenFile::with_node(ops, kept_open_flags(flags), node);
     let table = process::current().ok_or(Errno::ESRCH)?.files();
     let fd = table.lock().install(file, flags & O_CLOEXEC != 0)?;
     Ok(fd as usize)

@@ -82,7 +82,8 @@ impl FileOps for TtyFile {
 
     fn stat(&self) -> Stat {
         let (major, minor) = self.rdev;
-        let mode = if major == 136 { 0o620 } else { 0o600 };
+        // Pty slaves: devpts's default mode=600, like their nodes.
+        let mode = 0o600;
         Stat {
             dev: 6,
             ino: encode_dev(major, minor) + 0x1000,

@@ -18,6 +18,8 @@ use spin::Mutex;
 
 /// Major number of pty slaves.
 pub const PTS_MAJOR: u32 = 136;
+/// A slave node's permissions: devpts's default `mode=600` (glibc's grantpt, not the kernel, makes it 620).
+const PTS_MODE: u32 = 0o600;
 /// Most ptys at once (Linux's default kernel.pty.max).
 const MAX_PTYS: u32 = 4096;
 
@@ -63,7 +65,7 @@ pub fn open_master() -> Result<Arc<dyn FileOps>, Errno> {
         &alloc::format!("pts/{index}"),
         PTS_MAJOR,
         index,
-        0o620,
+        PTS_MODE,
         crate::fs::devices::open_pts,
     )?;
     if let Ok(root) = boot_root() {
@@ -77,7 +79,7 @@ pub fn open_master() -> Result<Arc<dyn FileOps>, Errno> {
                         dir,
                         &name,
                         NodeKind::CharDevice(DeviceNumber::new(PTS_MAJOR, index)),
-                        0o620,
+                        PTS_MODE,
                         &crate::fs::root::credentials(&cred),
                         crate::fs::root::now(),
                     );

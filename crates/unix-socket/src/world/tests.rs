@@ -236,3 +236,14 @@ fn peek_keeps_data() {
     w.shutdown(a, 1).unwrap();
     assert_eq!(recv(&mut w, b, 10), Ok(vec![]));
 }
+
+#[test]
+fn dgram_send_after_own_shutdown_is_epipe_and_peer_keeps_reading() {
+    let mut w = World::new();
+    let (a, b) = w.pair(SockType::Dgram, ME);
+    assert_eq!(w.shutdown(a, 1), Ok(()));
+    assert_eq!(send(&mut w, a, b"x", vec![]), Err(Errno::EPIPE));
+    // The peer was not shut down: it may still send, and reading waits (EAGAIN) rather than ending.
+    assert_eq!(recv(&mut w, b, 4), Err(Errno::EAGAIN));
+    assert_eq!(send(&mut w, b, b"y", vec![]), Ok(1));
+}

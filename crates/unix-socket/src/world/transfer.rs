@@ -132,6 +132,10 @@ impl<R> World<R> {
         if out.data.len() > sndbuf.saturating_sub(32) {
             return Err(Errno::EMSGSIZE);
         }
+        // The sender's own SHUT_WR (sock_alloc_send_pskb); a datagram peer is not told of it.
+        if s.shutdown & SHUT_SEND != 0 {
+            return Err(Errno::EPIPE);
+        }
         if s.inflight >= sndbuf {
             return Err(Errno::EAGAIN);
         }

@@ -90,6 +90,23 @@ fn describe_file(ns: &Namespace, ops: &Arc<dyn crate::fs::FileOps>) -> Vec<u8> {
     }
 }
 
+/// `/proc/<pid>/fdinfo/<fd>`: the offset, the open flags (with O_CLOEXEC from the descriptor, in octal), the
+/// mount and the inode, as Linux's `seq_show` prints them.
+fn fd_info(p: &Arc<Process>, fd: u32) -> Result<String, Errno> {
+    let (file, cloexec) = {
+        let table = p.files();
+        let table = table.lock();
+        (table.get(fd as i32)?, table.cloexec(fd as i32)?)
+    };
+    let flags = file.flags() | if cloexec { crate::fs::O_CLOEXEC } else { 0 };
+    let pos = *file.offset.lock();
+    let mnt_id = file.ops.location().or(file.node).map_or(0, |loc| loc.mnt.0);
+    let ino = file.ops.stat().ino;
+    Ok(alloc::format!(
+        "pos:\t{pos}\nflags:\t0{flags:o}\nmnt_id:\t{mnt_id}\nino:\t{ino}\n"
+    ))
+}
+
 /// The text of a procfs file.
 pub fn file_text(node: Node) -> Result<Vec<u8>, Errno> {
     let text: Vec<u8> = match node {
@@ -134,6 +151,7 @@ pub fn file_text(node: Node) -> Result<Vec<u8>, Errno> {
             };
             pid_text(&p, &view, file)?
         }
+        Node::FdInfo(pid, fd) => fd_info(&process_of(pid)?, fd)?.into_bytes(),
         _ => return Err(Errno::EISDIR),
     };
     Ok(text)
@@ -201,9 +219,12 @@ fn pid_text(p: &Arc<Process>, seen: &Seen, file: PidFile) -> Result<Vec<u8>, Err
         }
         PidFile::Maps => maps(p)?.into_bytes(),
         PidFile::Mounts => mounts()?.into_bytes(),
-        PidFile::Cwd | PidFile::Exe | PidFile::Root | PidFile::FdDir | PidFile::Task => {
-            return Err(Errno::EINVAL)
-        }
+        PidFile::Cwd
+        | PidFile::Exe
+        | PidFile::Root
+        | PidFile::FdDir
+        | PidFile::Task
+        | PidFile::FdInfoDir => return Err(Errno::EINVAL),
     })
 }
 

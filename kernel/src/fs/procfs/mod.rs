@@ -55,13 +55,14 @@ pub(crate) enum System {
 }
 
 /// The entries of /proc/<pid>: (name, what).
-const PID_FILES: [(&str, PidFile); 13] = [
+const PID_FILES: [(&str, PidFile); 14] = [
     ("cmdline", PidFile::Cmdline),
     ("comm", PidFile::Comm),
     ("cwd", PidFile::Cwd),
     ("environ", PidFile::Environ),
     ("exe", PidFile::Exe),
     ("fd", PidFile::FdDir),
+    ("fdinfo", PidFile::FdInfoDir),
     ("maps", PidFile::Maps),
     ("mounts", PidFile::Mounts),
     ("root", PidFile::Root),
@@ -93,6 +94,7 @@ pub(crate) enum PidFile {
     Status,
     /// The directory of the threads.
     Task,
+    FdInfoDir,
 }
 
 /// What a procfs inode number names.
@@ -108,6 +110,8 @@ pub(crate) enum Node {
     TaskDir(u32, u32),
     /// An entry of /proc/<id>/task/<tid>.
     Task(u32, u32, PidFile),
+    /// `/proc/<pid>/fdinfo/<fd>`.
+    FdInfo(u32, u32),
 }
 
 const ROOT_INO: u64 = 1;
@@ -122,6 +126,8 @@ const TASK_BIT: u64 = 1 << 50;
 const TASK_ID_SHIFT: u32 = 24;
 const TASK_TID_SHIFT: u32 = 8;
 const ID_LIMIT: u32 = 1 << 16;
+/// Descriptor information files: this bit, then as for descriptor symlinks.
+const FDINFO_BIT: u64 = 1 << 41;
 
 impl Node {
     fn ino(self) -> u64 {
@@ -133,6 +139,7 @@ impl Node {
             Node::Fd(pid, fd) => FD_BIT | (u64::from(pid) << FD_PID_SHIFT) | u64::from(fd),
             Node::TaskDir(id, tid) => task_ino(id, tid, 0),
             Node::Task(id, tid, f) => task_ino(id, tid, f as u64),
+            Node::FdInfo(pid, fd) => FDINFO_BIT | (u64::from(pid) << FD_PID_SHIFT) | u64::from(fd),
         }
     }
 
@@ -152,11 +159,15 @@ impl Node {
                 .find(|(_, f)| *f as u64 == entry)
                 .map(|(_, f)| Node::Task(id, tid, f));
         }
-        if ino & FD_BIT != 0 {
-            let rest = ino & !FD_BIT;
+        if ino & (FD_BIT | FDINFO_BIT) != 0 {
+            let rest = ino & !(FD_BIT | FDINFO_BIT);
             let pid = u32::try_from(rest >> FD_PID_SHIFT).ok()?;
             let fd = (rest & ((1 << FD_PID_SHIFT) - 1)) as u32;
-            return Some(Node::Fd(pid, fd));
+            return Some(if ino & FD_BIT != 0 {
+                Node::Fd(pid, fd)
+            } else {
+                Node::FdInfo(pid, fd)
+            });
         }
         if ino < 1 << PID_SHIFT {
             return SYSTEM_FILES
@@ -240,7 +251,7 @@ impl ProcFs {
             Node::TaskDir(id, tid) | Node::Task(id, tid, _) => {
                 process_of_task(id, tid)?;
             }
-            Node::Fd(pid, fd) => {
+            Node::Fd(pid, fd) | Node::FdInfo(pid, fd) => {
                 process_of(pid)?.files().lock().get(fd as i32)?;
             }
             _ => {}
@@ -265,12 +276,13 @@ impl ProcFs {
                     PidFile::Cwd | PidFile::Exe | PidFile::Root => S_IFLNK | 0o777,
                     PidFile::FdDir => S_IFDIR | 0o500,
                     PidFile::Task => S_IFDIR | 0o555,
+                    PidFile::FdInfoDir => S_IFDIR | 0o555,
                     PidFile::Environ => S_IFREG | 0o400,
                     PidFile::Comm => S_IFREG | 0o644,
                     _ => S_IFREG | 0o444,
                 };
                 let nlink = match file {
-                    PidFile::FdDir => 2,
+                    PidFile::FdDir | PidFile::FdInfoDir => 2,
                     // Linux counts the threads' directories.
                     PidFile::Task => 2 + process_of(pid)?.threads_snapshot().len() as u64,
                     _ => 1,
@@ -289,6 +301,7 @@ impl ProcFs {
                 }
                 (S_IFLNK | perm, Some(pid), 1, start_time(pid)?)
             }
+            Node::FdInfo(pid, _) => (S_IFREG | 0o444, Some(pid), 1, start_time(pid)?),
         };
         let (uid, gid) = match owner {
             Some(pid) => {
@@ -319,7 +332,7 @@ impl ProcFs {
 fn dtype_of(file: PidFile) -> u8 {
     match file {
         PidFile::Cwd | PidFile::Exe | PidFile::Root => encode::DT_LNK,
-        PidFile::FdDir | PidFile::Task => encode::DT_DIR,
+        PidFile::FdDir | PidFile::FdInfoDir | PidFile::Task => encode::DT_DIR,
         _ => encode::DT_REG,
     }
 }
@@ -379,7 +392,8 @@ impl FileSystem for ProcFs {
                 Node::Task(id, tid, f)
             }
             // The threads share the descriptor table: task/<tid>/fd shows the process's descriptors.
-            Node::Pid(pid, PidFile::FdDir) | Node::Task(pid, _, PidFile::FdDir) => {
+            Node::Pid(pid, dir @ (PidFile::FdDir | PidFile::FdInfoDir))
+            | Node::Task(pid, _, dir @ (PidFile::FdDir | PidFile::FdInfoDir)) => {
                 let fd = parse_number(name).ok_or(Errno::ENOENT)?;
                 if fd >= 1 << FD_PID_SHIFT {
                     return Err(Errno::ENOENT);
@@ -389,7 +403,11 @@ impl FileSystem for ProcFs {
                     .lock()
                     .get(fd as i32)
                     .map_err(|_| Errno::ENOENT)?;
-                Node::Fd(pid, fd)
+                if dir == PidFile::FdDir {
+                    Node::Fd(pid, fd)
+                } else {
+                    Node::FdInfo(pid, fd)
+                }
             }
             _ => return Err(Errno::ENOTDIR),
         };
@@ -403,6 +421,7 @@ impl FileSystem for ProcFs {
             Node::Fd(pid, _) => Node::Pid(pid, PidFile::FdDir).ino(),
             Node::TaskDir(id, _) => Node::Pid(id, PidFile::Task).ino(),
             Node::Task(id, tid, _) => Node::TaskDir(id, tid).ino(),
+            Node::FdInfo(pid, _) => Node::Pid(pid, PidFile::FdInfoDir).ino(),
         })
     }
 
@@ -468,6 +487,12 @@ impl FileSystem for ProcFs {
                 for fd in process_of(pid)?.files().lock().open_fds() {
                     let fd = fd as u32;
                     names.push((alloc::format!("{fd}"), Node::Fd(pid, fd).ino(), DT_LNK));
+                }
+            }
+            Node::Pid(pid, PidFile::FdInfoDir) | Node::Task(pid, _, PidFile::FdInfoDir) => {
+                for fd in process_of(pid)?.files().lock().open_fds() {
+                    let fd = fd as u32;
+                    names.push((alloc::format!("{fd}"), Node::FdInfo(pid, fd).ino(), DT_REG));
                 }
             }
             _ => return Err(Errno::ENOTDIR),
