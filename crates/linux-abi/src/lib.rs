@@ -5,9 +5,11 @@
 
 mod errno;
 pub mod mman;
+mod signals;
 mod syscalls;
 
 pub use errno::Errno;
+pub use signals::signal_name;
 pub use syscalls::{nr, syscall_name, SYSCALL_NAMES};
 
 /// `reboot(2)` magic numbers and commands.

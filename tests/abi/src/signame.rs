@@ -1,46 +1,8 @@
 //! Names of signals and of `si_code` values, so that output reads like the man pages.
 
-const NAMES: [&str; 32] = [
-    "0",
-    "SIGHUP",
-    "SIGINT",
-    "SIGQUIT",
-    "SIGILL",
-    "SIGTRAP",
-    "SIGABRT",
-    "SIGBUS",
-    "SIGFPE",
-    "SIGKILL",
-    "SIGUSR1",
-    "SIGSEGV",
-    "SIGUSR2",
-    "SIGPIPE",
-    "SIGALRM",
-    "SIGTERM",
-    "SIGSTKFLT",
-    "SIGCHLD",
-    "SIGCONT",
-    "SIGSTOP",
-    "SIGTSTP",
-    "SIGTTIN",
-    "SIGTTOU",
-    "SIGURG",
-    "SIGXCPU",
-    "SIGXFSZ",
-    "SIGVTALRM",
-    "SIGPROF",
-    "SIGWINCH",
-    "SIGIO",
-    "SIGPWR",
-    "SIGSYS",
-];
-
 /// `SIGSEGV` for 11; real-time signals as `SIGRT<n>` (the raw number, since libcs reserve some of them).
 pub fn signal_name(sig: i32) -> String {
-    match usize::try_from(sig) {
-        Ok(n) if n < NAMES.len() => NAMES[n].to_string(),
-        _ => format!("SIGRT{sig}"),
-    }
+    basalt_linux_abi::signal_name(sig).map_or_else(|| format!("SIGRT{sig}"), str::to_owned)
 }
 
 /// The symbolic name of `si_code` for signal `sig` (codes are per signal for faults and SIGCHLD).

@@ -11,47 +11,9 @@ pub fn errno_name(errno: i32) -> String {
         .map_or_else(|| format!("errno {errno}"), str::to_owned)
 }
 
-const SIGNALS: [&str; 32] = [
-    "0",
-    "SIGHUP",
-    "SIGINT",
-    "SIGQUIT",
-    "SIGILL",
-    "SIGTRAP",
-    "SIGABRT",
-    "SIGBUS",
-    "SIGFPE",
-    "SIGKILL",
-    "SIGUSR1",
-    "SIGSEGV",
-    "SIGUSR2",
-    "SIGPIPE",
-    "SIGALRM",
-    "SIGTERM",
-    "SIGSTKFLT",
-    "SIGCHLD",
-    "SIGCONT",
-    "SIGSTOP",
-    "SIGTSTP",
-    "SIGTTIN",
-    "SIGTTOU",
-    "SIGURG",
-    "SIGXCPU",
-    "SIGXFSZ",
-    "SIGVTALRM",
-    "SIGPROF",
-    "SIGWINCH",
-    "SIGIO",
-    "SIGPWR",
-    "SIGSYS",
-];
-
 /// `SIGINT` for 2; other numbers as `signal N`.
 pub fn signal_name(sig: i32) -> String {
-    usize::try_from(sig)
-        .ok()
-        .and_then(|i| SIGNALS.get(i))
-        .map_or_else(|| format!("signal {sig}"), |s| (*s).to_owned())
+    basalt_linux_abi::signal_name(sig).map_or_else(|| format!("signal {sig}"), str::to_owned)
 }
 
 /// How a `waitpid` status reads: `exit 0`, `killed by SIGINT`, `stopped by SIGTSTP`, `continued`.
