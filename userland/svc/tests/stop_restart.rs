@@ -205,3 +205,46 @@ fn sigterm_to_the_supervisor_is_a_poweroff() {
     assert_eq!(s.wait_exit(), Some(0));
     assert_eq!(s.read("order"), "a-stop\n");
 }
+
+#[test]
+fn start_and_stop_wait_for_the_outcome() {
+    let mut s = Supervised::new();
+    // Ready only a while after it starts, so a start that did not wait would still see "starting".
+    s.define_sh(
+        "slow",
+        "trap 'exit 0' TERM; sleep 0.3; echo >&3; while :; do sleep 0.02; done",
+        "type = \"notify\"\nready_fd = 3",
+    );
+    // Ready once the file `go` exists.
+    s.define_sh(
+        "gated",
+        "trap 'exit 0' TERM; while [ ! -e go ]; do sleep 0.02; done; echo >&3; while :; do sleep 0.02; done",
+        "type = \"notify\"\nready_fd = 3",
+    );
+    std::fs::write(s.file("go"), "").expect("go");
+    s.define_sh(
+        "broken",
+        "echo cannot start >&2; exit 3",
+        "type = \"notify\"\nready_fd = 3\nrestart = \"never\"",
+    );
+    s.start();
+    s.wait_state("slow", "running");
+    s.wait_state("broken", "failed");
+    assert!(s.svc(&["stop", "slow"]).status.success());
+    assert_eq!(s.state("slow"), "inactive");
+    assert!(s.svc(&["start", "slow"]).status.success());
+    assert_eq!(s.state("slow"), "running");
+    assert!(s.svc(&["restart", "slow"]).status.success());
+    assert_eq!(s.state("slow"), "running");
+    let failed = s.svc(&["start", "broken"]);
+    assert_eq!(failed.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&failed.stderr);
+    assert!(message.contains("broken did not start"), "{message}");
+    // --no-wait returns once init took the request: without `go` the new instance cannot be ready yet.
+    s.wait_state("gated", "running");
+    std::fs::remove_file(s.file("go")).expect("rm go");
+    assert!(s.svc(&["--no-wait", "restart", "gated"]).status.success());
+    assert_ne!(s.state("gated"), "running");
+    std::fs::write(s.file("go"), "").expect("go");
+    s.wait_state("gated", "running");
+}

@@ -9,15 +9,16 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: svc [--socket PATH | --dir DIR] COMMAND
+const USAGE: &str = "usage: svc [--socket PATH | --dir DIR] [--no-wait] COMMAND
 
 commands:
   list                 every loaded service and its state
   status NAME          state, pid, uptime, restarts, last exit, recent log lines
-  start NAME           start NAME and what it requires and wants
-  stop NAME            stop NAME (and what requires it), in reverse dependency order
-  restart NAME         stop NAME, then start it again
+  start NAME           start NAME and what it requires and wants; waits until it is ready
+  stop NAME            stop NAME (and what requires it), in reverse dependency order; waits until it stopped
+  restart NAME         stop NAME, then start it again; waits until it is ready
   enable NAME          start NAME at boot (also a template instance: getty@ttyS1); does not start it now
   disable NAME         do not start NAME at boot; does not stop it now
   logs NAME [-f] [-n N]  recent output of NAME; -f keeps following it
@@ -29,6 +30,8 @@ commands:
 
 The socket is --socket PATH, else $SVC_SOCKET, else DIR/run/control.sock for --dir DIR or $SVC_DIR
 (an `init --supervise DIR`), else /run/basalt/control.sock.
+--no-wait: start, stop and restart return once init has taken the request (otherwise they wait, at most
+90 s, for the service to be ready or stopped, and fail if it fails).
 
 exit status: 0 done, 1 init reported an error, 2 usage error, 3 init cannot be reached";
 
@@ -45,8 +48,14 @@ fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let mut socket = std::env::var_os("SVC_SOCKET").map(PathBuf::from);
     let mut dir = std::env::var_os("SVC_DIR").map(PathBuf::from);
+    let mut wait = true;
     while let Some(first) = args.first().cloned() {
         match first.as_str() {
+            "--no-wait" => {
+                wait = false;
+                args.remove(0);
+                continue;
+            }
             "--socket" | "--dir" if args.len() < 2 => {
                 return usage_error(&format!("{first} needs a value"))
             }
@@ -70,7 +79,118 @@ fn main() -> ExitCode {
         Ok(command) => command,
         Err(message) => return usage_error(&message),
     };
-    run(&socket, command)
+    let waited_for = match &command {
+        Command::Start { name } | Command::Restart { name } => Some((name.clone(), Goal::Ready)),
+        Command::Stop { name } => Some((name.clone(), Goal::Stopped)),
+        _ => None,
+    };
+    let code = run(&socket, command);
+    match waited_for {
+        Some((name, goal)) if wait && code == ExitCode::SUCCESS => wait_for(&socket, &name, goal),
+        _ => code,
+    }
+}
+
+/// What `start`/`restart` and `stop` wait for.
+#[derive(Clone, Copy, PartialEq)]
+enum Goal {
+    Ready,
+    Stopped,
+}
+
+/// How long `start`, `stop` and `restart` wait (systemd's default start timeout).
+const WAIT_LIMIT: Duration = Duration::from_secs(90);
+
+/// Polls the service's state until it reaches `goal` (0), fails (1) or the limit passes (1).
+fn wait_for(socket: &std::path::Path, name: &str, goal: Goal) -> ExitCode {
+    let deadline = Instant::now() + WAIT_LIMIT;
+    let mut pause = Duration::from_millis(5);
+    loop {
+        let status = match query(
+            socket,
+            Command::Status {
+                name: name.to_string(),
+            },
+        ) {
+            Ok(data) => serde_json::from_value::<ServiceStatus>(data).ok(),
+            Err(code) => return code,
+        };
+        let Some(status) = status else {
+            eprintln!("svc: bad status reply from init for {name}");
+            return ExitCode::from(EXIT_ERROR);
+        };
+        let state = status.state.as_str();
+        let reached = match goal {
+            Goal::Ready => matches!(state, "running" | "done"),
+            Goal::Stopped => matches!(state, "inactive" | "done" | "failed"),
+        };
+        if reached {
+            return ExitCode::SUCCESS;
+        }
+        if goal == Goal::Ready && matches!(state, "failed" | "backoff") {
+            let why = status
+                .error
+                .or(status.last_exit)
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            eprintln!("svc: {name} did not start ({state}){why}; see `svc status {name}`");
+            return ExitCode::from(EXIT_ERROR);
+        }
+        if Instant::now() >= deadline {
+            eprintln!(
+                "svc: {name} is still {state} after {} s; see `svc status {name}`",
+                WAIT_LIMIT.as_secs()
+            );
+            return ExitCode::from(EXIT_ERROR);
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}
+
+/// One request whose answer is data; errors are printed and become the exit code.
+fn query(socket: &std::path::Path, command: Command) -> Result<serde_json::Value, ExitCode> {
+    exchange(socket, command).map(|(data, _)| data)
+}
+
+/// Sends one request; its reply's data and the connection (`logs -f` goes on reading it). Errors are printed
+/// and become the exit code.
+fn exchange(
+    socket: &std::path::Path,
+    command: Command,
+) -> Result<(serde_json::Value, BufReader<UnixStream>), ExitCode> {
+    let mut stream = UnixStream::connect(socket).map_err(|error| {
+        eprintln!(
+            "svc: cannot reach init at {}: {error}\n(is init running? for `init --supervise DIR` use --dir DIR or SVC_DIR)",
+            socket.display()
+        );
+        ExitCode::from(EXIT_UNREACHABLE)
+    })?;
+    let mut line = serde_json::to_vec(&Request {
+        v: VERSION,
+        command,
+    })
+    .unwrap_or_default();
+    line.push(b'\n');
+    stream.write_all(&line).map_err(|error| {
+        eprintln!("svc: cannot send to init at {}: {error}", socket.display());
+        ExitCode::from(EXIT_UNREACHABLE)
+    })?;
+    let mut reader = BufReader::new(stream);
+    let reply = read_reply(&mut reader).map_err(|message| {
+        eprintln!("svc: {message}");
+        ExitCode::from(EXIT_UNREACHABLE)
+    })?;
+    if reply.ok != Some(true) {
+        eprintln!(
+            "svc: {}",
+            reply
+                .error
+                .unwrap_or_else(|| "init refused the request".into())
+        );
+        return Err(ExitCode::from(EXIT_ERROR));
+    }
+    Ok((reply.data.unwrap_or(serde_json::Value::Null), reader))
 }
 
 /// `svc notify READY=1`: the systemd notification protocol, for services that are shell scripts.
@@ -160,44 +280,10 @@ fn parse_command(args: &[String]) -> Result<Command, String> {
 }
 
 fn run(socket: &std::path::Path, command: Command) -> ExitCode {
-    let mut stream = match UnixStream::connect(socket) {
-        Ok(stream) => stream,
-        Err(error) => {
-            eprintln!(
-                "svc: cannot reach init at {}: {error}\n(is init running? for `init --supervise DIR` use --dir DIR or SVC_DIR)",
-                socket.display()
-            );
-            return ExitCode::from(EXIT_UNREACHABLE);
-        }
+    let (data, mut reader) = match exchange(socket, command.clone()) {
+        Ok(answer) => answer,
+        Err(code) => return code,
     };
-    let request = Request {
-        v: VERSION,
-        command: command.clone(),
-    };
-    let mut line = serde_json::to_vec(&request).unwrap_or_default();
-    line.push(b'\n');
-    if let Err(error) = stream.write_all(&line) {
-        eprintln!("svc: cannot send to init at {}: {error}", socket.display());
-        return ExitCode::from(EXIT_UNREACHABLE);
-    }
-    let mut reader = BufReader::new(stream);
-    let reply = match read_reply(&mut reader) {
-        Ok(reply) => reply,
-        Err(message) => {
-            eprintln!("svc: {message}");
-            return ExitCode::from(EXIT_UNREACHABLE);
-        }
-    };
-    if reply.ok != Some(true) {
-        eprintln!(
-            "svc: {}",
-            reply
-                .error
-                .unwrap_or_else(|| "init refused the request".into())
-        );
-        return ExitCode::from(EXIT_ERROR);
-    }
-    let data = reply.data.unwrap_or(serde_json::Value::Null);
     match command {
         Command::List {} => print_list(&data),
         Command::Status { .. } => return print_status(&data),
