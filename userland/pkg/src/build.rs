@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use ed25519_dalek::SigningKey;
 
 use crate::package::{scan_staging, write_package};
@@ -31,6 +31,8 @@ pub fn build(
     let staging = recipe_dir.join(staging);
     let entries = scan_staging(&staging)?;
     let name = package_file_name(&recipe.meta.name, &recipe.meta.version, &recipe.meta.arch);
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
     let out = out_dir.join(name);
     write_package(&out, &recipe.meta, entries, &staging, key, progress)?;
     Ok(out)

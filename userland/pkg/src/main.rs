@@ -1,1 +1,229 @@
-fn main() {}
+//! `pkg`: the command line of Basalt's package manager.
+//!
+//! Exit codes: 0 success, 1 error, 2 bad usage, 3 input refused (bad signature, untrusted or
+//! revoked key, tampered or unsafe contents), 4 a request the solver cannot satisfy.
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use basalt_pkg::keys::{self, KeyStore};
+use basalt_pkg::package::PackageReader;
+use basalt_pkg::refused::Refused;
+use basalt_pkg::solver::{SolveError, Universe};
+use basalt_pkg::{build, index};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Parser)]
+#[command(name = "pkg", version, about = "Basalt's package manager", long_about = None)]
+struct Cli {
+    /// The root directory to manage (its keys are in ROOT/etc/basalt/pkg/keys).
+    #[arg(long, global = true, default_value = "/")]
+    root: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Manage signing keys and the root's trusted keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Pack the package described by DIR/package.toml (its prebuilt `build.staging` directory).
+    Build {
+        dir: PathBuf,
+        /// The secret key file to sign with.
+        #[arg(long)]
+        key: PathBuf,
+        /// Where to write the package file.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Repository maintenance.
+    #[command(subcommand)]
+    Repo(RepoCommand),
+    /// Verify package files completely: signature, trusted signer, every file's hash.
+    Check { files: Vec<PathBuf> },
+    /// Show a package file's metadata and file list (its signature checked).
+    Info {
+        file: PathBuf,
+        /// Also list the files.
+        #[arg(long)]
+        files: bool,
+    },
+    /// Verify a package file and extract it into DEST, which must not exist yet.
+    Extract { file: PathBuf, dest: PathBuf },
+    /// Show which packages of an index installing REQUESTS would choose.
+    Resolve {
+        /// The repository index file.
+        #[arg(long)]
+        index: PathBuf,
+        /// Package names with optional constraints, e.g. `hello >= 2`.
+        #[arg(required = true)]
+        requests: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Make a new key pair NAME.secret and NAME.pub in DIR.
+    Generate {
+        name: String,
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// List the root's trusted and revoked keys.
+    List,
+    /// Trust the public key in FILE for this root.
+    Trust { file: PathBuf },
+    /// Stop trusting a key (by name or key id); it cannot be trusted again.
+    Revoke { key: String },
+}
+
+#[derive(Subcommand)]
+enum RepoCommand {
+    /// Write DIR/index.bpi: the signed index of every DIR/*.pkg (each signed by a trusted key).
+    Index {
+        dir: PathBuf,
+        /// The secret key file to sign the index with.
+        #[arg(long)]
+        key: PathBuf,
+    },
+}
+
+fn bar(total: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(total);
+    let template = format!("{what} {{bar:40}} {{bytes}}/{{total_bytes}} {{msg}}");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let store = KeyStore::for_root(&cli.root);
+    match cli.command {
+        Command::Key(KeyCommand::Generate { name, dir }) => {
+            let (secret, public, id) = keys::generate(&name, &dir)?;
+            println!(
+                "key {name} ({id}): secret {}, public {}",
+                secret.display(),
+                public.display()
+            );
+        }
+        Command::Key(KeyCommand::List) => {
+            for key in store.trusted()? {
+                println!("trusted {} {}", key.id(), key.name);
+            }
+            for key in store.revoked()? {
+                println!("revoked {} {}", key.id(), key.name);
+            }
+        }
+        Command::Key(KeyCommand::Trust { file }) => {
+            let key = store.trust(&file)?;
+            println!("trusted {} {}", key.id(), key.name);
+        }
+        Command::Key(KeyCommand::Revoke { key }) => {
+            let key = store.revoke(&key)?;
+            println!("revoked {} {}", key.id(), key.name);
+        }
+        Command::Build { dir, key, out } => {
+            let secret = keys::read_secret(&key)?;
+            let progress = bar(build::staged_bytes(&dir)?, "packing");
+            let written = build::build(&dir, &out, &secret.key, |bytes| progress.inc(bytes))?;
+            progress.finish_and_clear();
+            println!("{}", written.display());
+        }
+        Command::Repo(RepoCommand::Index { dir, key }) => {
+            let secret = keys::read_secret(&key)?;
+            let progress = ProgressBar::new_spinner();
+            let (written, index) = index::index_dir(&dir, &secret.key, Some(&store), |path| {
+                progress.set_message(path.display().to_string());
+                progress.inc(1);
+            })?;
+            progress.finish_and_clear();
+            println!("{}: {} packages", written.display(), index.packages.len());
+        }
+        Command::Check { files } => {
+            for file in files {
+                let reader = PackageReader::open(&file, Some(&store))?;
+                let total = payload_bytes(&reader);
+                let progress = bar(total, "checking");
+                let signer = keys::key_id(&reader.signer);
+                reader.verify(|bytes| progress.inc(bytes))?;
+                progress.finish_and_clear();
+                println!("{}: ok, signed by key {signer}", file.display());
+            }
+        }
+        Command::Info { file, files } => {
+            let reader = PackageReader::open(&file, Some(&store))?;
+            let meta = &reader.header.meta;
+            println!(
+                "{} {} ({})\n  {}",
+                meta.name, meta.version, meta.arch, meta.summary
+            );
+            println!("  license: {}  privacy: {:?}", meta.license, meta.privacy);
+            for (label, list) in [
+                ("depends", &meta.depends),
+                ("provides", &meta.provides),
+                ("conflicts", &meta.conflicts),
+            ] {
+                if !list.is_empty() {
+                    println!("  {label}: {}", list.join(", "));
+                }
+            }
+            println!("  signed by key {}", keys::key_id(&reader.signer));
+            if files {
+                for entry in &reader.header.entries {
+                    println!("{:o} {}", entry.mode, entry.path);
+                }
+            }
+        }
+        Command::Extract { file, dest } => {
+            let reader = PackageReader::open(&file, Some(&store))?;
+            let progress = bar(payload_bytes(&reader), "extracting");
+            reader.extract(&dest, |bytes| progress.inc(bytes))?;
+            progress.finish_and_clear();
+        }
+        Command::Resolve { index, requests } => {
+            let (loaded, _) = index::load_index(&index, Some(&store))?;
+            let universe = Universe::new(loaded.packages.into_iter().map(|entry| entry.meta))
+                .with_context(|| format!("{}: bad package metadata", index.display()))?;
+            for meta in universe.resolve(&requests)? {
+                println!("{} {}", meta.name, meta.version);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn payload_bytes(reader: &PackageReader) -> u64 {
+    reader
+        .header
+        .entries
+        .iter()
+        .map(|entry| match entry.kind {
+            basalt_pkg::manifest::EntryKind::File { size, .. } => size,
+            _ => 0,
+        })
+        .sum()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("pkg: {error:#}");
+            if error.downcast_ref::<Refused>().is_some() {
+                ExitCode::from(3)
+            } else if error.downcast_ref::<SolveError>().is_some() {
+                ExitCode::from(4)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
