@@ -3,8 +3,10 @@
 #![forbid(unsafe_code)]
 
 pub mod build;
+pub mod db;
 pub mod envelope;
 pub mod index;
+pub mod install;
 pub mod keys;
 pub mod manifest;
 pub mod package;

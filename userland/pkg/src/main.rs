@@ -8,11 +8,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use basalt_pkg::db::{check_entry, Database};
 use basalt_pkg::keys::{self, KeyStore};
 use basalt_pkg::package::PackageReader;
 use basalt_pkg::refused::Refused;
 use basalt_pkg::solver::{SolveError, Universe};
-use basalt_pkg::{build, index};
+use basalt_pkg::{build, index, install};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -55,6 +56,22 @@ enum Command {
     },
     /// Verify a package file and extract it into DEST, which must not exist yet.
     Extract { file: PathBuf, dest: PathBuf },
+    /// Install package files into the root, as one transaction each.
+    Install {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List packages (today only the installed ones, with --installed).
+    List {
+        #[arg(long)]
+        installed: bool,
+    },
+    /// List the files of an installed package.
+    Files { name: String },
+    /// Show which installed package owns PATH.
+    Owner { path: String },
+    /// Check installed files against their packages' manifests (all packages, or NAME).
+    Verify { name: Option<String> },
     /// Show which packages of an index installing REQUESTS would choose.
     Resolve {
         /// The repository index file.
@@ -186,6 +203,66 @@ fn run(cli: Cli) -> Result<()> {
             let progress = bar(payload_bytes(&reader), "extracting");
             reader.extract(&dest, |bytes| progress.inc(bytes))?;
             progress.finish_and_clear();
+        }
+        Command::Install { files } => {
+            for file in files {
+                let total = PackageReader::open(&file, Some(&store))
+                    .map(|reader| payload_bytes(&reader))?;
+                let progress = bar(total, "installing");
+                let header = install::install_file(&cli.root, &file, |bytes| progress.inc(bytes))?;
+                progress.finish_and_clear();
+                println!("installed {} {}", header.meta.name, header.meta.version);
+            }
+        }
+        Command::List { installed } => {
+            if !installed {
+                anyhow::bail!(
+                    "listing repository packages is not supported yet; use `pkg list --installed`"
+                );
+            }
+            for header in Database::for_root(&cli.root).all()? {
+                println!(
+                    "{} {} [{:?}]",
+                    header.meta.name, header.meta.version, header.meta.privacy
+                );
+            }
+        }
+        Command::Files { name } => {
+            let header = Database::for_root(&cli.root)
+                .get(&name)?
+                .ok_or_else(|| anyhow::anyhow!("{name} is not installed"))?;
+            for entry in header.entries {
+                println!("/{}", entry.path);
+            }
+        }
+        Command::Owner { path } => match Database::for_root(&cli.root).owner(&path)? {
+            Some(name) => println!("{name}"),
+            None => anyhow::bail!("no installed package owns {path}"),
+        },
+        Command::Verify { name } => {
+            let db = Database::for_root(&cli.root);
+            let headers = match name {
+                Some(name) => vec![db
+                    .get(&name)?
+                    .ok_or_else(|| anyhow::anyhow!("{name} is not installed"))?],
+                None => db.all()?,
+            };
+            let mut problems = 0;
+            for header in headers {
+                for entry in &header.entries {
+                    if let Some(problem) = check_entry(&cli.root, entry) {
+                        println!("{}: {problem}", header.meta.name);
+                        problems += 1;
+                    }
+                }
+            }
+            if problems > 0 {
+                return Err(Refused::new(
+                    &cli.root,
+                    format!("{problems} installed files differ from their packages"),
+                )
+                .into());
+            }
         }
         Command::Resolve { index, requests } => {
             let (loaded, _) = index::load_index(&index, Some(&store))?;
