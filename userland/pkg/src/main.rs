@@ -56,10 +56,15 @@ enum Command {
     },
     /// Verify a package file and extract it into DEST, which must not exist yet.
     Extract { file: PathBuf, dest: PathBuf },
-    /// Install package files into the root, as one transaction each.
+    /// Install package files, or (with --repo) packages by name with their dependencies; each
+    /// package is one transaction.
     Install {
+        /// A local repository directory (holding index.bpi) to resolve names in.
+        #[arg(long)]
+        repo: Option<PathBuf>,
+        /// Package files, or package names (with optional constraints) when --repo is given.
         #[arg(required = true)]
-        files: Vec<PathBuf>,
+        packages: Vec<String>,
     },
     /// List packages (today only the installed ones, with --installed).
     List {
@@ -204,7 +209,11 @@ fn run(cli: Cli) -> Result<()> {
             reader.extract(&dest, |bytes| progress.inc(bytes))?;
             progress.finish_and_clear();
         }
-        Command::Install { files } => {
+        Command::Install { repo, packages } => {
+            let files = match repo {
+                None => packages.iter().map(PathBuf::from).collect(),
+                Some(repo) => files_from_repo(&cli.root, &store, &repo, &packages)?,
+            };
             for file in files {
                 let total = PackageReader::open(&file, Some(&store))
                     .map(|reader| payload_bytes(&reader))?;
@@ -274,6 +283,63 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Resolves `requests` in the repository `repo` and returns the package files to install
+/// (those not installed yet), each checked against the index's SHA-256.
+fn files_from_repo(
+    root: &std::path::Path,
+    store: &KeyStore,
+    repo: &std::path::Path,
+    requests: &[String],
+) -> Result<Vec<PathBuf>> {
+    use sha2::Digest;
+    let index_path = repo.join(index::FILE_NAME);
+    let (loaded, _) = index::load_index(&index_path, Some(store))?;
+    let universe = Universe::new(loaded.packages.iter().map(|entry| entry.meta.clone()))
+        .with_context(|| format!("{}: bad package metadata", index_path.display()))?;
+    let db = Database::for_root(root);
+    let mut files = Vec::new();
+    for meta in universe.resolve(requests)? {
+        if let Some(installed) = db.get(&meta.name)? {
+            if installed.meta.version != meta.version {
+                anyhow::bail!(
+                    "{} {} is installed; upgrading to {} is not supported yet",
+                    meta.name,
+                    installed.meta.version,
+                    meta.version
+                );
+            }
+            continue;
+        }
+        let entry = loaded
+            .packages
+            .iter()
+            .find(|entry| entry.meta == meta)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{}: {} vanished from the index",
+                    index_path.display(),
+                    meta.name
+                )
+            })?;
+        let file = repo.join(&entry.file);
+        let mut hash = sha2::Sha256::new();
+        std::io::copy(
+            &mut std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?,
+            &mut hash,
+        )?;
+        if hex::encode(hash.finalize()) != entry.sha256 {
+            return Err(Refused::new(
+                &file,
+                format!("does not match its SHA-256 in {}", index_path.display()),
+            )
+            .into());
+        }
+        files.push(file);
+    }
+    Ok(files)
 }
 
 fn payload_bytes(reader: &PackageReader) -> u64 {

@@ -228,3 +228,39 @@ fn a_crash_at_any_step_leaves_the_root_before_or_after() {
         }
     }
 }
+
+#[test]
+fn install_by_name_from_a_repository() {
+    let world = World::new();
+    world.package("alpha", &[]);
+    world.package("beta", &[]);
+    let repo = world.dir.path().join("repo");
+    let secret = world.dir.path().join("keys/repo.secret");
+    assert_eq!(
+        world
+            .pkg(
+                &["repo", "index", path_str(&repo), "--key", path_str(&secret)],
+                None
+            )
+            .0,
+        0
+    );
+    let (code, out) = world.pkg(
+        &["install", "--repo", path_str(&repo), "alpha", "beta"],
+        None,
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        world.pkg(&["list", "--installed"], None).1,
+        "alpha 1.0-1 [Telemetry]\nbeta 1.0-1 [Telemetry]\n"
+    );
+    // Already installed: nothing to do.
+    assert_eq!(
+        world
+            .pkg(&["install", "--repo", path_str(&repo), "alpha"], None)
+            .0,
+        0
+    );
+    let (code, out) = world.pkg(&["install", "--repo", path_str(&repo), "gamma"], None);
+    assert_eq!(code, 4, "{out}");
+}
