@@ -52,6 +52,9 @@ struct Candidate {
     meta: Metadata,
     version: Version,
     provides: Vec<(String, Option<Version>)>,
+    depends: Vec<Dependency>,
+    /// Conflicts and replaces: both keep the named packages out.
+    excludes: Vec<Dependency>,
 }
 
 /// The packages to choose from, with the solver's view of them.
@@ -92,6 +95,19 @@ impl Universe {
                     dep.bounds.into_iter().next().map(|(_, version)| version),
                 ));
             }
+            let parse = |texts: &[String], what: &str| -> Result<Vec<Dependency>> {
+                texts
+                    .iter()
+                    .map(|text| {
+                        text.parse().map_err(|error| {
+                            anyhow!("package `{}`: {what} `{text}`: {error}", meta.name)
+                        })
+                    })
+                    .collect()
+            };
+            let depends = parse(&meta.depends, "depends")?;
+            let mut excludes = parse(&meta.conflicts, "conflicts")?;
+            excludes.extend(parse(&meta.replaces, "replaces")?);
             let name = pool.intern_package_name(meta.name.clone());
             let solvable = pool.intern_solvable(name, candidates.len());
             by_name.entry(name).or_default().push(solvable);
@@ -99,6 +115,8 @@ impl Universe {
                 meta,
                 version,
                 provides,
+                depends,
+                excludes,
             });
         }
         Ok(Self {
@@ -263,36 +281,14 @@ impl DependencyProvider for Universe {
     async fn get_dependencies(&self, solvable: SolvableId) -> Dependencies {
         let candidate = self.candidate(solvable);
         let mut known = KnownDependencies::default();
-        for text in &candidate.meta.depends {
-            match text.parse::<Dependency>() {
-                Ok(dep) => known.requirements.push(self.requirement(&dep).into()),
-                Err(error) => {
-                    return Dependencies::Unknown(
-                        self.pool
-                            .intern_string(format!("depends `{text}`: {error}")),
-                    )
-                }
-            }
+        for dep in &candidate.depends {
+            known.requirements.push(self.requirement(dep).into());
         }
-        for text in candidate
-            .meta
-            .conflicts
-            .iter()
-            .chain(&candidate.meta.replaces)
-        {
-            let dep = match text.parse::<Dependency>() {
-                Ok(dep) => dep,
-                Err(error) => {
-                    return Dependencies::Unknown(
-                        self.pool
-                            .intern_string(format!("conflicts `{text}`: {error}")),
-                    )
-                }
-            };
+        for dep in &candidate.excludes {
             // A package that conflicts with what it provides (the usual way to say "only one
             // provider of X") does not conflict with itself.
             for (name, set) in self
-                .sets_for(&dep)
+                .sets_for(dep)
                 .into_iter()
                 .filter(|(name, _)| *name != candidate.meta.name)
             {
