@@ -186,7 +186,7 @@ fn run(cli: Cli) -> Result<()> {
                 "{} {} ({})\n  {}",
                 meta.name, meta.version, meta.arch, meta.summary
             );
-            println!("  license: {}  privacy: {:?}", meta.license, meta.privacy);
+            println!("  license: {}  privacy: {}", meta.license, meta.privacy);
             for (label, list) in [
                 ("depends", &meta.depends),
                 ("provides", &meta.provides),
@@ -231,7 +231,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             for header in Database::for_root(&cli.root).all()? {
                 println!(
-                    "{} {} [{:?}]",
+                    "{} {} [privacy: {}]",
                     header.meta.name, header.meta.version, header.meta.privacy
                 );
             }

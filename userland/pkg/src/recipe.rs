@@ -25,6 +25,16 @@ pub enum Privacy {
     Tracking,
 }
 
+impl std::fmt::Display for Privacy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Privacy::None => "none",
+            Privacy::Telemetry => "telemetry",
+            Privacy::Tracking => "tracking",
+        })
+    }
+}
+
 /// A recipe as written in the file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -93,7 +93,7 @@ fn install_then_query() {
         "binary of hello\n"
     );
     let (code, out) = world.pkg(&["list", "--installed"], None);
-    assert_eq!((code, out.trim()), (0, "hello 1.0-1 [Telemetry]"));
+    assert_eq!((code, out.trim()), (0, "hello 1.0-1 [privacy: telemetry]"));
     let (_, out) = world.pkg(&["files", "hello"], None);
     assert!(out.lines().any(|line| line == "/usr/bin/hello"), "{out}");
     assert_eq!(
@@ -252,7 +252,7 @@ fn install_by_name_from_a_repository() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(
         world.pkg(&["list", "--installed"], None).1,
-        "alpha 1.0-1 [Telemetry]\nbeta 1.0-1 [Telemetry]\n"
+        "alpha 1.0-1 [privacy: telemetry]\nbeta 1.0-1 [privacy: telemetry]\n"
     );
     // Already installed: nothing to do.
     assert_eq!(
