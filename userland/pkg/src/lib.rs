@@ -1,0 +1,16 @@
+//! `pkg`, Basalt's package manager: recipes, signed package files, keys, repository indexes and
+//! the dependency solver. The `pkg` binary is a thin command line over this library.
+#![forbid(unsafe_code)]
+
+pub mod build;
+pub mod db;
+pub mod envelope;
+pub mod index;
+pub mod install;
+pub mod keys;
+pub mod manifest;
+pub mod package;
+pub mod recipe;
+pub mod refused;
+pub mod solver;
+pub mod version;

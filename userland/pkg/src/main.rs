@@ -1,0 +1,372 @@
+//! `pkg`: the command line of Basalt's package manager.
+//!
+//! Exit codes: 0 success, 1 error, 2 bad usage, 3 input refused (bad signature, untrusted or
+//! revoked key, tampered or unsafe contents), 4 a request the solver cannot satisfy.
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use basalt_pkg::db::{check_entry, Database};
+use basalt_pkg::keys::{self, KeyStore};
+use basalt_pkg::package::PackageReader;
+use basalt_pkg::refused::Refused;
+use basalt_pkg::solver::{SolveError, Universe};
+use basalt_pkg::{build, index, install};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Parser)]
+#[command(name = "pkg", version, about = "Basalt's package manager", long_about = None)]
+struct Cli {
+    /// The root directory to manage (its keys are in ROOT/etc/basalt/pkg/keys).
+    #[arg(long, global = true, default_value = "/")]
+    root: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Manage signing keys and the root's trusted keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Pack the package described by DIR/package.toml (its prebuilt `build.staging` directory).
+    Build {
+        dir: PathBuf,
+        /// The secret key file to sign with.
+        #[arg(long)]
+        key: PathBuf,
+        /// Where to write the package file.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Repository maintenance.
+    #[command(subcommand)]
+    Repo(RepoCommand),
+    /// Verify package files completely: signature, trusted signer, every file's hash.
+    Check { files: Vec<PathBuf> },
+    /// Show a package file's metadata and file list (its signature checked).
+    Info {
+        file: PathBuf,
+        /// Also list the files.
+        #[arg(long)]
+        files: bool,
+    },
+    /// Verify a package file and extract it into DEST, which must not exist yet.
+    Extract { file: PathBuf, dest: PathBuf },
+    /// Install package files, or (with --repo) packages by name with their dependencies; each
+    /// package is one transaction.
+    Install {
+        /// A local repository directory (holding index.bpi) to resolve names in.
+        #[arg(long)]
+        repo: Option<PathBuf>,
+        /// Package files, or package names (with optional constraints) when --repo is given.
+        #[arg(required = true)]
+        packages: Vec<String>,
+    },
+    /// List packages (today only the installed ones, with --installed).
+    List {
+        #[arg(long)]
+        installed: bool,
+    },
+    /// List the files of an installed package.
+    Files { name: String },
+    /// Show which installed package owns PATH.
+    Owner { path: String },
+    /// Check installed files against their packages' manifests (all packages, or NAME).
+    Verify { name: Option<String> },
+    /// Show which packages of an index installing REQUESTS would choose.
+    Resolve {
+        /// The repository index file.
+        #[arg(long)]
+        index: PathBuf,
+        /// Package names with optional constraints, e.g. `hello >= 2`.
+        #[arg(required = true)]
+        requests: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Make a new key pair NAME.secret and NAME.pub in DIR.
+    Generate {
+        name: String,
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// List the root's trusted and revoked keys.
+    List,
+    /// Trust the public key in FILE for this root.
+    Trust { file: PathBuf },
+    /// Stop trusting a key (by name or key id); it cannot be trusted again.
+    Revoke { key: String },
+}
+
+#[derive(Subcommand)]
+enum RepoCommand {
+    /// Write DIR/index.bpi: the signed index of every DIR/*.pkg (each signed by a trusted key).
+    Index {
+        dir: PathBuf,
+        /// The secret key file to sign the index with.
+        #[arg(long)]
+        key: PathBuf,
+    },
+}
+
+fn bar(total: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(total);
+    let template = format!("{what} {{bar:40}} {{bytes}}/{{total_bytes}} {{msg}}");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let store = KeyStore::for_root(&cli.root);
+    match cli.command {
+        Command::Key(KeyCommand::Generate { name, dir }) => {
+            let (secret, public, id) = keys::generate(&name, &dir)?;
+            println!(
+                "key {name} ({id}): secret {}, public {}",
+                secret.display(),
+                public.display()
+            );
+        }
+        Command::Key(KeyCommand::List) => {
+            for key in store.trusted()? {
+                println!("trusted {} {}", key.id(), key.name);
+            }
+            for key in store.revoked()? {
+                println!("revoked {} {}", key.id(), key.name);
+            }
+        }
+        Command::Key(KeyCommand::Trust { file }) => {
+            let key = store.trust(&file)?;
+            println!("trusted {} {}", key.id(), key.name);
+        }
+        Command::Key(KeyCommand::Revoke { key }) => {
+            let key = store.revoke(&key)?;
+            println!("revoked {} {}", key.id(), key.name);
+        }
+        Command::Build { dir, key, out } => {
+            let secret = keys::read_secret(&key)?;
+            let progress = bar(build::staged_bytes(&dir)?, "packing");
+            let written = build::build(&dir, &out, &secret.key, |bytes| progress.inc(bytes))?;
+            progress.finish_and_clear();
+            println!("{}", written.display());
+        }
+        Command::Repo(RepoCommand::Index { dir, key }) => {
+            let secret = keys::read_secret(&key)?;
+            let progress = ProgressBar::new_spinner();
+            let (written, index) = index::index_dir(&dir, &secret.key, Some(&store), |path| {
+                progress.set_message(path.display().to_string());
+                progress.inc(1);
+            })?;
+            progress.finish_and_clear();
+            println!("{}: {} packages", written.display(), index.packages.len());
+        }
+        Command::Check { files } => {
+            for file in files {
+                let reader = PackageReader::open(&file, Some(&store))?;
+                let total = payload_bytes(&reader);
+                let progress = bar(total, "checking");
+                let signer = keys::key_id(&reader.signer);
+                reader.verify(|bytes| progress.inc(bytes))?;
+                progress.finish_and_clear();
+                println!("{}: ok, signed by key {signer}", file.display());
+            }
+        }
+        Command::Info { file, files } => {
+            let reader = PackageReader::open(&file, Some(&store))?;
+            let meta = &reader.header.meta;
+            println!(
+                "{} {} ({})\n  {}",
+                meta.name, meta.version, meta.arch, meta.summary
+            );
+            println!("  license: {}  privacy: {}", meta.license, meta.privacy);
+            for (label, list) in [
+                ("depends", &meta.depends),
+                ("provides", &meta.provides),
+                ("conflicts", &meta.conflicts),
+            ] {
+                if !list.is_empty() {
+                    println!("  {label}: {}", list.join(", "));
+                }
+            }
+            println!("  signed by key {}", keys::key_id(&reader.signer));
+            if files {
+                for entry in &reader.header.entries {
+                    println!("{:o} {}", entry.mode, entry.path);
+                }
+            }
+        }
+        Command::Extract { file, dest } => {
+            let reader = PackageReader::open(&file, Some(&store))?;
+            let progress = bar(payload_bytes(&reader), "extracting");
+            reader.extract(&dest, |bytes| progress.inc(bytes))?;
+            progress.finish_and_clear();
+        }
+        Command::Install { repo, packages } => {
+            let files = match repo {
+                None => packages.iter().map(PathBuf::from).collect(),
+                Some(repo) => files_from_repo(&cli.root, &store, &repo, &packages)?,
+            };
+            for file in files {
+                let total = PackageReader::open(&file, Some(&store))
+                    .map(|reader| payload_bytes(&reader))?;
+                let progress = bar(total, "installing");
+                let header = install::install_file(&cli.root, &file, |bytes| progress.inc(bytes))?;
+                progress.finish_and_clear();
+                println!("installed {} {}", header.meta.name, header.meta.version);
+            }
+        }
+        Command::List { installed } => {
+            if !installed {
+                anyhow::bail!(
+                    "listing repository packages is not supported yet; use `pkg list --installed`"
+                );
+            }
+            for header in Database::for_root(&cli.root).all()? {
+                println!(
+                    "{} {} [privacy: {}]",
+                    header.meta.name, header.meta.version, header.meta.privacy
+                );
+            }
+        }
+        Command::Files { name } => {
+            let header = Database::for_root(&cli.root)
+                .get(&name)?
+                .ok_or_else(|| anyhow::anyhow!("{name} is not installed"))?;
+            for entry in header.entries {
+                println!("/{}", entry.path);
+            }
+        }
+        Command::Owner { path } => match Database::for_root(&cli.root).owner(&path)? {
+            Some(name) => println!("{name}"),
+            None => anyhow::bail!("no installed package owns {path}"),
+        },
+        Command::Verify { name } => {
+            let db = Database::for_root(&cli.root);
+            let headers = match name {
+                Some(name) => vec![db
+                    .get(&name)?
+                    .ok_or_else(|| anyhow::anyhow!("{name} is not installed"))?],
+                None => db.all()?,
+            };
+            let mut problems = 0;
+            for header in headers {
+                for entry in &header.entries {
+                    if let Some(problem) = check_entry(&cli.root, entry) {
+                        println!("{}: {problem}", header.meta.name);
+                        problems += 1;
+                    }
+                }
+            }
+            if problems > 0 {
+                return Err(Refused::new(
+                    &cli.root,
+                    format!("{problems} installed files differ from their packages"),
+                )
+                .into());
+            }
+        }
+        Command::Resolve { index, requests } => {
+            let (loaded, _) = index::load_index(&index, Some(&store))?;
+            let universe = Universe::new(loaded.packages.into_iter().map(|entry| entry.meta))
+                .with_context(|| format!("{}: bad package metadata", index.display()))?;
+            for meta in universe.resolve(&requests)? {
+                println!("{} {}", meta.name, meta.version);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Resolves `requests` in the repository `repo` and returns the package files to install
+/// (those not installed yet), each checked against the index's SHA-256.
+fn files_from_repo(
+    root: &std::path::Path,
+    store: &KeyStore,
+    repo: &std::path::Path,
+    requests: &[String],
+) -> Result<Vec<PathBuf>> {
+    use sha2::Digest;
+    let index_path = repo.join(index::FILE_NAME);
+    let (loaded, _) = index::load_index(&index_path, Some(store))?;
+    let universe = Universe::new(loaded.packages.iter().map(|entry| entry.meta.clone()))
+        .with_context(|| format!("{}: bad package metadata", index_path.display()))?;
+    let db = Database::for_root(root);
+    let mut files = Vec::new();
+    for meta in universe.resolve(requests)? {
+        if let Some(installed) = db.get(&meta.name)? {
+            if installed.meta.version != meta.version {
+                anyhow::bail!(
+                    "{} {} is installed; upgrading to {} is not supported yet",
+                    meta.name,
+                    installed.meta.version,
+                    meta.version
+                );
+            }
+            continue;
+        }
+        let entry = loaded
+            .packages
+            .iter()
+            .find(|entry| entry.meta == meta)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{}: {} vanished from the index",
+                    index_path.display(),
+                    meta.name
+                )
+            })?;
+        let file = repo.join(&entry.file);
+        let mut hash = sha2::Sha256::new();
+        std::io::copy(
+            &mut std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?,
+            &mut hash,
+        )?;
+        if hex::encode(hash.finalize()) != entry.sha256 {
+            return Err(Refused::new(
+                &file,
+                format!("does not match its SHA-256 in {}", index_path.display()),
+            )
+            .into());
+        }
+        files.push(file);
+    }
+    Ok(files)
+}
+
+fn payload_bytes(reader: &PackageReader) -> u64 {
+    reader
+        .header
+        .entries
+        .iter()
+        .map(|entry| match entry.kind {
+            basalt_pkg::manifest::EntryKind::File { size, .. } => size,
+            _ => 0,
+        })
+        .sum()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("pkg: {error:#}");
+            if error.downcast_ref::<Refused>().is_some() {
+                ExitCode::from(3)
+            } else if error.downcast_ref::<SolveError>().is_some() {
+                ExitCode::from(4)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}

@@ -1,0 +1,435 @@
+//! Dependency resolution: the packages of an index as resolvo solvables.
+//!
+//! Every package name is a resolvo name; every package version a solvable of it. A dependency
+//! `d` becomes a union of version sets: the versions of the package named `d.name` that meet the
+//! bounds, and for every package that provides `d.name`, its versions whose provide meets them.
+//! Conflicts and replaces become resolvo constraints ("if that package is chosen, it must lie
+//! outside these versions"), so they never pull anything in.
+#![forbid(unsafe_code)]
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+
+use anyhow::{anyhow, Result};
+use resolvo::utils::{Pool, VersionSet};
+use resolvo::{
+    Candidates, Condition, ConditionId, ConditionalRequirement, Dependencies, DependencyProvider,
+    Interner, KnownDependencies, NameId, Problem, Requirement, SolvableId, Solver, SolverCache,
+    StringId, UnsolvableOrCancelled, VersionSetId, VersionSetUnionId,
+};
+
+use crate::recipe::Metadata;
+use crate::version::{Dependency, Version};
+
+/// A set of candidates of one name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Set {
+    /// Versions of the package named `dep.name` that meet its bounds.
+    Named(Dependency),
+    /// Versions of some package that provide `dep.name` with a version meeting its bounds.
+    ProvidedBy(Dependency),
+    /// Everything outside the inner set.
+    Not(Box<Set>),
+}
+
+impl VersionSet for Set {
+    type V = usize;
+}
+
+impl fmt::Display for Set {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Set::Named(dep) if dep.bounds.is_empty() => f.write_str("*"),
+            Set::Named(dep) => f.write_str(dep.to_string().trim_start_matches(&dep.name).trim()),
+            Set::ProvidedBy(dep) => write!(f, "providing {dep}"),
+            Set::Not(inner) => write!(f, "other than {inner}"),
+        }
+    }
+}
+
+/// One package version the solver may choose.
+struct Candidate {
+    meta: Metadata,
+    version: Version,
+    provides: Vec<(String, Option<Version>)>,
+    depends: Vec<Dependency>,
+    /// Conflicts and replaces: both keep the named packages out.
+    excludes: Vec<Dependency>,
+}
+
+/// The packages to choose from, with the solver's view of them.
+pub struct Universe {
+    candidates: Vec<Candidate>,
+    pool: Pool<Set, String>,
+    by_name: HashMap<NameId, Vec<SolvableId>>,
+    /// Virtual name → names of packages that provide it.
+    providers: HashMap<String, BTreeSet<String>>,
+}
+
+impl Universe {
+    /// The solver's view of `packages` (each validated metadata).
+    pub fn new(packages: impl IntoIterator<Item = Metadata>) -> Result<Self> {
+        let pool = Pool::new();
+        let mut candidates = Vec::new();
+        let mut by_name: HashMap<NameId, Vec<SolvableId>> = HashMap::new();
+        let mut providers: HashMap<String, BTreeSet<String>> = HashMap::new();
+        for meta in packages {
+            let version = meta.parsed_version().map_err(|error| {
+                anyhow!(
+                    "package `{}`: version `{}`: {error}",
+                    meta.name,
+                    meta.version
+                )
+            })?;
+            let mut provides = Vec::new();
+            for text in &meta.provides {
+                let dep: Dependency = text.parse().map_err(|error| {
+                    anyhow!("package `{}`: provides `{text}`: {error}", meta.name)
+                })?;
+                providers
+                    .entry(dep.name.clone())
+                    .or_default()
+                    .insert(meta.name.clone());
+                provides.push((
+                    dep.name,
+                    dep.bounds.into_iter().next().map(|(_, version)| version),
+                ));
+            }
+            let parse = |texts: &[String], what: &str| -> Result<Vec<Dependency>> {
+                texts
+                    .iter()
+                    .map(|text| {
+                        text.parse().map_err(|error| {
+                            anyhow!("package `{}`: {what} `{text}`: {error}", meta.name)
+                        })
+                    })
+                    .collect()
+            };
+            let depends = parse(&meta.depends, "depends")?;
+            let mut excludes = parse(&meta.conflicts, "conflicts")?;
+            excludes.extend(parse(&meta.replaces, "replaces")?);
+            let name = pool.intern_package_name(meta.name.clone());
+            let solvable = pool.intern_solvable(name, candidates.len());
+            by_name.entry(name).or_default().push(solvable);
+            candidates.push(Candidate {
+                meta,
+                version,
+                provides,
+                depends,
+                excludes,
+            });
+        }
+        Ok(Self {
+            candidates,
+            pool,
+            by_name,
+            providers,
+        })
+    }
+
+    fn candidate(&self, solvable: SolvableId) -> &Candidate {
+        &self.candidates[self.pool.resolve_solvable(solvable).record]
+    }
+
+    fn contains(&self, set: &Set, candidate: &Candidate) -> bool {
+        match set {
+            Set::Named(dep) => dep.accepts(&candidate.version),
+            Set::ProvidedBy(dep) => candidate.provides.iter().any(|(name, version)| {
+                name == &dep.name
+                    && (dep.bounds.is_empty()
+                        || version.as_ref().is_some_and(|version| dep.accepts(version)))
+            }),
+            Set::Not(inner) => !self.contains(inner, candidate),
+        }
+    }
+
+    /// The version sets that can satisfy `dep`, by package name.
+    fn sets_for(&self, dep: &Dependency) -> Vec<(String, Set)> {
+        let mut sets = vec![(dep.name.clone(), Set::Named(dep.clone()))];
+        if let Some(providers) = self.providers.get(&dep.name) {
+            for provider in providers.iter().filter(|provider| **provider != dep.name) {
+                sets.push((provider.clone(), Set::ProvidedBy(dep.clone())));
+            }
+        }
+        sets
+    }
+
+    fn requirement(&self, dep: &Dependency) -> Requirement {
+        let ids: Vec<VersionSetId> = self
+            .sets_for(dep)
+            .into_iter()
+            .map(|(name, set)| {
+                self.pool
+                    .intern_version_set(self.pool.intern_package_name(name), set)
+            })
+            .collect();
+        match ids.as_slice() {
+            [single] => Requirement::Single(*single),
+            [first, rest @ ..] => Requirement::Union(
+                self.pool
+                    .intern_version_set_union(*first, rest.iter().copied()),
+            ),
+            [] => unreachable!("sets_for always returns the named set"),
+        }
+    }
+
+    /// Resolves installing every request (dependency strings); returns the chosen packages
+    /// sorted by name, or a readable explanation of why it is impossible.
+    pub fn resolve(self, requests: &[String]) -> Result<Vec<Metadata>, SolveError> {
+        let mut requirements = Vec::new();
+        for text in requests {
+            let dep: Dependency = text
+                .parse()
+                .map_err(|error| SolveError::BadRequest(format!("`{text}`: {error}")))?;
+            requirements.push(ConditionalRequirement::from(self.requirement(&dep)));
+        }
+        let mut solver = Solver::new(self);
+        match solver.solve(Problem::new().requirements(requirements)) {
+            Ok(solution) => {
+                let universe = solver.provider();
+                let mut chosen: Vec<Metadata> = solution
+                    .into_iter()
+                    .map(|solvable| universe.candidate(solvable).meta.clone())
+                    .collect();
+                chosen.sort_by(|a, b| a.name.cmp(&b.name));
+                Ok(chosen)
+            }
+            Err(UnsolvableOrCancelled::Unsolvable(conflict)) => Err(SolveError::Impossible(
+                conflict.display_user_friendly(&solver).to_string(),
+            )),
+            Err(UnsolvableOrCancelled::Cancelled(_)) => {
+                Err(SolveError::Impossible("resolution was cancelled".into()))
+            }
+        }
+    }
+}
+
+/// Why a request cannot be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum SolveError {
+    #[error("bad request {0}")]
+    BadRequest(String),
+    #[error("the request cannot be satisfied:\n{0}")]
+    Impossible(String),
+}
+
+impl Interner for Universe {
+    fn display_solvable(&self, solvable: SolvableId) -> impl fmt::Display + '_ {
+        self.candidate(solvable).meta.version.clone()
+    }
+
+    fn display_name(&self, name: NameId) -> impl fmt::Display + '_ {
+        self.pool.resolve_package_name(name).clone()
+    }
+
+    fn display_version_set(&self, version_set: VersionSetId) -> impl fmt::Display + '_ {
+        self.pool.resolve_version_set(version_set).to_string()
+    }
+
+    fn display_string(&self, string_id: StringId) -> impl fmt::Display + '_ {
+        self.pool.resolve_string(string_id).to_owned()
+    }
+
+    fn version_set_name(&self, version_set: VersionSetId) -> NameId {
+        self.pool.resolve_version_set_package_name(version_set)
+    }
+
+    fn solvable_name(&self, solvable: SolvableId) -> NameId {
+        self.pool.resolve_solvable(solvable).name
+    }
+
+    fn version_sets_in_union(
+        &self,
+        union: VersionSetUnionId,
+    ) -> impl Iterator<Item = VersionSetId> {
+        self.pool.resolve_version_set_union(union)
+    }
+
+    fn resolve_condition(&self, condition: ConditionId) -> Condition {
+        self.pool.resolve_condition(condition).clone()
+    }
+}
+
+impl DependencyProvider for Universe {
+    async fn filter_candidates(
+        &self,
+        candidates: &[SolvableId],
+        version_set: VersionSetId,
+        inverse: bool,
+    ) -> Vec<SolvableId> {
+        let set = self.pool.resolve_version_set(version_set);
+        candidates
+            .iter()
+            .copied()
+            .filter(|&solvable| self.contains(set, self.candidate(solvable)) != inverse)
+            .collect()
+    }
+
+    async fn get_candidates(&self, name: NameId) -> Option<Candidates> {
+        let candidates = self.by_name.get(&name)?.clone();
+        Some(Candidates {
+            candidates,
+            ..Candidates::default()
+        })
+    }
+
+    async fn sort_candidates(&self, _solver: &SolverCache<Self>, solvables: &mut [SolvableId]) {
+        // Newest first: the solver tries candidates in this order.
+        solvables.sort_by(|a, b| self.candidate(*b).version.cmp(&self.candidate(*a).version));
+    }
+
+    async fn get_dependencies(&self, solvable: SolvableId) -> Dependencies {
+        let candidate = self.candidate(solvable);
+        let mut known = KnownDependencies::default();
+        for dep in &candidate.depends {
+            known.requirements.push(self.requirement(dep).into());
+        }
+        for dep in &candidate.excludes {
+            // A package that conflicts with what it provides (the usual way to say "only one
+            // provider of X") does not conflict with itself.
+            for (name, set) in self
+                .sets_for(dep)
+                .into_iter()
+                .filter(|(name, _)| *name != candidate.meta.name)
+            {
+                let name = self.pool.intern_package_name(name);
+                known
+                    .constrains
+                    .push(self.pool.intern_version_set(name, Set::Not(Box::new(set))));
+            }
+        }
+        Dependencies::Known(known)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recipe::Privacy;
+
+    fn pkg(
+        name: &str,
+        version: &str,
+        depends: &[&str],
+        provides: &[&str],
+        conflicts: &[&str],
+    ) -> Metadata {
+        Metadata {
+            name: name.into(),
+            version: version.into(),
+            summary: "test".into(),
+            license: "MIT".into(),
+            homepage: None,
+            arch: "x86_64".into(),
+            privacy: Privacy::None,
+            depends: depends.iter().map(|s| s.to_string()).collect(),
+            provides: provides.iter().map(|s| s.to_string()).collect(),
+            conflicts: conflicts.iter().map(|s| s.to_string()).collect(),
+            replaces: Vec::new(),
+            optional: Default::default(),
+            config: Vec::new(),
+            install: Default::default(),
+        }
+    }
+
+    fn solve(packages: Vec<Metadata>, requests: &[&str]) -> Result<Vec<String>, SolveError> {
+        let requests: Vec<String> = requests.iter().map(|s| s.to_string()).collect();
+        Universe::new(packages)
+            .unwrap()
+            .resolve(&requests)
+            .map(|chosen| {
+                chosen
+                    .into_iter()
+                    .map(|m| format!("{} {}", m.name, m.version))
+                    .collect()
+            })
+    }
+
+    #[test]
+    fn picks_newest_versions_that_fit() {
+        let packages = vec![
+            pkg("app", "2.0-1", &["lib >= 1.5, < 3"], &[], &[]),
+            pkg("lib", "1.0-1", &[], &[], &[]),
+            pkg("lib", "2.0-1", &[], &[], &[]),
+            pkg("lib", "3.0-1", &[], &[], &[]),
+        ];
+        assert_eq!(
+            solve(packages, &["app"]).unwrap(),
+            ["app 2.0-1", "lib 2.0-1"]
+        );
+    }
+
+    #[test]
+    fn backtracks_over_versions() {
+        let packages = vec![
+            pkg("app", "1.0-1", &["lib", "tool"], &[], &[]),
+            pkg("lib", "1.0-1", &[], &[], &[]),
+            pkg("lib", "2.0-1", &[], &[], &[]),
+            pkg("tool", "1.0-1", &["lib < 2"], &[], &[]),
+        ];
+        assert_eq!(
+            solve(packages, &["app"]).unwrap(),
+            ["app 1.0-1", "lib 1.0-1", "tool 1.0-1"]
+        );
+    }
+
+    #[test]
+    fn provides_satisfy_dependencies() {
+        let packages = vec![
+            pkg("script", "1.0-1", &["sh >= 1"], &[], &[]),
+            pkg("busybox", "1.36-1", &[], &["sh = 1.0"], &["sh"]),
+        ];
+        assert_eq!(
+            solve(packages, &["script"]).unwrap(),
+            ["busybox 1.36-1", "script 1.0-1"]
+        );
+        let too_old = vec![
+            pkg("script", "1.0-1", &["sh >= 2"], &[], &[]),
+            pkg("busybox", "1.36-1", &[], &["sh = 1.0"], &[]),
+        ];
+        assert!(solve(too_old, &["script"]).is_err());
+    }
+
+    #[test]
+    fn conflicts_are_respected_and_explained() {
+        let packages = vec![
+            pkg("a", "1.0-1", &[], &[], &["b"]),
+            pkg("b", "1.0-1", &[], &[], &[]),
+        ];
+        let error = solve(packages, &["a", "b"]).unwrap_err().to_string();
+        assert!(error.contains("cannot be satisfied"), "{error}");
+        assert!(error.contains('a') && error.contains('b'), "{error}");
+    }
+
+    #[test]
+    fn conflicts_choose_another_version() {
+        let packages = vec![
+            pkg("a", "2.0-1", &[], &[], &["b"]),
+            pkg("a", "1.0-1", &[], &[], &[]),
+            pkg("b", "1.0-1", &[], &[], &[]),
+        ];
+        assert_eq!(
+            solve(packages, &["a", "b"]).unwrap(),
+            ["a 1.0-1", "b 1.0-1"]
+        );
+    }
+
+    #[test]
+    fn missing_packages_are_explained() {
+        let packages = vec![pkg("app", "1.0-1", &["libmissing"], &[], &[])];
+        let error = solve(packages, &["app"]).unwrap_err().to_string();
+        assert!(error.contains("libmissing"), "{error}");
+    }
+
+    #[test]
+    fn version_conflicts_name_both_sides() {
+        let packages = vec![
+            pkg("app", "1.0-1", &["lib >= 2", "tool"], &[], &[]),
+            pkg("tool", "1.0-1", &["lib < 2"], &[], &[]),
+            pkg("lib", "1.0-1", &[], &[], &[]),
+            pkg("lib", "2.0-1", &[], &[], &[]),
+        ];
+        let error = solve(packages, &["app"]).unwrap_err().to_string();
+        assert!(error.contains("lib") && error.contains("tool"), "{error}");
+    }
+}

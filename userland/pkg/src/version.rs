@@ -1,0 +1,419 @@
+//! Package versions `[epoch:]upstream[-release]` and their ordering.
+//!
+//! The ordering follows Debian's (dpkg's `verrevcmp`): the epoch is compared as a number, then the
+//! upstream version and then the release are compared piecewise, alternating between runs of
+//! non-digits (letters sort before other characters, `~` sorts before anything, even the end)
+//! and runs of digits (compared as numbers, so `1.10 > 1.9`).
+#![forbid(unsafe_code)]
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::str::FromStr;
+
+/// A parsed version. `release` is `None` only in constraints that do not name one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Version {
+    pub epoch: u64,
+    pub upstream: String,
+    pub release: Option<String>,
+}
+
+/// Why a version string is not a version.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VersionError {
+    #[error("empty version")]
+    Empty,
+    #[error("epoch `{0}` is not a number")]
+    BadEpoch(String),
+    #[error("upstream version must start with a digit: `{0}`")]
+    NoLeadingDigit(String),
+    #[error("character `{0}` is not allowed in a version (allowed: letters, digits, . + ~ _)")]
+    BadChar(char),
+}
+
+impl Version {
+    /// A version from its parts, validated as `parse` would.
+    pub fn new(epoch: u64, upstream: &str, release: Option<&str>) -> Result<Self, VersionError> {
+        check_part(upstream, true)?;
+        if let Some(release) = release {
+            check_part(release, false)?;
+        }
+        Ok(Self {
+            epoch,
+            upstream: upstream.to_owned(),
+            release: release.map(str::to_owned),
+        })
+    }
+
+    /// Whether `self` (a package's full version) satisfies `wanted` compared with `op`. A
+    /// wanted version without a release matches every release of its upstream version.
+    pub fn satisfies(&self, op: Op, wanted: &Version) -> bool {
+        let order = if wanted.release.is_none() {
+            self.epoch
+                .cmp(&wanted.epoch)
+                .then_with(|| compare_part(&self.upstream, &wanted.upstream))
+        } else {
+            self.cmp(wanted)
+        };
+        op.accepts(order)
+    }
+}
+
+fn check_part(part: &str, upstream: bool) -> Result<(), VersionError> {
+    if part.is_empty() {
+        return Err(VersionError::Empty);
+    }
+    if upstream && !part.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(VersionError::NoLeadingDigit(part.to_owned()));
+    }
+    match part
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '~' | '_')))
+    {
+        Some(bad) => Err(VersionError::BadChar(bad)),
+        None => Ok(()),
+    }
+}
+
+impl FromStr for Version {
+    type Err = VersionError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(VersionError::Empty);
+        }
+        let (epoch, rest) = match text.split_once(':') {
+            Some((epoch, rest)) => (
+                epoch
+                    .parse::<u64>()
+                    .map_err(|_| VersionError::BadEpoch(epoch.to_owned()))?,
+                rest,
+            ),
+            None => (0, text),
+        };
+        // The release is after the last hyphen, so upstream versions may not contain one.
+        let (upstream, release) = match rest.rsplit_once('-') {
+            Some((upstream, release)) => (upstream, Some(release)),
+            None => (rest, None),
+        };
+        Version::new(epoch, upstream, release)
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.epoch != 0 {
+            write!(f, "{}:", self.epoch)?;
+        }
+        f.write_str(&self.upstream)?;
+        if let Some(release) = &self.release {
+            write!(f, "-{release}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Ord for Version {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.epoch
+            .cmp(&other.epoch)
+            .then_with(|| compare_part(&self.upstream, &other.upstream))
+            .then_with(|| {
+                compare_part(
+                    self.release.as_deref().unwrap_or(""),
+                    other.release.as_deref().unwrap_or(""),
+                )
+            })
+    }
+}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The weight of one non-digit character: `~` below the end of the string, the end below
+/// letters, letters below everything else.
+fn char_weight(c: Option<u8>) -> i32 {
+    match c {
+        Some(b'~') => -1,
+        None => 0,
+        Some(c) if c.is_ascii_digit() => 0,
+        Some(c) if c.is_ascii_alphabetic() => i32::from(c),
+        Some(c) => i32::from(c) + 256,
+    }
+}
+
+/// dpkg's comparison of one version part.
+fn compare_part(a: &str, b: &str) -> Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        // A run of non-digits.
+        while (i < a.len() && !a[i].is_ascii_digit()) || (j < b.len() && !b[j].is_ascii_digit()) {
+            let wa = char_weight(a.get(i).copied().filter(|c| !c.is_ascii_digit()));
+            let wb = char_weight(b.get(j).copied().filter(|c| !c.is_ascii_digit()));
+            if wa != wb {
+                return wa.cmp(&wb);
+            }
+            if i < a.len() && !a[i].is_ascii_digit() {
+                i += 1;
+            }
+            if j < b.len() && !b[j].is_ascii_digit() {
+                j += 1;
+            }
+        }
+        // A run of digits, compared as numbers of any length.
+        let start_a = skip_zeros(a, i);
+        let start_b = skip_zeros(b, j);
+        i = start_a
+            + a[start_a..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+        j = start_b
+            + b[start_b..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+        let order = (i - start_a)
+            .cmp(&(j - start_b))
+            .then_with(|| a[start_a..i].cmp(&b[start_b..j]));
+        if order != Ordering::Equal {
+            return order;
+        }
+    }
+    Ordering::Equal
+}
+
+fn skip_zeros(text: &[u8], mut at: usize) -> usize {
+    while at < text.len() && text[at] == b'0' {
+        at += 1;
+    }
+    at
+}
+
+/// A comparison operator in a constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    Less,
+    LessOrEqual,
+    Equal,
+    GreaterOrEqual,
+    Greater,
+}
+
+impl Op {
+    fn accepts(self, order: Ordering) -> bool {
+        match self {
+            Op::Less => order == Ordering::Less,
+            Op::LessOrEqual => order != Ordering::Greater,
+            Op::Equal => order == Ordering::Equal,
+            Op::GreaterOrEqual => order != Ordering::Less,
+            Op::Greater => order == Ordering::Greater,
+        }
+    }
+
+    fn symbol(self) -> &'static str {
+        match self {
+            Op::Less => "<",
+            Op::LessOrEqual => "<=",
+            Op::Equal => "=",
+            Op::GreaterOrEqual => ">=",
+            Op::Greater => ">",
+        }
+    }
+}
+
+/// A package name with zero or more version bounds, all of which must hold: `musl >= 1.2, < 2`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Dependency {
+    pub name: String,
+    pub bounds: Vec<(Op, Version)>,
+}
+
+/// Why a dependency string cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DependencyError {
+    #[error("package name `{0}` is not valid (lowercase letters, digits, and + - . _, starting with a letter or digit)")]
+    BadName(String),
+    #[error("`{0}` is not a constraint (expected an operator < <= = >= > and a version)")]
+    BadConstraint(String),
+    #[error("version in `{text}`: {error}")]
+    BadVersion { text: String, error: VersionError },
+}
+
+/// Whether `name` is a valid package name.
+pub fn valid_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | '_')
+        })
+        && name.len() <= 128
+}
+
+impl Dependency {
+    /// Whether `version` meets every bound.
+    pub fn accepts(&self, version: &Version) -> bool {
+        self.bounds
+            .iter()
+            .all(|(op, wanted)| version.satisfies(*op, wanted))
+    }
+}
+
+impl FromStr for Dependency {
+    type Err = DependencyError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        let name_end = text
+            .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '='))
+            .unwrap_or(text.len());
+        let name = &text[..name_end];
+        if !valid_name(name) {
+            return Err(DependencyError::BadName(name.to_owned()));
+        }
+        let rest = text[name_end..].trim();
+        let mut bounds = Vec::new();
+        if !rest.is_empty() {
+            for bound in rest.split(',') {
+                let bound = bound.trim();
+                let (op, version) = [
+                    ("<=", Op::LessOrEqual),
+                    (">=", Op::GreaterOrEqual),
+                    ("<", Op::Less),
+                    (">", Op::Greater),
+                    ("=", Op::Equal),
+                ]
+                .iter()
+                .find_map(|(symbol, op)| bound.strip_prefix(symbol).map(|v| (*op, v.trim())))
+                .ok_or_else(|| DependencyError::BadConstraint(bound.to_owned()))?;
+                let version = version
+                    .parse()
+                    .map_err(|error| DependencyError::BadVersion {
+                        text: bound.to_owned(),
+                        error,
+                    })?;
+                bounds.push((op, version));
+            }
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            bounds,
+        })
+    }
+}
+
+impl fmt::Display for Dependency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)?;
+        for (index, (op, version)) in self.bounds.iter().enumerate() {
+            let separator = if index == 0 { " " } else { ", " };
+            write!(f, "{separator}{} {version}", op.symbol())?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(text: &str) -> Version {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn ordering_matches_dpkg() {
+        // Each pair: left < right under dpkg --compare-versions.
+        let ascending = [
+            ("1.0", "1.1"),
+            ("1.9", "1.10"),
+            ("1.0~rc1", "1.0"),
+            ("1.0~~", "1.0~"),
+            ("1.0", "1.0a"),
+            ("1.0a", "1.0+"),
+            ("1.0", "1.0.1"),
+            ("1.0-1", "1.0-2"),
+            ("1.0-9", "1.0-10"),
+            ("2.0", "1:0.1"),
+            ("1:1.0", "2:0.1"),
+            ("1.01", "1.2"),
+            ("0.9.9", "1.0~beta"),
+            ("1.0-1", "1.0.1-1"),
+        ];
+        for (low, high) in ascending {
+            assert_eq!(v(low).cmp(&v(high)), Ordering::Less, "{low} < {high}");
+            assert_eq!(v(high).cmp(&v(low)), Ordering::Greater, "{high} > {low}");
+        }
+        assert_eq!(v("1.001").cmp(&v("1.1")), Ordering::Equal);
+        assert_eq!(v("0:1.0-1"), v("1.0-1"));
+    }
+
+    #[test]
+    fn parses_and_prints_parts() {
+        let version = v("3:1.2.3-4");
+        assert_eq!(
+            (
+                version.epoch,
+                version.upstream.as_str(),
+                version.release.as_deref()
+            ),
+            (3, "1.2.3", Some("4"))
+        );
+        assert_eq!(version.to_string(), "3:1.2.3-4");
+        assert_eq!(v("1.0").to_string(), "1.0");
+    }
+
+    #[test]
+    fn refuses_bad_versions() {
+        assert_eq!("".parse::<Version>(), Err(VersionError::Empty));
+        assert_eq!(
+            "x:1".parse::<Version>(),
+            Err(VersionError::BadEpoch("x".into()))
+        );
+        assert_eq!(
+            "beta".parse::<Version>(),
+            Err(VersionError::NoLeadingDigit("beta".into()))
+        );
+        assert_eq!("1.0 2".parse::<Version>(), Err(VersionError::BadChar(' ')));
+        assert_eq!("1.0-".parse::<Version>(), Err(VersionError::Empty));
+    }
+
+    #[test]
+    fn constraints_without_release_match_every_release() {
+        let dep: Dependency = "musl = 1.2".parse().unwrap();
+        assert!(dep.accepts(&v("1.2-7")));
+        assert!(!dep.accepts(&v("1.2.1-1")));
+        let exact: Dependency = "musl = 1.2-3".parse().unwrap();
+        assert!(exact.accepts(&v("1.2-3")));
+        assert!(!exact.accepts(&v("1.2-4")));
+    }
+
+    #[test]
+    fn parses_dependency_ranges() {
+        let dep: Dependency = "zlib >= 1.2, < 2".parse().unwrap();
+        assert_eq!(dep.name, "zlib");
+        assert_eq!(dep.bounds.len(), 2);
+        assert!(dep.accepts(&v("1.3-1")));
+        assert!(!dep.accepts(&v("2.0-1")));
+        assert!(!dep.accepts(&v("1.1-1")));
+        assert_eq!(dep.to_string(), "zlib >= 1.2, < 2");
+        let bare: Dependency = "sh".parse().unwrap();
+        assert!(bare.bounds.is_empty() && bare.accepts(&v("0.1")));
+        assert!(matches!(
+            "Zlib".parse::<Dependency>(),
+            Err(DependencyError::BadName(_))
+        ));
+        assert!(matches!(
+            "zlib ~ 1".parse::<Dependency>(),
+            Err(DependencyError::BadConstraint(_))
+        ));
+        assert!(matches!(
+            "zlib >= x".parse::<Dependency>(),
+            Err(DependencyError::BadVersion { .. })
+        ));
+    }
+}

@@ -1,0 +1,276 @@
+//! Installing into a root: the transaction, its crash recovery, file conflicts, the lock, and the
+//! queries over installed packages.
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use basalt_pkg::db::{check_entry, Database};
+use basalt_pkg::install;
+use basalt_pkg::keys::{self, KeyStore};
+
+struct World {
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, public, _) = keys::generate("repo", &dir.path().join("keys")).unwrap();
+        KeyStore::for_root(&dir.path().join("root"))
+            .trust(&public)
+            .unwrap();
+        Self { dir }
+    }
+
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("root")
+    }
+
+    /// Builds a package `name` holding `usr/bin/NAME`, `share/NAME/data` and any `extra` files.
+    fn package(&self, name: &str, extra: &[&str]) -> PathBuf {
+        let recipe = self.dir.path().join(format!("src-{name}"));
+        let staging = recipe.join("root");
+        fs::create_dir_all(staging.join("usr/bin")).unwrap();
+        fs::create_dir_all(staging.join(format!("share/{name}"))).unwrap();
+        fs::write(
+            staging.join(format!("usr/bin/{name}")),
+            format!("binary of {name}\n"),
+        )
+        .unwrap();
+        fs::write(
+            staging.join(format!("share/{name}/data")),
+            "data\n".repeat(1000),
+        )
+        .unwrap();
+        for path in extra {
+            fs::create_dir_all(staging.join(path).parent().unwrap()).unwrap();
+            fs::write(staging.join(path), name).unwrap();
+        }
+        fs::write(
+            recipe.join("package.toml"),
+            format!(
+                "[package]\nname = \"{name}\"\nversion = \"1.0\"\nsummary = \"s\"\nlicense = \"MIT\"\nprivacy = \"telemetry\"\n\
+                 [build]\nstaging = \"root\"\n"
+            ),
+        )
+        .unwrap();
+        let secret = keys::read_secret(&self.dir.path().join("keys/repo.secret")).unwrap();
+        basalt_pkg::build::build(&recipe, &self.dir.path().join("repo"), &secret.key, |_| {})
+            .unwrap()
+    }
+
+    fn pkg(&self, args: &[&str], crash_at: Option<&str>) -> (i32, String) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_pkg"));
+        command.arg("--root").arg(self.root()).args(args);
+        match crash_at {
+            Some(point) => command.env("PKG_CRASH_AT", point),
+            None => command.env_remove("PKG_CRASH_AT"),
+        };
+        let output = command.output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.code().unwrap_or(-1), text)
+    }
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn install_then_query() {
+    let world = World::new();
+    let package = world.package("hello", &[]);
+    let (code, out) = world.pkg(&["install", path_str(&package)], None);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        fs::read_to_string(world.root().join("usr/bin/hello")).unwrap(),
+        "binary of hello\n"
+    );
+    let (code, out) = world.pkg(&["list", "--installed"], None);
+    assert_eq!((code, out.trim()), (0, "hello 1.0-1 [privacy: telemetry]"));
+    let (_, out) = world.pkg(&["files", "hello"], None);
+    assert!(out.lines().any(|line| line == "/usr/bin/hello"), "{out}");
+    assert_eq!(
+        world.pkg(&["owner", "/usr/bin/hello"], None),
+        (0, "hello\n".into())
+    );
+    assert_eq!(world.pkg(&["owner", "/usr/bin/nobody"], None).0, 1);
+    assert_eq!(world.pkg(&["verify"], None).0, 0);
+    fs::write(world.root().join("share/hello/data"), "changed").unwrap();
+    let (code, out) = world.pkg(&["verify", "hello"], None);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("share/hello/data: contents changed"), "{out}");
+    // Installing it again is refused, and nothing changes.
+    assert_eq!(world.pkg(&["install", path_str(&package)], None).0, 1);
+    // Nothing is left in staging.
+    assert!(!world.root().join("var/lib/basalt/pkg/staging").exists());
+}
+
+#[test]
+fn file_conflicts_are_found_before_anything_changes() {
+    let world = World::new();
+    let first = world.package("first", &["etc/shared.conf"]);
+    let second = world.package("second", &["etc/shared.conf"]);
+    assert_eq!(world.pkg(&["install", path_str(&first)], None).0, 0);
+    let (code, out) = world.pkg(&["install", path_str(&second)], None);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("etc/shared.conf exists already (owned by package first)"),
+        "{out}"
+    );
+    assert!(!world.root().join("usr/bin/second").exists());
+    assert_eq!(
+        fs::read_to_string(world.root().join("etc/shared.conf")).unwrap(),
+        "first"
+    );
+    assert!(Database::for_root(&world.root())
+        .get("second")
+        .unwrap()
+        .is_none());
+}
+
+#[test]
+fn symbolic_link_parents_in_the_root_are_refused() {
+    let world = World::new();
+    let outside = world.dir.path().join("outside");
+    fs::create_dir_all(&outside).unwrap();
+    fs::create_dir_all(world.root()).unwrap();
+    symlink(&outside, world.root().join("usr")).unwrap();
+    let package = world.package("escape", &[]);
+    let (code, out) = world.pkg(&["install", path_str(&package)], None);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("symbolic link"), "{out}");
+    assert!(fs::read_dir(&outside).unwrap().next().is_none());
+}
+
+#[test]
+fn a_second_writer_is_kept_out() {
+    let world = World::new();
+    let package = world.package("locked", &[]);
+    let held = install::lock(&world.root()).unwrap();
+    let (code, out) = world.pkg(&["install", path_str(&package)], None);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("another pkg process"), "{out}");
+    drop(held);
+    // Another test's child process, forked but not yet exec'd, may briefly share the lock's
+    // open file (and so the flock) after we drop it: retry for a while (no timing assumption).
+    let mut last = (0, String::new());
+    for _ in 0..100 {
+        last = world.pkg(&["install", path_str(&package)], None);
+        if !last.1.contains("another pkg process") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(last.0, 0, "{}", last.1);
+}
+
+/// Whether the root holds exactly nothing of `name` (before) or all of it (after).
+fn state_of(root: &Path, name: &str) -> &'static str {
+    let db = Database::for_root(root);
+    match db.get(name).unwrap() {
+        Some(header) => {
+            for entry in &header.entries {
+                assert_eq!(check_entry(root, entry), None, "after a recovered crash");
+            }
+            "after"
+        }
+        None => {
+            assert!(
+                !root.join(format!("usr/bin/{name}")).exists(),
+                "a file of an uninstalled package"
+            );
+            assert!(
+                !root.join(format!("share/{name}/data")).exists(),
+                "a file of an uninstalled package"
+            );
+            "before"
+        }
+    }
+}
+
+#[test]
+fn a_crash_at_any_step_leaves_the_root_before_or_after() {
+    for (point, expected) in [
+        ("checked", "before"),
+        ("staged", "before"),
+        ("journaled", "after"),
+        ("moved-one", "after"),
+        ("committed", "after"),
+    ] {
+        let world = World::new();
+        let package = world.package("crashy", &[]);
+        let (code, out) = world.pkg(&["install", path_str(&package)], Some(point));
+        assert_ne!(code, 0, "{point}: the crash hook did not fire: {out}");
+        // The next writer recovers.
+        let lock = install::lock(&world.root()).unwrap();
+        install::recover(&world.root(), &lock).unwrap();
+        drop(lock);
+        assert_eq!(
+            state_of(&world.root(), "crashy"),
+            expected,
+            "crash at {point}"
+        );
+        assert!(
+            !world.root().join("var/lib/basalt/pkg/staging").exists(),
+            "{point}"
+        );
+        assert!(
+            !world
+                .root()
+                .join("var/lib/basalt/pkg/journal.json")
+                .exists(),
+            "{point}"
+        );
+        if expected == "before" {
+            assert_eq!(
+                world.pkg(&["install", path_str(&package)], None).0,
+                0,
+                "{point}: install after recovery"
+            );
+            assert_eq!(state_of(&world.root(), "crashy"), "after");
+        }
+    }
+}
+
+#[test]
+fn install_by_name_from_a_repository() {
+    let world = World::new();
+    world.package("alpha", &[]);
+    world.package("beta", &[]);
+    let repo = world.dir.path().join("repo");
+    let secret = world.dir.path().join("keys/repo.secret");
+    assert_eq!(
+        world
+            .pkg(
+                &["repo", "index", path_str(&repo), "--key", path_str(&secret)],
+                None
+            )
+            .0,
+        0
+    );
+    let (code, out) = world.pkg(
+        &["install", "--repo", path_str(&repo), "alpha", "beta"],
+        None,
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        world.pkg(&["list", "--installed"], None).1,
+        "alpha 1.0-1 [privacy: telemetry]\nbeta 1.0-1 [privacy: telemetry]\n"
+    );
+    // Already installed: nothing to do.
+    assert_eq!(
+        world
+            .pkg(&["install", "--repo", path_str(&repo), "alpha"], None)
+            .0,
+        0
+    );
+    let (code, out) = world.pkg(&["install", "--repo", path_str(&repo), "gamma"], None);
+    assert_eq!(code, 4, "{out}");
+}
