@@ -13,11 +13,18 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-/// The scenarios, by kernel.
+/// The scenarios: a login on each kernel, and the emergency shell (`emergency` on the kernel command line).
 pub const SCENARIOS: &[(&str, Kernel)] = &[
     ("login-basalt", Kernel::Basalt),
     ("login-linux", Kernel::Linux),
+    ("emergency-basalt", Kernel::Basalt),
+    ("emergency-linux", Kernel::Linux),
 ];
+
+/// Whether scenario `name` boots into the emergency shell rather than to the login prompt.
+fn is_emergency(name: &str) -> bool {
+    name.starts_with("emergency-")
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
@@ -28,8 +35,8 @@ pub enum Kernel {
 const BOOT_TIMEOUT: Duration = Duration::from_secs(300);
 const STEP_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The machine booting the system image on `kernel`.
-pub fn machine(paths: &Paths, kernel: Kernel) -> Result<Machine> {
+/// The machine booting the system image on `kernel`; `init_args` go to init (after `--`).
+pub fn machine(paths: &Paths, kernel: Kernel, init_args: &str) -> Result<Machine> {
     let kernel_image: PathBuf = match kernel {
         Kernel::Basalt => paths.kernel_elf(),
         Kernel::Linux => crate::reference::linux_kernel()?,
@@ -42,7 +49,11 @@ pub fn machine(paths: &Paths, kernel: Kernel) -> Result<Machine> {
         boot: Boot::Direct {
             kernel: kernel_image,
             initrd: paths.system_initramfs(),
-            append: qemu::console_command_line(""),
+            append: if init_args.is_empty() {
+                qemu::console_command_line("")
+            } else {
+                qemu::console_command_line(&format!("-- {init_args}"))
+            },
         },
     })
 }
@@ -55,13 +66,21 @@ pub fn run(paths: &Paths, name: &str, kernel: Kernel) -> Result<bool> {
     let log_path = paths.logs().join(format!("{name}.log"));
     let args = qemu::build_args(
         qemu::Console::Driven,
-        &machine(paths, kernel)?,
+        &machine(
+            paths,
+            kernel,
+            if is_emergency(name) { "emergency" } else { "" },
+        )?,
         &paths.ovmf_vars(),
     );
     let mut command = Command::new(qemu::QEMU);
     command.args(&args);
     let mut console = Session::spawn(command, &log_path)?;
-    let result = drive(&mut console);
+    let result = if is_emergency(name) {
+        drive_emergency(&mut console)
+    } else {
+        drive(&mut console)
+    };
     let seconds = started.elapsed().as_secs_f64();
     let log = console.transcript();
     let panicked = ["Kernel panic", "panicked at"]
@@ -135,5 +154,28 @@ fn drive(console: &mut Session) -> Result<()> {
     match console.wait_exit(STEP_TIMEOUT)?.map(|status| status.code()) {
         Some(Some(0)) => Ok(()),
         other => bail!("QEMU exited with {other:?}, not 0 (a clean poweroff)"),
+    }
+}
+
+/// The emergency shell: init starts no services and gives the console a shell with job control; its
+/// `poweroff -f` (reboot(2) straight away) ends QEMU with status 0.
+fn drive_emergency(console: &mut Session) -> Result<()> {
+    expect(console, "starting an emergency shell", BOOT_TIMEOUT)?;
+    // The shell's children have a controlling terminal (field 7 of /proc/self/stat, tty_nr, is not 0).
+    send_line(
+        console,
+        "awk '{ print \"ctty-\" ($7 != 0) }' /proc/self/stat",
+    )?;
+    expect(console, "ctty-1", STEP_TIMEOUT)?;
+    if console.transcript().contains("job control turned off") {
+        bail!("the emergency shell has no job control");
+    }
+    // No services were started, so there is no init to talk to.
+    send_line(console, "svc list; echo svc-exit-$?")?;
+    expect(console, "svc-exit-3", STEP_TIMEOUT)?;
+    send_line(console, "poweroff -f")?;
+    match console.wait_exit(STEP_TIMEOUT)?.map(|status| status.code()) {
+        Some(Some(0)) => Ok(()),
+        other => bail!("QEMU exited with {other:?}, not 0"),
     }
 }

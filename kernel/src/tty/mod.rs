@@ -95,6 +95,14 @@ impl Tty {
         })
     }
 
+    /// The device number of the terminal's (slave) node: 4:64 for ttyS0, 136:N for /dev/pts/N.
+    pub fn device(&self) -> basalt_memfs::DeviceNumber {
+        match self.kind {
+            Kind::Serial => basalt_memfs::DeviceNumber::new(4, 64),
+            Kind::Pty(index) => basalt_memfs::DeviceNumber::new(pty::PTS_MAJOR, index),
+        }
+    }
+
     /// Run `f` on the state (interrupts off: the console's wait queues are woken from interrupts).
     pub fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         without_interrupts(|| f(&mut self.state.lock()))

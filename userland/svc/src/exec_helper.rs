@@ -25,6 +25,8 @@ pub struct HelperSpec {
     pub group: Option<String>,
     /// Call setsid() first: a new session, so that the command can acquire a controlling terminal.
     pub session: bool,
+    /// After setsid(), make stdin (a terminal) the controlling terminal, as a console shell needs for job control.
+    pub controlling_tty: bool,
     pub argv: Vec<String>,
 }
 
@@ -63,6 +65,9 @@ impl HelperSpec {
         if self.session {
             args.push("--setsid".to_string());
         }
+        if self.controlling_tty {
+            args.push("--ctty".to_string());
+        }
         args.push("--".to_string());
         args.extend(self.argv.iter().cloned());
         args
@@ -93,6 +98,7 @@ impl HelperSpec {
                 "--user" => spec.user = Some(value()?),
                 "--group" => spec.group = Some(value()?),
                 "--setsid" => spec.session = true,
+                "--ctty" => spec.controlling_tty = true,
                 "--" => {
                     spec.argv = rest.cloned().collect();
                     break;
@@ -136,6 +142,10 @@ fn prepare(spec: &HelperSpec) -> Result<(String, Command), String> {
     };
     if spec.session {
         nix::unistd::setsid().map_err(|e| format!("cannot start a new session: {e}"))?;
+    }
+    if spec.controlling_tty {
+        rustix::process::ioctl_tiocsctty(std::io::stdin())
+            .map_err(|e| format!("cannot make stdin the controlling terminal: {e}"))?;
     }
     for (name, soft, hard) in &spec.rlimits {
         setrlimit(
@@ -195,6 +205,7 @@ mod tests {
             user: Some("nobody".into()),
             group: None,
             session: true,
+            controlling_tty: true,
             argv: vec!["/bin/sh".into(), "-c".into(), "--".into()],
         };
         let args = spec.to_args();

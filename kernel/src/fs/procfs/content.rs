@@ -273,6 +273,7 @@ fn proc_stat(p: &Arc<Process>, seen: &Seen) -> fmt::ProcStat {
     let processor = main.map_or(0, |t| {
         t.last_cpu.load(core::sync::atomic::Ordering::Relaxed)
     });
+    let terminal = crate::tty::controlling(p);
     fmt::ProcStat {
         pid: seen.id,
         comm: p.name_string(),
@@ -280,8 +281,11 @@ fn proc_stat(p: &Arc<Process>, seen: &Seen) -> fmt::ProcStat {
         ppid: p.ppid(),
         pgrp: p.pgid.load(core::sync::atomic::Ordering::Relaxed),
         session: p.sid.load(core::sync::atomic::Ordering::Relaxed),
-        tty_nr: 0,
-        tpgid: -1,
+        // Linux's new_encode_dev, as DeviceNumber::encode is for these small numbers.
+        tty_nr: terminal.as_ref().map_or(0, |t| t.device().encode() as u32),
+        tpgid: terminal
+            .and_then(|t| t.with(|s| s.pgrp))
+            .map_or(-1, |pgrp| pgrp as i32),
         flags: 0,
         minflt: account.minor_faults,
         cminflt: p.children_account().minor_faults,

@@ -27,6 +27,7 @@ pub const CASES: &[Case] = &[
     Case::new("tty.background_write_tostop", background_write),
     Case::new("tty.master_eio_after_slave_close", master_eio),
     Case::new("tty.hangup_sends_sighup", hangup_sighup),
+    Case::new("tty.proc_stat_names_ctty", proc_stat_names_ctty),
     Case::new("tty.poll_readiness", poll_readiness),
     Case::new("tty.poll_wakes_sleepers", poll_wakes_sleepers),
     Case::new("tty.enotty_elsewhere", enotty_elsewhere),
@@ -634,6 +635,45 @@ fn hangup_sighup() -> String {
             unsafe { libc::nanosleep(&pause, core::ptr::null_mut()) };
         }
         ended
+    });
+    let _ = read_byte(ready);
+    close(m);
+    child::wait_text(pid)
+}
+
+/// /proc/self/stat of a session leader that took a pty as controlling terminal: tty_nr is the slave's device
+/// number (new_encode_dev) and tpgid its foreground group, the leader's own.
+fn proc_stat_names_ctty() -> String {
+    let Ok((m, path)) = new_pty() else {
+        return "pty failed".to_string();
+    };
+    let (pid, ready) = leader_on(path, m, |s| {
+        let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+            return 2;
+        };
+        let Some((_, after_comm)) = stat.rsplit_once(')') else {
+            return 3;
+        };
+        // After the name: state ppid pgrp session tty_nr tpgid ...
+        let fields: Vec<i64> = after_comm
+            .split_whitespace()
+            .skip(1)
+            .take(5)
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        // SAFETY: plain data, filled by fstat.
+        let mut st: libc::stat = unsafe { core::mem::zeroed() };
+        if sys!(nr::FSTAT, s, &mut st as *mut libc::stat).is_err() || fields.len() != 5 {
+            return 4;
+        }
+        let (major, minor) = (
+            libc::major(st.st_rdev) as i64,
+            libc::minor(st.st_rdev) as i64,
+        );
+        let encoded = (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12);
+        let tty_ok = fields[3] == encoded;
+        let tpgid_ok = fields[4] == fields[1];
+        10 + i32::from(tty_ok) + 2 * i32::from(tpgid_ok)
     });
     let _ = read_byte(ready);
     close(m);

@@ -18,13 +18,15 @@ const USAGE: &str = "usage: init --supervise DIR
 As process 1: mounts /proc /sys /dev /dev/pts /run /tmp, sets the host name from /etc/hostname, carries the
 random seed over, starts /etc/basalt/services/*.toml (control socket /run/basalt/control.sock), and shuts down
 on `svc poweroff|reboot` or a signal: SIGUSR2 or SIGRTMIN+4 power off, SIGTERM, SIGINT (Ctrl-Alt-Del) or
-SIGRTMIN+5 reboot, SIGUSR1 or SIGRTMIN+3 halt.";
+SIGRTMIN+5 reboot, SIGUSR1 or SIGRTMIN+3 halt. With `emergency` on the kernel command line it starts no
+services and runs a shell on the console instead.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if std::process::id() == 1 && args.first().map(String::as_str) != Some(exec_helper::FLAG) {
-        // The kernel passes unknown command-line words as arguments; PID 1 ignores them.
-        pid1_main();
+        // The kernel passes unknown command-line words as arguments; PID 1 heeds `emergency` (as systemd
+        // does: a shell on the console, no services) and ignores the rest.
+        pid1_main(args.iter().any(|a| a == "emergency"));
     }
     match args.first().map(String::as_str) {
         Some(exec_helper::FLAG) => {
@@ -56,8 +58,11 @@ fn supervise(dir: PathBuf) -> ExitCode {
 }
 
 /// PID 1: boot, supervise until a shutdown, finish it with reboot(2). Never returns.
-fn pid1_main() -> ! {
+fn pid1_main(emergency: bool) -> ! {
     pid1::boot::early_boot();
+    if emergency {
+        pid1::emergency::run("emergency mode asked for on the kernel command line");
+    }
     let layout = Layout::system();
     if let Err(error) = std::fs::read_dir(&layout.services) {
         pid1::emergency::run(&format!(

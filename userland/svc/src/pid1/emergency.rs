@@ -24,7 +24,16 @@ pub fn run(reason: &str) -> ! {
         log(&format!(
             "starting an emergency shell ({SHELL}); exit it to start another"
         ));
-        match Command::new(SHELL).arg("-l").spawn() {
+        // Through the exec helper: a session of its own with the console as controlling terminal, so the
+        // shell has job control and ^C reaches what it runs, not init.
+        let helper = crate::exec_helper::HelperSpec {
+            session: true,
+            controlling_tty: true,
+            argv: vec![SHELL.to_string(), "-l".to_string()],
+            ..Default::default()
+        };
+        let init = std::env::current_exe().unwrap_or_else(|_| "/sbin/init".into());
+        match Command::new(init).args(helper.to_args()).spawn() {
             Ok(child) => {
                 let shell = Pid::from_raw(i32::try_from(child.id()).unwrap_or(-1));
                 loop {

@@ -98,6 +98,7 @@ pub fn spawn(
             user: def.user.clone(),
             group: def.group.clone(),
             session: def.session,
+            controlling_tty: false,
             argv: std::iter::once(def.command.clone())
                 .chain(def.args.iter().cloned())
                 .collect(),
