@@ -676,8 +676,10 @@ fn proc_stat_names_ctty() -> String {
         10 + i32::from(tty_ok) + 2 * i32::from(tpgid_ok)
     });
     let _ = read_byte(ready);
+    // The master stays open until the child is done: closing it hangs the terminal up (SIGHUP).
+    let ended = child::wait_text(pid);
     close(m);
-    child::wait_text(pid)
+    ended
 }
 
 fn poll_readiness() -> String {
