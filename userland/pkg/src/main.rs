@@ -235,7 +235,7 @@ fn run(cli: Cli) -> Result<()> {
             progress.finish_and_clear();
         }
         Command::Install { repo, packages } => {
-            let lock = install::lock(&cli.root)?;
+            let lock = writer(&cli.root)?;
             let files = match repo {
                 None => packages.iter().map(PathBuf::from).collect(),
                 Some(repo) => {
@@ -245,11 +245,11 @@ fn run(cli: Cli) -> Result<()> {
             transact(&cli.root, (cli.dry_run, cli.yes), &lock, &files, &[])?;
         }
         Command::Remove { names } => {
-            let lock = install::lock(&cli.root)?;
+            let lock = writer(&cli.root)?;
             transact(&cli.root, (cli.dry_run, cli.yes), &lock, &[], &names)?;
         }
         Command::Upgrade { repo, names } => {
-            let lock = install::lock(&cli.root)?;
+            let lock = writer(&cli.root)?;
             let files = repo::choose(&cli.root, &store, &repo, repo::Request::Upgrade(&names))?;
             transact(&cli.root, (cli.dry_run, cli.yes), &lock, &files, &[])?;
         }
@@ -264,8 +264,7 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Rollback { number } => {
-            let lock = install::lock(&cli.root)?;
-            install::recover(&cli.root, &lock)?;
+            let lock = writer(&cli.root)?;
             let current = generation::current(&cli.root)?;
             let number = match number {
                 Some(number) => number,
@@ -360,6 +359,14 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Takes the root's writer lock and finishes any interrupted transaction, so that what is read
+/// next is the root's real state.
+fn writer(root: &std::path::Path) -> Result<install::Lock> {
+    let lock = install::lock(root)?;
+    install::recover(root, &lock)?;
+    Ok(lock)
 }
 
 /// Plans a transaction, shows it, asks (or not), and runs it.
