@@ -49,11 +49,22 @@ pub fn choose(
     };
     let mut requests: Vec<String> = Vec::new();
     let upgrading: Vec<String> = match request {
+        // A package named in the request may change version to meet it; the others are pinned.
         Request::Install(wanted) => {
             requests.extend(wanted.iter().cloned());
-            Vec::new()
+            wanted
+                .iter()
+                .filter_map(|text| text.parse::<crate::version::Dependency>().ok())
+                .map(|dep| dep.name)
+                .filter(|name| installed.contains_key(name))
+                .collect()
         }
-        Request::Upgrade([]) => installed.keys().cloned().collect(),
+        // Packages installed from files that the repository does not have stay as they are.
+        Request::Upgrade([]) => installed
+            .keys()
+            .filter(|name| loaded.packages.iter().any(|e| e.meta.name == **name))
+            .cloned()
+            .collect(),
         Request::Upgrade(names) => {
             for name in names {
                 if !installed.contains_key(name) {
@@ -65,7 +76,9 @@ pub fn choose(
     };
     for (name, version) in &installed {
         if upgrading.contains(name) {
-            requests.push(name.clone());
+            if !matches!(request, Request::Install(_)) {
+                requests.push(name.clone());
+            }
         } else if in_index(name, version) {
             requests.push(format!("{name} = {version}"));
         }

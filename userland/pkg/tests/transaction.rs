@@ -293,3 +293,60 @@ fn two_concurrent_writers_one_wins_at_a_time() {
     assert_eq!(world.pkg(&["verify"]).0, 0);
     assert_eq!(world.pkg(&["history"]).1.lines().count(), succeeded);
 }
+
+#[test]
+fn repository_requests_change_as_little_as_possible() {
+    let world = World::new();
+    // `local` is installed from a file the repository does not list.
+    world.build("lib", &Spec::default());
+    world.build(
+        "tool",
+        &Spec {
+            depends: &["lib"],
+            ..Spec::default()
+        },
+    );
+    world.index();
+    let repo = world.repo();
+    let local = world.build("local", &Spec::default());
+    let moved = world.dir.path().join("local.pkg");
+    fs::rename(&local, &moved).unwrap();
+    assert_eq!(world.pkg(&["install", path_str(&moved)]).0, 0);
+    assert_eq!(
+        world.pkg(&["install", "--repo", path_str(&repo), "lib"]).0,
+        0
+    );
+    world.build(
+        "lib",
+        &Spec {
+            version: "2.0",
+            ..Spec::default()
+        },
+    );
+    world.index();
+    // Installing tool keeps lib at 1.0 (pinned), although 2.0 exists.
+    let (code, out) = world.pkg(&["install", "--repo", path_str(&repo), "tool"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("install tool 1.0-1") && !out.contains("lib"),
+        "{out}"
+    );
+    // Asking for a newer lib by constraint upgrades it.
+    let (code, out) = world.pkg(&[
+        "--dry-run",
+        "install",
+        "--repo",
+        path_str(&repo),
+        "lib >= 2",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("upgrade lib 1.0-1 -> 2.0-1"), "{out}");
+    // Upgrading everything leaves `local` (not in the repository) alone.
+    let (code, out) = world.pkg(&["upgrade", "--repo", path_str(&repo)]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("upgrade lib 1.0-1 -> 2.0-1") && !out.contains("local"),
+        "{out}"
+    );
+    assert!(world.installed().contains("local 1.0-1"));
+}
