@@ -86,6 +86,17 @@ impl Database {
         Ok(())
     }
 
+    /// Deletes the record of `name`, if there is one.
+    pub fn delete(&self, name: &str) -> Result<()> {
+        let path = self.record(name)?;
+        match fs::remove_file(&path) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                Err(error).with_context(|| format!("cannot remove {}", path.display()))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The installed package that owns `path` (relative to the root, or absolute in it).
     pub fn owner(&self, path: &str) -> Result<Option<String>> {
         let path = path.trim_start_matches('/').trim_end_matches('/');

@@ -1,35 +1,62 @@
-//! Installing a package file into a root as one transaction.
+//! Changing a root as one all-or-nothing transaction over any number of packages: installs,
+//! removals, and replacements (upgrades, downgrades, rollbacks: the old version removed and the
+//! new one installed in the same transaction).
 //!
-//! 1. take the root's lock (`var/lib/basalt/pkg/lock`) so that a second writer waits out;
+//! 1. take the root's lock (`var/lib/basalt/pkg/lock`) so that a second writer is kept out;
 //! 2. finish any transaction a crash interrupted (below);
-//! 3. verify the package and check that none of its files exist in the root already and that no
-//!    parent directory in the root is a symbolic link (one could lead out of the root);
-//! 4. extract it, verified, into `var/lib/basalt/pkg/staging/` (same file system as the root);
-//! 5. create its directories; write the journal (the header and the staging directory), synced;
-//! 6. rename every staged file and link into place; write the package's record; delete the
-//!    journal and the staging directory.
+//! 3. plan: verify every package file, and find every conflict before anything changes: a file
+//!    in two new packages, a file that exists in the root and is not owned by a package this
+//!    transaction removes, a parent directory in the root that is a symbolic link;
+//! 4. extract every new package, verified, into `var/lib/basalt/pkg/staging/` (same file system
+//!    as the root) and copy its file into the cache (`var/cache/basalt/pkg`);
+//! 5. create the new directories; write the journal (every package, the config-file decisions
+//!    and the generation to record), synced;
+//! 6. delete the removed packages' files, rename every staged file and link into place, update
+//!    the records, record the generation; delete the journal and the staging directory.
 //!
-//! A crash before the journal is written leaves only a staging directory, which recovery removes:
-//! the root is as before (apart from empty directories). A crash after it is rolled forward by
-//! recovery, which repeats step 6 for what is still staged: the root is as after.
+//! A crash before the journal is written leaves only staging, which recovery removes: the root
+//! is as before (apart from empty directories). A crash after it is rolled forward by recovery,
+//! which repeats step 6 (every part of it can be repeated): the root is as after.
 #![forbid(unsafe_code)]
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::db::{state_dir, Database};
+use crate::generation::{self, Generation, Member};
 use crate::keys::KeyStore;
-use crate::manifest::EntryKind;
+use crate::manifest::{Entry, EntryKind};
 use crate::package::{Header, PackageReader};
+use crate::version::{Dependency, Version};
+
+/// A new package, staged.
+#[derive(Serialize, Deserialize)]
+struct Staged {
+    staging: String,
+    header: Header,
+    /// Config files changed locally: the new one is put beside as `PATH.pkgnew`.
+    pkgnew: Vec<String>,
+}
+
+/// An installed package to take out.
+#[derive(Serialize, Deserialize)]
+struct Removal {
+    header: Header,
+    /// Config files changed locally, which stay.
+    keep: Vec<String>,
+}
 
 #[derive(Serialize, Deserialize)]
 struct Journal {
-    staging: String,
-    header: Header,
+    installs: Vec<Staged>,
+    removes: Vec<Removal>,
+    generation: Generation,
 }
 
 /// Holds the root's writer lock while alive.
@@ -76,31 +103,95 @@ pub fn recover(root: &Path, _lock: &Lock) -> Result<()> {
     Ok(())
 }
 
-/// Step 6: rename what is still staged into place and record the package.
+fn is_dir(entry: &Entry) -> bool {
+    matches!(entry.kind, EntryKind::Dir)
+}
+
+/// Step 6; every part can be repeated after a crash.
 fn commit(root: &Path, journal: &Journal) -> Result<()> {
-    let staging = state_dir(root).join("staging").join(&journal.staging);
-    for entry in &journal.header.entries {
-        if matches!(entry.kind, EntryKind::Dir) {
-            continue;
+    let new_paths: BTreeSet<&str> = journal
+        .installs
+        .iter()
+        .flat_map(|staged| staged.header.entries.iter().map(|e| e.path.as_str()))
+        .collect();
+    for removal in &journal.removes {
+        for entry in removal.header.entries.iter().filter(|e| !is_dir(e)) {
+            if new_paths.contains(entry.path.as_str()) || removal.keep.contains(&entry.path) {
+                continue;
+            }
+            match fs::remove_file(root.join(&entry.path)) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(error).with_context(|| {
+                        format!("cannot remove {}", root.join(&entry.path).display())
+                    })
+                }
+                _ => crash_point("removed-one"),
+            }
         }
-        let staged = staging.join(&entry.path);
-        if fs::symlink_metadata(&staged).is_ok() {
-            let target = root.join(&entry.path);
+    }
+    for staged in &journal.installs {
+        let staging = state_dir(root).join("staging").join(&staged.staging);
+        for entry in staged.header.entries.iter().filter(|e| !is_dir(e)) {
+            let from = staging.join(&entry.path);
+            if fs::symlink_metadata(&from).is_err() {
+                continue;
+            }
+            let mut target = root.join(&entry.path);
+            if staged.pkgnew.contains(&entry.path) {
+                target = root.join(format!("{}.pkgnew", entry.path));
+            }
             if let Some(parent) = target.parent() {
                 fs::create_dir_all(parent)
                     .with_context(|| format!("cannot create {}", parent.display()))?;
             }
-            fs::rename(&staged, &target)
+            fs::rename(&from, &target)
                 .with_context(|| format!("cannot move {} into place", target.display()))?;
             crash_point("moved-one");
         }
     }
-    Database::for_root(root).put(&journal.header)
+    let db = Database::for_root(root);
+    for removal in &journal.removes {
+        db.delete(&removal.header.meta.name)?;
+    }
+    for staged in &journal.installs {
+        db.put(&staged.header)?;
+    }
+    remove_empty_dirs(root, journal, &db)?;
+    generation::record(root, &journal.generation)
 }
 
-/// Checks that `path` can be written in `root` without touching anything: no component on the
-/// way is a symbolic link, and the entry itself does not exist (directories may).
-fn check_target(root: &Path, entry: &crate::manifest::Entry, db: &Database) -> Result<()> {
+/// Removes the directories of removed packages that no installed package has and that are empty.
+fn remove_empty_dirs(root: &Path, journal: &Journal, db: &Database) -> Result<()> {
+    let kept: BTreeSet<String> = db
+        .all()?
+        .into_iter()
+        .flat_map(|header| header.entries.into_iter().map(|e| e.path))
+        .collect();
+    let mut dirs: Vec<&str> = journal
+        .removes
+        .iter()
+        .flat_map(|removal| removal.header.entries.iter().filter(|e| is_dir(e)))
+        .map(|entry| entry.path.as_str())
+        .filter(|path| !kept.contains(*path))
+        .collect();
+    dirs.sort_by_key(|path| std::cmp::Reverse(path.len()));
+    for dir in dirs {
+        // Not empty (a kept config file, a user's file) is fine: it stays.
+        let _ = fs::remove_dir(root.join(dir));
+    }
+    Ok(())
+}
+
+/// Checks that `entry` can be written in `root`: no component on the way is a symbolic link, and
+/// the entry does not exist (directories may), unless `replaceable` (owned by a package this
+/// transaction removes).
+fn check_target(
+    root: &Path,
+    entry: &Entry,
+    db: &Database,
+    replaceable: &BTreeSet<&str>,
+    config: bool,
+) -> Result<()> {
     let mut at = root.to_owned();
     let components: Vec<&str> = entry.path.split('/').collect();
     for (index, component) in components.iter().enumerate() {
@@ -111,18 +202,23 @@ fn check_target(root: &Path, entry: &crate::manifest::Entry, db: &Database) -> R
             Err(error) => {
                 return Err(error).with_context(|| format!("cannot inspect {}", at.display()))
             }
-            Ok(meta)
-                if meta.file_type().is_symlink()
-                    && (!last || matches!(entry.kind, EntryKind::Dir)) =>
-            {
+            Ok(meta) if meta.file_type().is_symlink() && (!last || is_dir(entry)) => {
                 bail!("{}: a parent directory is a symbolic link in the root; refusing to write through it", at.display())
             }
             Ok(meta) if last => {
-                if matches!(entry.kind, EntryKind::Dir) && meta.is_dir() {
+                if is_dir(entry) && meta.is_dir() {
                     return Ok(());
                 }
-                let owner = db
-                    .owner(&entry.path)?
+                if !is_dir(entry) && !meta.is_dir() && replaceable.contains(entry.path.as_str()) {
+                    return Ok(());
+                }
+                let owner = db.owner(&entry.path)?;
+                // A config file left by a removed package (or written by hand) is kept; the
+                // new one goes beside it.
+                if config && meta.is_file() && owner.is_none() {
+                    return Ok(());
+                }
+                let owner = owner
                     .map(|name| format!("package {name}"))
                     .unwrap_or("no package".into());
                 bail!("{} exists already (owned by {owner})", at.display());
@@ -134,57 +230,349 @@ fn check_target(root: &Path, entry: &crate::manifest::Entry, db: &Database) -> R
     Ok(())
 }
 
-/// Installs the package file `file` into `root`; its signer must be trusted by the root.
-pub fn install_file(root: &Path, file: &Path, progress: impl FnMut(u64)) -> Result<Header> {
-    let lock = lock(root)?;
-    recover(root, &lock)?;
-    let store = KeyStore::for_root(root);
-    let reader = PackageReader::open(file, Some(&store))?;
-    let header = reader.header.clone();
-    let db = Database::for_root(root);
-    if let Some(installed) = db.get(&header.meta.name)? {
-        bail!(
-            "{} {} is installed already (upgrades are not supported yet)",
-            installed.meta.name,
-            installed.meta.version
-        );
+fn file_sha256(path: &Path) -> Option<String> {
+    let mut hash = Sha256::new();
+    let mut file = File::open(path).ok()?;
+    std::io::copy(&mut file, &mut hash).ok()?;
+    Some(hex::encode(hash.finalize()))
+}
+
+fn entry_sha256(entry: &Entry) -> Option<&str> {
+    match &entry.kind {
+        EntryKind::File { sha256, .. } => Some(sha256),
+        _ => None,
     }
-    for entry in &header.entries {
-        check_target(root, entry, &db)?;
+}
+
+/// Whether the config file `path` in the root differs from what `old` installed.
+fn changed_locally(root: &Path, old: &Header, path: &str) -> bool {
+    let Some(entry) = old.entries.iter().find(|e| e.path == path) else {
+        return false;
+    };
+    match (entry_sha256(entry), file_sha256(&root.join(path))) {
+        (Some(recorded), Some(found)) => recorded != found,
+        _ => false,
     }
-    let staging_root = state_dir(root).join("staging");
-    fs::create_dir_all(&staging_root)?;
-    crash_point("checked");
-    let staging_name = format!("{}-{}", header.meta.name, std::process::id());
-    reader.extract(&staging_root.join(&staging_name), progress)?;
-    crash_point("staged");
-    for entry in &header.entries {
-        if matches!(entry.kind, EntryKind::Dir) {
-            let target = root.join(&entry.path);
-            if !target.is_dir() {
-                fs::create_dir_all(&target)
-                    .with_context(|| format!("cannot create {}", target.display()))?;
-                use std::os::unix::fs::PermissionsExt;
-                fs::set_permissions(&target, fs::Permissions::from_mode(entry.mode))?;
+}
+
+/// Whether the config file `path` in the root is to be kept with the new one beside it: it
+/// exists, differs from the new one, and is not what the old version installed unchanged.
+fn keeps_local_config(root: &Path, old: Option<&Header>, new: &Header, path: &str) -> bool {
+    let Some(current) = file_sha256(&root.join(path)) else {
+        return false;
+    };
+    let shipped = |header: &Header| {
+        header
+            .entries
+            .iter()
+            .find(|e| e.path == path)
+            .and_then(entry_sha256)
+            .map(str::to_owned)
+    };
+    if shipped(new).as_deref() == Some(current.as_str()) {
+        return false;
+    }
+    old.is_none_or(|old| shipped(old).as_deref() != Some(current.as_str()))
+}
+
+/// One change of a plan (package name and versions).
+pub enum Change {
+    Install(String, String),
+    Remove(String, String),
+    Replace {
+        name: String,
+        old: String,
+        new: String,
+    },
+}
+
+impl Change {
+    fn install(header: &Header) -> Self {
+        Change::Install(header.meta.name.clone(), header.meta.version.clone())
+    }
+
+    fn remove(header: &Header) -> Self {
+        Change::Remove(header.meta.name.clone(), header.meta.version.clone())
+    }
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Change::Install(name, version) => write!(out, "install {name} {version}"),
+            Change::Remove(name, version) => write!(out, "remove {name} {version}"),
+            Change::Replace { name, old, new } => {
+                let newer = old.parse::<Version>().ok() < new.parse::<Version>().ok();
+                let verb = if newer { "upgrade" } else { "downgrade" };
+                write!(out, "{verb} {name} {old} -> {new}")
             }
         }
     }
-    let journal = Journal {
-        staging: staging_name,
-        header,
+}
+
+/// A checked transaction, not yet begun.
+pub struct Plan<'lock> {
+    root: PathBuf,
+    lock: &'lock Lock,
+    files: Vec<(PathBuf, Header)>,
+    removes: Vec<Header>,
+    pub changes: Vec<Change>,
+}
+
+/// Plans installing the package files `files` (replacing installed versions of the same names)
+/// and removing the installed packages `remove`, and checks it (step 3). Nothing changes.
+pub fn plan<'lock>(
+    root: &Path,
+    lock: &'lock Lock,
+    files: &[PathBuf],
+    remove: &[String],
+) -> Result<Plan<'lock>> {
+    recover(root, lock)?;
+    let store = KeyStore::for_root(root);
+    let db = Database::for_root(root);
+    let installed: BTreeMap<String, Header> = db
+        .all()?
+        .into_iter()
+        .map(|header| (header.meta.name.clone(), header))
+        .collect();
+    let mut plan = Plan {
+        root: root.to_owned(),
+        lock,
+        files: Vec::new(),
+        removes: Vec::new(),
+        changes: Vec::new(),
     };
-    let journal_file = journal_path(root);
-    let partial = journal_file.with_extension("partial");
-    let mut out = File::create(&partial)?;
-    out.write_all(&serde_json::to_vec(&journal)?)?;
-    out.sync_all()?;
-    fs::rename(&partial, &journal_file)?;
-    crash_point("journaled");
-    commit(root, &journal)?;
-    crash_point("committed");
-    fs::remove_file(&journal_file)?;
-    recover(root, &lock)?;
-    Ok(journal.header)
+    for name in remove {
+        let header = installed
+            .get(name)
+            .with_context(|| format!("{name} is not installed"))?;
+        plan.removes.push(header.clone());
+        plan.changes.push(Change::remove(header));
+    }
+    for file in files {
+        let header = PackageReader::open(file, Some(&store))?.header;
+        let name = &header.meta.name;
+        if plan.files.iter().any(|(_, h)| h.meta.name == *name) {
+            bail!("{name} is named twice in one transaction");
+        }
+        match installed.get(name) {
+            Some(old) if old.meta.version == header.meta.version => {
+                bail!("{name} {} is installed already", old.meta.version)
+            }
+            Some(old) => {
+                plan.removes.push(old.clone());
+                plan.changes.push(Change::Replace {
+                    name: name.clone(),
+                    old: old.meta.version.clone(),
+                    new: header.meta.version.clone(),
+                });
+            }
+            None => plan.changes.push(Change::install(&header)),
+        }
+        plan.files.push((file.clone(), header));
+    }
+    plan.check(&installed, &db)?;
+    Ok(plan)
+}
+
+impl Plan<'_> {
+    /// Finds every conflict and broken dependency before anything changes.
+    fn check(&self, installed: &BTreeMap<String, Header>, db: &Database) -> Result<()> {
+        let mut claimed: BTreeMap<&str, (&str, bool)> = BTreeMap::new();
+        for (_, header) in &self.files {
+            for entry in &header.entries {
+                let name = header.meta.name.as_str();
+                if let Some((other, was_dir)) = claimed.insert(&entry.path, (name, is_dir(entry))) {
+                    if !(was_dir && is_dir(entry)) {
+                        bail!("/{} is in both {other} and {name}", entry.path);
+                    }
+                }
+            }
+        }
+        let replaceable: BTreeSet<&str> = self
+            .removes
+            .iter()
+            .flat_map(|header| header.entries.iter().map(|e| e.path.as_str()))
+            .collect();
+        for (_, header) in &self.files {
+            for entry in &header.entries {
+                let config = header.meta.config.contains(&entry.path);
+                check_target(&self.root, entry, db, &replaceable, config)?;
+            }
+        }
+        // Dependencies that hold now must still hold afterwards.
+        let before: Vec<&Header> = installed.values().collect();
+        let removed: BTreeSet<&str> = self.removes.iter().map(|h| h.meta.name.as_str()).collect();
+        let after: Vec<&Header> = installed
+            .values()
+            .filter(|h| !removed.contains(h.meta.name.as_str()))
+            .chain(self.files.iter().map(|(_, h)| h))
+            .collect();
+        let mut broken = Vec::new();
+        for header in &after {
+            for text in &header.meta.depends {
+                let Ok(dep) = text.parse::<Dependency>() else {
+                    continue;
+                };
+                if satisfied(&dep, &before) && !satisfied(&dep, &after) {
+                    broken.push(format!("{} depends on `{text}`", header.meta.name));
+                }
+            }
+        }
+        if !broken.is_empty() {
+            bail!(
+                "this would break dependencies: {} (remove those packages too, or install what they need)",
+                broken.join("; ")
+            );
+        }
+        Ok(())
+    }
+
+    /// Runs the transaction (steps 4–6). `progress` gets the bytes extracted.
+    pub fn execute(self, mut progress: impl FnMut(u64)) -> Result<()> {
+        let root = &self.root;
+        let store = KeyStore::for_root(root);
+        let staging_root = state_dir(root).join("staging");
+        fs::create_dir_all(&staging_root)?;
+        crash_point("checked");
+        let mut installs = Vec::new();
+        for (file, header) in &self.files {
+            let staging = format!("{}-{}", header.meta.name, std::process::id());
+            let reader = PackageReader::open(file, Some(&store))?;
+            if reader.header != *header {
+                bail!("{}: changed while being installed", file.display());
+            }
+            reader.extract(&staging_root.join(&staging), &mut progress)?;
+            cache(root, file, header)?;
+            let old = self
+                .removes
+                .iter()
+                .find(|h| h.meta.name == header.meta.name);
+            let pkgnew = header
+                .meta
+                .config
+                .iter()
+                .filter(|path| keeps_local_config(root, old, header, path))
+                .cloned()
+                .collect();
+            installs.push(Staged {
+                staging,
+                header: header.clone(),
+                pkgnew,
+            });
+            crash_point("staged-one");
+        }
+        crash_point("staged");
+        for staged in &installs {
+            for entry in staged.header.entries.iter().filter(|e| is_dir(e)) {
+                let target = root.join(&entry.path);
+                if !target.is_dir() {
+                    fs::create_dir_all(&target)
+                        .with_context(|| format!("cannot create {}", target.display()))?;
+                    use std::os::unix::fs::PermissionsExt;
+                    fs::set_permissions(&target, fs::Permissions::from_mode(entry.mode))?;
+                }
+            }
+        }
+        let removes = self
+            .removes
+            .iter()
+            .map(|header| Removal {
+                keep: header
+                    .meta
+                    .config
+                    .iter()
+                    .filter(|path| changed_locally(root, header, path))
+                    .cloned()
+                    .collect(),
+                header: header.clone(),
+            })
+            .collect();
+        let journal = Journal {
+            installs,
+            removes,
+            generation: self.next_generation()?,
+        };
+        let journal_file = journal_path(root);
+        let partial = journal_file.with_extension("partial");
+        let mut out = File::create(&partial)?;
+        out.write_all(&serde_json::to_vec(&journal)?)?;
+        out.sync_all()?;
+        fs::rename(&partial, &journal_file)?;
+        crash_point("journaled");
+        commit(root, &journal)?;
+        crash_point("committed");
+        fs::remove_file(&journal_file)?;
+        recover(root, self.lock)
+    }
+
+    /// The generation this transaction makes: the installed set afterwards.
+    fn next_generation(&self) -> Result<Generation> {
+        let removed: BTreeSet<&str> = self.removes.iter().map(|h| h.meta.name.as_str()).collect();
+        let mut installed: Vec<Member> = Database::for_root(&self.root)
+            .all()?
+            .into_iter()
+            .filter(|h| !removed.contains(h.meta.name.as_str()))
+            .chain(self.files.iter().map(|(_, h)| h.clone()))
+            .map(|h| Member {
+                name: h.meta.name,
+                version: h.meta.version,
+            })
+            .collect();
+        installed.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Generation {
+            number: generation::current(&self.root)? + 1,
+            time: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |elapsed| elapsed.as_secs()),
+            changes: self.changes.iter().map(ToString::to_string).collect(),
+            installed,
+        })
+    }
+}
+
+/// Whether some package in `set` is or provides what `dep` asks for.
+fn satisfied(dep: &Dependency, set: &[&Header]) -> bool {
+    set.iter().any(|header| {
+        let meta = &header.meta;
+        (meta.name == dep.name
+            && meta
+                .parsed_version()
+                .is_ok_and(|version: Version| dep.accepts(&version)))
+            || meta.provides.iter().any(|provided| {
+                provided.parse::<Dependency>().is_ok_and(|p| {
+                    p.name == dep.name
+                        && (dep.bounds.is_empty()
+                            || p.bounds.is_empty()
+                            || p.bounds.iter().all(|(_, v)| dep.accepts(v)))
+                })
+            })
+    })
+}
+
+/// Keeps a copy of the package file for rollbacks (written beside, then renamed).
+fn cache(root: &Path, file: &Path, header: &Header) -> Result<()> {
+    let target = generation::cached_file(root, &header.meta.name, &header.meta.version);
+    if target.exists() {
+        return Ok(());
+    }
+    let dir = generation::cache_dir(root);
+    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let partial = dir.join(format!(".{}.partial", header.meta.name));
+    fs::copy(file, &partial)
+        .with_context(|| format!("cannot copy {} into the cache", file.display()))?;
+    File::open(&partial)?.sync_all()?;
+    fs::rename(&partial, &target).with_context(|| format!("cannot create {}", target.display()))?;
+    Ok(())
+}
+
+/// Installs the package file `file` into `root` as one transaction; its signer must be trusted.
+pub fn install_file(root: &Path, file: &Path, progress: impl FnMut(u64)) -> Result<Header> {
+    let lock = lock(root)?;
+    let plan = plan(root, &lock, &[file.to_owned()], &[])?;
+    let header = plan.files[0].1.clone();
+    plan.execute(progress)?;
+    Ok(header)
 }
 
 /// A test hook: `PKG_CRASH_AT=NAME` kills the process at the named point of a transaction.

@@ -5,6 +5,7 @@
 pub mod build;
 pub mod db;
 pub mod envelope;
+pub mod generation;
 pub mod index;
 pub mod install;
 pub mod keys;
@@ -12,5 +13,6 @@ pub mod manifest;
 pub mod package;
 pub mod recipe;
 pub mod refused;
+pub mod repo;
 pub mod solver;
 pub mod version;

@@ -13,9 +13,10 @@ use basalt_pkg::keys::{self, KeyStore};
 use basalt_pkg::package::PackageReader;
 use basalt_pkg::refused::Refused;
 use basalt_pkg::solver::{SolveError, Universe};
-use basalt_pkg::{build, index, install};
+use basalt_pkg::{build, generation, index, install, repo};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{IsTerminal, Write};
 
 #[derive(Parser)]
 #[command(name = "pkg", version, about = "Basalt's package manager", long_about = None)]
@@ -23,6 +24,12 @@ struct Cli {
     /// The root directory to manage (its keys are in ROOT/etc/basalt/pkg/keys).
     #[arg(long, global = true, default_value = "/")]
     root: PathBuf,
+    /// Print what a change would do, and change nothing.
+    #[arg(long, global = true)]
+    dry_run: bool,
+    /// Change the root without asking (without it pkg asks on a terminal and refuses otherwise).
+    #[arg(long, short = 'y', global = true)]
+    yes: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -66,6 +73,24 @@ enum Command {
         #[arg(required = true)]
         packages: Vec<String>,
     },
+    /// Remove installed packages (all in one transaction); refused if others depend on them.
+    Remove {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Upgrade installed packages (all, or NAME…) to the newest versions the solver allows in a
+    /// local repository, changing as little as possible, as one transaction.
+    Upgrade {
+        /// A local repository directory (holding index.bpi).
+        #[arg(long)]
+        repo: PathBuf,
+        names: Vec<String>,
+    },
+    /// List the generations: number, time and what each transaction changed.
+    History,
+    /// Return to generation N (default: the one before the current) as a new transaction, from
+    /// the package files kept in ROOT/var/cache/basalt/pkg.
+    Rollback { number: Option<u64> },
     /// List packages (today only the installed ones, with --installed).
     List {
         #[arg(long)]
@@ -210,18 +235,69 @@ fn run(cli: Cli) -> Result<()> {
             progress.finish_and_clear();
         }
         Command::Install { repo, packages } => {
+            let lock = writer(&cli.root)?;
             let files = match repo {
                 None => packages.iter().map(PathBuf::from).collect(),
-                Some(repo) => files_from_repo(&cli.root, &store, &repo, &packages)?,
+                Some(repo) => {
+                    repo::choose(&cli.root, &store, &repo, repo::Request::Install(&packages))?
+                }
             };
-            for file in files {
-                let total = PackageReader::open(&file, Some(&store))
-                    .map(|reader| payload_bytes(&reader))?;
-                let progress = bar(total, "installing");
-                let header = install::install_file(&cli.root, &file, |bytes| progress.inc(bytes))?;
-                progress.finish_and_clear();
-                println!("installed {} {}", header.meta.name, header.meta.version);
+            transact(&cli.root, (cli.dry_run, cli.yes), &lock, &files, &[])?;
+        }
+        Command::Remove { names } => {
+            let lock = writer(&cli.root)?;
+            transact(&cli.root, (cli.dry_run, cli.yes), &lock, &[], &names)?;
+        }
+        Command::Upgrade { repo, names } => {
+            let lock = writer(&cli.root)?;
+            let files = repo::choose(&cli.root, &store, &repo, repo::Request::Upgrade(&names))?;
+            transact(&cli.root, (cli.dry_run, cli.yes), &lock, &files, &[])?;
+        }
+        Command::History => {
+            for generation in generation::all(&cli.root)? {
+                println!(
+                    "{} {} {}",
+                    generation.number,
+                    format_time(generation.time),
+                    generation.changes.join(", ")
+                );
             }
+        }
+        Command::Rollback { number } => {
+            let lock = writer(&cli.root)?;
+            let current = generation::current(&cli.root)?;
+            let number = match number {
+                Some(number) => number,
+                None if current == 0 => anyhow::bail!("there is no generation to return to"),
+                None => current - 1,
+            };
+            let target = generation::get(&cli.root, number)?;
+            let installed = Database::for_root(&cli.root).all()?;
+            let removes: Vec<String> = installed
+                .iter()
+                .filter(|h| !target.installed.iter().any(|m| m.name == h.meta.name))
+                .map(|h| h.meta.name.clone())
+                .collect();
+            let mut files = Vec::new();
+            for member in &target.installed {
+                if installed
+                    .iter()
+                    .any(|h| h.meta.name == member.name && h.meta.version == member.version)
+                {
+                    continue;
+                }
+                let file = generation::cached_file(&cli.root, &member.name, &member.version);
+                if !file.exists() {
+                    anyhow::bail!(
+                        "generation {number} needs {} {}, whose package file is missing from the cache ({}); nothing was changed",
+                        member.name,
+                        member.version,
+                        file.display()
+                    );
+                }
+                files.push(file);
+            }
+            transact(&cli.root, (cli.dry_run, cli.yes), &lock, &files, &removes)?;
         }
         Command::List { installed } => {
             if !installed {
@@ -285,61 +361,81 @@ fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
-/// Resolves `requests` in the repository `repo` and returns the package files to install
-/// (those not installed yet), each checked against the index's SHA-256.
-fn files_from_repo(
+/// Takes the root's writer lock and finishes any interrupted transaction, so that what is read
+/// next is the root's real state.
+fn writer(root: &std::path::Path) -> Result<install::Lock> {
+    let lock = install::lock(root)?;
+    install::recover(root, &lock)?;
+    Ok(lock)
+}
+
+/// Plans a transaction, shows it, asks (or not), and runs it.
+fn transact(
     root: &std::path::Path,
-    store: &KeyStore,
-    repo: &std::path::Path,
-    requests: &[String],
-) -> Result<Vec<PathBuf>> {
-    use sha2::Digest;
-    let index_path = repo.join(index::FILE_NAME);
-    let (loaded, _) = index::load_index(&index_path, Some(store))?;
-    let universe = Universe::new(loaded.packages.iter().map(|entry| entry.meta.clone()))
-        .with_context(|| format!("{}: bad package metadata", index_path.display()))?;
-    let db = Database::for_root(root);
-    let mut files = Vec::new();
-    for meta in universe.resolve(requests)? {
-        if let Some(installed) = db.get(&meta.name)? {
-            if installed.meta.version != meta.version {
-                anyhow::bail!(
-                    "{} {} is installed; upgrading to {} is not supported yet",
-                    meta.name,
-                    installed.meta.version,
-                    meta.version
-                );
-            }
-            continue;
-        }
-        let entry = loaded
-            .packages
-            .iter()
-            .find(|entry| entry.meta == meta)
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "{}: {} vanished from the index",
-                    index_path.display(),
-                    meta.name
-                )
-            })?;
-        let file = repo.join(&entry.file);
-        let mut hash = sha2::Sha256::new();
-        std::io::copy(
-            &mut std::fs::File::open(&file)
-                .with_context(|| format!("cannot open {}", file.display()))?,
-            &mut hash,
-        )?;
-        if hex::encode(hash.finalize()) != entry.sha256 {
-            return Err(Refused::new(
-                &file,
-                format!("does not match its SHA-256 in {}", index_path.display()),
-            )
-            .into());
-        }
-        files.push(file);
+    (dry_run, yes): (bool, bool),
+    lock: &install::Lock,
+    files: &[PathBuf],
+    remove: &[String],
+) -> Result<()> {
+    let plan = install::plan(root, lock, files, remove)?;
+    if plan.changes.is_empty() {
+        println!("nothing to do");
+        return Ok(());
     }
-    Ok(files)
+    for change in &plan.changes {
+        println!("{change}");
+    }
+    if dry_run {
+        println!("dry run: nothing was changed");
+        return Ok(());
+    }
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            anyhow::bail!(
+                "refusing to change {} without --yes: standard input is not a terminal to ask on",
+                root.display()
+            );
+        }
+        print!("Proceed? [Y/n] ");
+        std::io::stdout().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "" | "y" | "Y" | "yes") {
+            anyhow::bail!("aborted; nothing was changed");
+        }
+    }
+    let total = files
+        .iter()
+        .filter_map(|file| PackageReader::open(file, None).ok())
+        .map(|reader| payload_bytes(&reader))
+        .sum();
+    let progress = bar(total, "installing");
+    plan.execute(|bytes| progress.inc(bytes))?;
+    progress.finish_and_clear();
+    println!("done: generation {}", generation::current(root)?);
+    Ok(())
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC` for seconds since the epoch.
+fn format_time(seconds: u64) -> String {
+    let days = (seconds / 86_400) as i64;
+    let rest = seconds % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
 }
 
 fn payload_bytes(reader: &PackageReader) -> u64 {
