@@ -38,7 +38,10 @@ const NAMES: [&str; 32] = [
 
 /// `SIGSEGV` for 11; `None` for real-time signals and numbers that are no signal (callers name those).
 pub fn signal_name(sig: i32) -> Option<&'static str> {
-    usize::try_from(sig).ok().and_then(|n| NAMES.get(n)).copied()
+    usize::try_from(sig)
+        .ok()
+        .and_then(|n| NAMES.get(n))
+        .copied()
 }
 
 #[cfg(test)]
