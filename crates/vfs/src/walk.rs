@@ -4,6 +4,7 @@
 //! root), mounts entered wherever a step lands on a mount point, and search permission on every directory.
 
 use crate::{Loc, MountTable};
+use alloc::borrow::Cow;
 use alloc::vec::Vec;
 use basalt_linux_abi::Errno;
 
@@ -140,14 +141,15 @@ pub fn walk_parent(
 }
 
 /// One string being walked: a path or a symlink target, with the position reached.
-struct Frame {
-    text: Vec<u8>,
+struct Frame<'p> {
+    /// The caller's path is borrowed, symlink targets are owned: a walk without symlinks copies nothing.
+    text: Cow<'p, [u8]>,
     pos: usize,
     /// A slash followed the symlink this frame expands: its result must be a directory.
     slash_after: bool,
 }
 
-impl Frame {
+impl Frame<'_> {
     fn skip_slashes(&mut self) {
         while self.text.get(self.pos) == Some(&b'/') {
             self.pos += 1;
@@ -156,6 +158,28 @@ impl Frame {
 
     fn done(&self) -> bool {
         self.text[self.pos..].iter().all(|&b| b == b'/')
+    }
+}
+
+/// The strings being walked: the path, and above it the symlink targets being expanded (kept apart so a walk
+/// that meets no symlink allocates nothing).
+struct Frames<'p> {
+    path: Frame<'p>,
+    links: Vec<Frame<'p>>,
+}
+
+impl<'p> Frames<'p> {
+    fn top(&self) -> &Frame<'p> {
+        self.links.last().unwrap_or(&self.path)
+    }
+
+    fn top_mut(&mut self) -> &mut Frame<'p> {
+        self.links.last_mut().unwrap_or(&mut self.path)
+    }
+
+    /// Whether nothing is left to walk in any frame.
+    fn all_done(&self) -> bool {
+        self.path.done() && self.links.iter().all(Frame::done)
     }
 }
 
@@ -182,43 +206,46 @@ impl<'a> Walker<'a> {
         } else {
             start
         };
-        let mut frames: Vec<Frame> = Vec::new();
-        frames.push(Frame {
-            text: path.to_vec(),
-            pos: 0,
-            slash_after: false,
-        });
-        while let Some(frame) = frames.last_mut() {
+        let mut frames = Frames {
+            path: Frame {
+                text: Cow::Borrowed(path),
+                pos: 0,
+                slash_after: false,
+            },
+            links: Vec::new(),
+        };
+        loop {
+            let frame = frames.top_mut();
             frame.skip_slashes();
             if frame.pos >= frame.text.len() {
-                let slash_after = frame.slash_after;
-                frames.pop();
-                if slash_after && !self.tree.is_dir(cur) {
+                let Some(link) = frames.links.pop() else {
+                    break;
+                };
+                if link.slash_after && !self.tree.is_dir(cur) {
                     return Err(Errno::ENOTDIR);
                 }
                 continue;
             }
-            let rest = &frame.text[frame.pos..];
+            let begin = frame.pos;
+            let rest = &frame.text[begin..];
             let len = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
-            let component = Component::classify(&rest[..len]);
             frame.pos += len;
             let slash_follows = frame.pos < frame.text.len();
-            let more_here = !frame.done();
-            let last_of_walk = !more_here && frames.iter().all(Frame::done);
+            let last_of_walk = frames.all_done();
             if !self.tree.is_dir(cur) {
                 return Err(Errno::ENOTDIR);
             }
             if !self.tree.may_search(cur) {
                 return Err(Errno::EACCES);
             }
-            let found = match component {
-                Component::Dot | Component::Root => cur,
-                Component::DotDot => self.dotdot(cur)?,
-                Component::Name(name) => {
+            let found = match &frames.top().text[begin..begin + len] {
+                b"." => cur,
+                b".." => self.dotdot(cur)?,
+                name => {
                     if name.len() > NAME_MAX {
                         return Err(Errno::ENAMETOOLONG);
                     }
-                    let ino = self.tree.lookup(cur, &name)?;
+                    let ino = self.tree.lookup(cur, name)?;
                     self.mounts.follow_down(Loc { mnt: cur.mnt, ino })
                 }
             };
@@ -232,8 +259,8 @@ impl<'a> Walker<'a> {
                     if target.first() == Some(&b'/') {
                         cur = self.root;
                     }
-                    frames.push(Frame {
-                        text: target,
+                    frames.links.push(Frame {
+                        text: Cow::Owned(target),
                         pos: 0,
                         slash_after: slash_follows,
                     });

@@ -9,7 +9,7 @@
 use super::vfs::FileSystem;
 use basalt_linux_abi::Errno;
 use basalt_memfs::{FileType, Stat, Timestamp};
-use basalt_vfs::dcache::{Capacity, DentryCache, Lookup, TreeChange};
+use basalt_vfs::dcache::{Capacity, DentryCache, Lookup, Ticket, TreeChange};
 use basalt_vfs::FsId;
 use spin::Mutex;
 
@@ -78,13 +78,14 @@ pub fn attrs(id: FsId, fs: &dyn FileSystem, ino: u64) -> Result<WalkAttrs, Errno
     Ok(attrs)
 }
 
-/// Entry `name` of directory `dir`; found and missing names are both remembered.
-pub fn lookup(id: FsId, fs: &dyn FileSystem, dir: u64, name: &[u8]) -> Result<u64, Errno> {
-    let ticket = match with(|c| c.lookup(id, dir, name).ok_or(c.ticket())) {
-        Ok(Lookup::Found(ino)) => return Ok(ino),
-        Ok(Lookup::Missing) => return Err(Errno::ENOENT),
-        Err(ticket) => ticket,
-    };
+/// Asks the filesystem for a name the cache does not know, and records the answer if `ticket` is still current.
+fn lookup_uncached(
+    ticket: Ticket,
+    id: FsId,
+    fs: &dyn FileSystem,
+    dir: u64,
+    name: &[u8],
+) -> Result<u64, Errno> {
     let found = fs.lookup(dir, name);
     let entry = match found {
         Ok(ino) => Lookup::Found(ino),
@@ -94,6 +95,26 @@ pub fn lookup(id: FsId, fs: &dyn FileSystem, dir: u64, name: &[u8]) -> Result<u6
     };
     with(|c| c.insert_lookup(ticket, id, dir, name, entry));
     found
+}
+
+/// Entry `name` of directory `dir` (found and missing names are both remembered), and the walk attributes of
+/// the inode found if the cache has them, under one taking of the lock (a walk asks about every inode it finds
+/// next: is it a symlink, a directory, may it be searched).
+pub fn lookup_with_attrs(
+    id: FsId,
+    fs: &dyn FileSystem,
+    dir: u64,
+    name: &[u8],
+) -> Result<(u64, Option<WalkAttrs>), Errno> {
+    let cached = with(|c| match c.lookup(id, dir, name) {
+        Some(Lookup::Found(ino)) => Ok(Ok((ino, c.attrs(id, ino)))),
+        Some(Lookup::Missing) => Ok(Err(Errno::ENOENT)),
+        None => Err(c.ticket()),
+    });
+    match cached {
+        Ok(answer) => answer,
+        Err(ticket) => lookup_uncached(ticket, id, fs, dir, name).map(|ino| (ino, None)),
+    }
 }
 
 /// `..` of directory `dir`.

@@ -325,6 +325,15 @@ impl Drop for Held {
     }
 }
 
+/// The filesystem behind one mount, as a walk uses it.
+#[derive(Clone, Copy)]
+struct MountFs<'a> {
+    mnt: MountId,
+    id: FsId,
+    fs: &'a dyn FileSystem,
+    policy: CachePolicy,
+}
+
 /// The namespace as a walk sees it for one caller.
 struct View<'a> {
     ns: &'a Namespace,
@@ -332,6 +341,8 @@ struct View<'a> {
     /// The attributes last asked for: a walk asks about each place several times in a row (is it a directory,
     /// may it be searched, is it a symlink), and one answer serves them all, as Linux's walk reads the inode.
     last: Cell<Option<(Loc, WalkAttrs)>>,
+    /// The mount last asked about: most walks stay in one, and finding its filesystem takes two map lookups.
+    mount: Cell<Option<MountFs<'a>>>,
 }
 
 impl<'a> View<'a> {
@@ -340,11 +351,26 @@ impl<'a> View<'a> {
             ns,
             cred,
             last: Cell::new(None),
+            mount: Cell::new(None),
         }
     }
-}
 
-impl View<'_> {
+    /// The filesystem seen through mount `mnt`.
+    fn mount_fs(&self, mnt: MountId) -> Result<MountFs<'a>, Errno> {
+        if let Some(m) = self.mount.get().filter(|m| m.mnt == mnt) {
+            return Ok(m);
+        }
+        let (id, fs) = self.ns.fs_with_id(mnt)?;
+        let m = MountFs {
+            mnt,
+            id,
+            fs: fs.as_ref(),
+            policy: fs.caching(),
+        };
+        self.mount.set(Some(m));
+        Ok(m)
+    }
+
     /// The attributes a walk checks, from the cache for a filesystem that allows it.
     fn walk_attrs(&self, at: Loc) -> Option<WalkAttrs> {
         if let Some((loc, attrs)) = self.last.get() {
@@ -352,10 +378,10 @@ impl View<'_> {
                 return Some(attrs);
             }
         }
-        let (id, fs) = self.ns.fs_with_id(at.mnt).ok()?;
-        let attrs = match fs.caching() {
-            CachePolicy::Cache => dcache::attrs(id, fs.as_ref(), at.ino).ok(),
-            CachePolicy::Never => fs.getattr(at.ino).ok().map(|s| WalkAttrs::of(&s)),
+        let m = self.mount_fs(at.mnt).ok()?;
+        let attrs = match m.policy {
+            CachePolicy::Cache => dcache::attrs(m.id, m.fs, at.ino).ok(),
+            CachePolicy::Never => m.fs.getattr(at.ino).ok().map(|s| WalkAttrs::of(&s)),
         }?;
         self.last.set(Some((at, attrs)));
         Some(attrs)
@@ -364,18 +390,25 @@ impl View<'_> {
 
 impl Tree for View<'_> {
     fn lookup(&self, dir: Loc, name: &[u8]) -> Result<u64, Errno> {
-        let (id, fs) = self.ns.fs_with_id(dir.mnt)?;
-        match fs.caching() {
-            CachePolicy::Cache => dcache::lookup(id, fs.as_ref(), dir.ino, name),
-            CachePolicy::Never => fs.lookup(dir.ino, name),
+        let m = self.mount_fs(dir.mnt)?;
+        match m.policy {
+            CachePolicy::Cache => {
+                let (ino, attrs) = dcache::lookup_with_attrs(m.id, m.fs, dir.ino, name)?;
+                // The walk asks about what it found next; the cache answered that under the same lock.
+                if let Some(attrs) = attrs {
+                    self.last.set(Some((Loc { mnt: dir.mnt, ino }, attrs)));
+                }
+                Ok(ino)
+            }
+            CachePolicy::Never => m.fs.lookup(dir.ino, name),
         }
     }
 
     fn parent(&self, dir: Loc) -> Result<u64, Errno> {
-        let (id, fs) = self.ns.fs_with_id(dir.mnt)?;
-        match fs.caching() {
-            CachePolicy::Cache => dcache::parent(id, fs.as_ref(), dir.ino),
-            CachePolicy::Never => fs.parent(dir.ino),
+        let m = self.mount_fs(dir.mnt)?;
+        match m.policy {
+            CachePolicy::Cache => dcache::parent(m.id, m.fs, dir.ino),
+            CachePolicy::Never => m.fs.parent(dir.ino),
         }
     }
 
@@ -388,7 +421,7 @@ impl Tree for View<'_> {
         if self.walk_attrs(at)?.file_type()? != FileType::Symlink {
             return None;
         }
-        self.ns.fs(at.mnt).ok()?.readlink(at.ino).ok()
+        self.mount_fs(at.mnt).ok()?.fs.readlink(at.ino).ok()
     }
 
     fn may_search(&self, dir: Loc) -> bool {

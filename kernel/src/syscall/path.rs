@@ -79,6 +79,13 @@ fn start_of(ns: &Namespace, dirfd: i32, path: &[u8]) -> Result<Loc, Errno> {
     }
 }
 
+/// The caller's root directory (chroot, else the namespace root) and working directory (else its root).
+fn caller_root_and_cwd(ns: &Namespace) -> (Loc, Loc) {
+    let (root, cwd) = process::current().map_or((None, None), |p| p.root_and_cwd());
+    let root = root.unwrap_or_else(|| ns.mounts.root());
+    (root, cwd.unwrap_or(root))
+}
+
 /// Resolve `path` with the permissions of `creds` (search permission on every directory on the way).
 pub fn lookup_as(
     ns: &Namespace,
@@ -87,15 +94,19 @@ pub fn lookup_as(
     path: &[u8],
     follow: bool,
 ) -> Result<Loc, Errno> {
-    let start = start_of(ns, dirfd, path)?;
-    vfs::walk(
-        ns,
-        root::credentials(creds),
-        caller_root(ns),
-        start,
-        path,
-        follow,
-    )
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    // The root and working directory are read once (as start_of and caller_root would, each on its own).
+    let (root, cwd) = caller_root_and_cwd(ns);
+    let start = if path.first() == Some(&b'/') {
+        root
+    } else if dirfd == AT_FDCWD {
+        cwd
+    } else {
+        base_dir(ns, dirfd)?
+    };
+    vfs::walk(ns, root::credentials(creds), root, start, path, follow)
 }
 
 pub(super) fn lookup(ns: &Namespace, dirfd: i32, path: &[u8], follow: bool) -> Result<Loc, Errno> {

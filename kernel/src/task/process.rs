@@ -308,6 +308,14 @@ impl Process {
         self.fs.lock().cwd.lock().as_ref().map(Held::loc)
     }
 
+    /// The root and working directories together (one taking of the filesystem context's lock, for path walks).
+    pub fn root_and_cwd(&self) -> (Option<Loc>, Option<Loc>) {
+        let fs = self.fs.lock();
+        let root = fs.root.lock().as_ref().map(Held::loc);
+        let cwd = fs.cwd.lock().as_ref().map(Held::loc);
+        (root, cwd)
+    }
+
     /// Change the working directory.
     pub fn set_cwd(&self, dir: Held) {
         let fs = self.fs.lock().clone();
