@@ -10,7 +10,8 @@
 //! failed build do. Logs are in `out/bench/`.
 //!
 //! Before that, on the host, Basalt's service manager against s6 and runit
-//! ([`crate::svcbench`]); `--only services` or `--only kernels` runs one part.
+//! ([`crate::svcbench`]) and the package manager's solver beside apt ([`crate::pkgbench`]);
+//! `--only services`, `--only pkg` or `--only kernels` runs one part.
 
 use crate::bench_build;
 use crate::bench_report::{self, Kernel, KernelResults, RunEnd};
@@ -19,6 +20,7 @@ use crate::cargo::Profile;
 use crate::expect::normalize_serial;
 use crate::host_tools::{self, Tool};
 use crate::paths::Paths;
+use crate::pkgbench;
 use crate::qemu::{self, Accel, Boot, Console, Machine};
 use crate::reference;
 use crate::svcbench;
@@ -71,19 +73,36 @@ pub enum BenchPart {
     Kernels,
     /// Basalt's init, s6 and runit starting 100 services on the host.
     Services,
+    /// The package manager loading an index and resolving a large install, beside apt-get.
+    Pkg,
 }
 
 /// File of the services part when it runs alone (so that `out/bench.md` keeps the last full run).
 const SERVICES_ONLY_DOCUMENT: &str = "bench-services.md";
 
+/// File of the package-manager part when it runs alone.
+const PKG_ONLY_DOCUMENT: &str = "bench-pkg.md";
+
 /// Runs the parts asked for; the services part goes into `out/bench.md`
 /// after the kernels' table, or alone into `out/bench-services.md`.
 pub fn run(paths: &Paths, options: &BenchOptions) -> Result<()> {
-    let services = if options.only != Some(BenchPart::Kernels) {
+    if options.only == Some(BenchPart::Pkg) {
+        let text = pkgbench::run(paths, options.quick)?;
+        let destination = paths.out().join(PKG_ONLY_DOCUMENT);
+        fs::write(&destination, format!("# Package manager\n\n{text}"))
+            .with_context(|| format!("writing {}", destination.display()))?;
+        println!("\nbench: table written to {}", paths.display(&destination));
+        return Ok(());
+    }
+    let mut services = if options.only != Some(BenchPart::Kernels) {
         Some(svcbench::run(paths, options.quick)?)
     } else {
         None
     };
+    if options.only.is_none() {
+        let pkg = pkgbench::run(paths, options.quick)?;
+        services = Some(format!("{}\n{pkg}", services.unwrap_or_default()));
+    }
     if options.only == Some(BenchPart::Services) {
         let destination = paths.out().join(SERVICES_ONLY_DOCUMENT);
         let text = services.unwrap_or_default();

@@ -19,6 +19,7 @@ mod interactive;
 mod iso;
 mod login_test;
 mod paths;
+mod pkgbench;
 mod programs;
 mod qemu;
 mod reference;
@@ -171,8 +172,9 @@ struct BenchArgs {
     /// CPU emulation: tcg (any host, uses `-cpu max`) or kvm (uses `-cpu host`).
     #[arg(long, value_enum, default_value_t = qemu::Accel::Tcg)]
     accel: qemu::Accel,
-    /// Run only one part: `kernels` (the program under Linux and Basalt in QEMU) or `services`
-    /// (Basalt's init, s6 and runit starting 100 services on the host).
+    /// Run only one part: `kernels` (the program under Linux and Basalt in QEMU), `services`
+    /// (Basalt's init, s6 and runit starting 100 services on the host) or `pkg` (the package
+    /// manager loading an index and resolving a large install, beside apt-get).
     #[arg(long, value_enum)]
     only: Option<bench::BenchPart>,
 }

@@ -81,7 +81,13 @@ pub fn index_dir(
             .then_with(|| a.file.cmp(&b.file))
     });
     let index = Index { packages };
-    let body = zstd::encode_all(&serde_json::to_vec(&index)?[..], crate::package::ZSTD_LEVEL)?;
+    let out = write_index(dir, &index, key)?;
+    Ok((out, index))
+}
+
+/// Writes `index` as `dir/index.bpi` signed with `key` (atomically: a partial file renamed).
+pub fn write_index(dir: &Path, index: &Index, key: &SigningKey) -> Result<PathBuf> {
+    let body = zstd::encode_all(&serde_json::to_vec(index)?[..], crate::package::ZSTD_LEVEL)?;
     let sealed = envelope::seal(MAGIC, FORMAT, &body, key);
     let out = dir.join(FILE_NAME);
     let partial = dir.join(format!(".{FILE_NAME}.{}", std::process::id()));
@@ -90,7 +96,7 @@ pub fn index_dir(
     file.write_all(&sealed)?;
     file.sync_all()?;
     fs::rename(&partial, &out).with_context(|| format!("cannot create {}", out.display()))?;
-    Ok((out, index))
+    Ok(out)
 }
 
 /// Reads and verifies an index; its signer must be trusted by `store` when given.

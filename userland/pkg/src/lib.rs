@@ -2,6 +2,7 @@
 //! the dependency solver. The `pkg` binary is a thin command line over this library.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod build;
 pub mod db;
 pub mod envelope;

@@ -7,6 +7,7 @@
 //! outside these versions"), so they never pull anything in.
 #![forbid(unsafe_code)]
 
+use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
@@ -47,40 +48,41 @@ impl fmt::Display for Set {
     }
 }
 
-/// One package version the solver may choose.
-struct Candidate {
-    meta: Metadata,
-    version: Version,
-    provides: Vec<(String, Option<Version>)>,
-    depends: Vec<Dependency>,
-    /// Conflicts and replaces: both keep the named packages out.
-    excludes: Vec<Dependency>,
-}
-
 /// The packages to choose from, with the solver's view of them.
+///
+/// Building it does almost nothing: resolvo asks for the candidates of a name and the
+/// dependencies of a candidate only when it reaches them, so versions are parsed and solvables
+/// interned per name on first request, and dependencies parsed per candidate on first request.
+/// A large index with a small request touches a small part of it.
 pub struct Universe {
-    candidates: Vec<Candidate>,
-    pool: Pool<Set, String>,
-    by_name: HashMap<NameId, Vec<SolvableId>>,
+    packages: Vec<Metadata>,
+    /// Each package's parsed version, filled when the candidates of its name are first asked
+    /// for; `None` inside when the version does not parse.
+    versions: Vec<OnceCell<Option<Version>>>,
+    /// Each package's provides, parsed up front (the provider map needs them; most are empty).
+    provides: Vec<Vec<(String, Option<Version>)>>,
+    /// Package name → its versions (indices into `packages`).
+    by_name: HashMap<String, Vec<usize>>,
     /// Virtual name → names of packages that provide it.
     providers: HashMap<String, BTreeSet<String>>,
+    pool: Pool<Set, String>,
 }
 
 impl Universe {
-    /// The solver's view of `packages` (each validated metadata).
+    /// The solver's view of `packages` (each validated metadata, as the index loader ensures;
+    /// a version or dependency that does not parse keeps only that package out of solutions).
     pub fn new(packages: impl IntoIterator<Item = Metadata>) -> Result<Self> {
-        let pool = Pool::new();
-        let mut candidates = Vec::new();
-        let mut by_name: HashMap<NameId, Vec<SolvableId>> = HashMap::new();
+        let packages: Vec<Metadata> = packages.into_iter().collect();
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::with_capacity(packages.len());
         let mut providers: HashMap<String, BTreeSet<String>> = HashMap::new();
-        for meta in packages {
-            let version = meta.parsed_version().map_err(|error| {
-                anyhow!(
-                    "package `{}`: version `{}`: {error}",
-                    meta.name,
-                    meta.version
-                )
-            })?;
+        let mut all_provides = Vec::with_capacity(packages.len());
+        for (record, meta) in packages.iter().enumerate() {
+            match by_name.get_mut(&meta.name) {
+                Some(records) => records.push(record),
+                None => {
+                    by_name.insert(meta.name.clone(), vec![record]);
+                }
+            }
             let mut provides = Vec::new();
             for text in &meta.provides {
                 let dep: Dependency = text.parse().map_err(|error| {
@@ -95,51 +97,41 @@ impl Universe {
                     dep.bounds.into_iter().next().map(|(_, version)| version),
                 ));
             }
-            let parse = |texts: &[String], what: &str| -> Result<Vec<Dependency>> {
-                texts
-                    .iter()
-                    .map(|text| {
-                        text.parse().map_err(|error| {
-                            anyhow!("package `{}`: {what} `{text}`: {error}", meta.name)
-                        })
-                    })
-                    .collect()
-            };
-            let depends = parse(&meta.depends, "depends")?;
-            let mut excludes = parse(&meta.conflicts, "conflicts")?;
-            excludes.extend(parse(&meta.replaces, "replaces")?);
-            let name = pool.intern_package_name(meta.name.clone());
-            let solvable = pool.intern_solvable(name, candidates.len());
-            by_name.entry(name).or_default().push(solvable);
-            candidates.push(Candidate {
-                meta,
-                version,
-                provides,
-                depends,
-                excludes,
-            });
+            all_provides.push(provides);
         }
         Ok(Self {
-            candidates,
-            pool,
+            versions: (0..packages.len()).map(|_| OnceCell::new()).collect(),
+            packages,
+            provides: all_provides,
             by_name,
             providers,
+            pool: Pool::new(),
         })
     }
 
-    fn candidate(&self, solvable: SolvableId) -> &Candidate {
-        &self.candidates[self.pool.resolve_solvable(solvable).record]
+    fn record(&self, solvable: SolvableId) -> usize {
+        self.pool.resolve_solvable(solvable).record
     }
 
-    fn contains(&self, set: &Set, candidate: &Candidate) -> bool {
+    fn version(&self, record: usize) -> Option<&Version> {
+        self.versions[record]
+            .get_or_init(|| self.packages[record].parsed_version().ok())
+            .as_ref()
+    }
+
+    fn contains(&self, set: &Set, record: usize) -> bool {
         match set {
-            Set::Named(dep) => dep.accepts(&candidate.version),
-            Set::ProvidedBy(dep) => candidate.provides.iter().any(|(name, version)| {
+            // An unparsable version is excluded from every solution (see `get_candidates`);
+            // letting it match keeps it in view so that errors can say why it was left out.
+            Set::Named(dep) => self
+                .version(record)
+                .is_none_or(|version| dep.accepts(version)),
+            Set::ProvidedBy(dep) => self.provides[record].iter().any(|(name, version)| {
                 name == &dep.name
                     && (dep.bounds.is_empty()
                         || version.as_ref().is_some_and(|version| dep.accepts(version)))
             }),
-            Set::Not(inner) => !self.contains(inner, candidate),
+            Set::Not(inner) => !self.contains(inner, record),
         }
     }
 
@@ -189,7 +181,7 @@ impl Universe {
                 let universe = solver.provider();
                 let mut chosen: Vec<Metadata> = solution
                     .into_iter()
-                    .map(|solvable| universe.candidate(solvable).meta.clone())
+                    .map(|solvable| universe.packages[universe.record(solvable)].clone())
                     .collect();
                 chosen.sort_by(|a, b| a.name.cmp(&b.name));
                 Ok(chosen)
@@ -214,8 +206,11 @@ pub enum SolveError {
 }
 
 impl Interner for Universe {
+    type NameId = NameId;
+    type SolvableId = SolvableId;
+
     fn display_solvable(&self, solvable: SolvableId) -> impl fmt::Display + '_ {
-        self.candidate(solvable).meta.version.clone()
+        self.packages[self.record(solvable)].version.clone()
     }
 
     fn display_name(&self, name: NameId) -> impl fmt::Display + '_ {
@@ -261,36 +256,70 @@ impl DependencyProvider for Universe {
         candidates
             .iter()
             .copied()
-            .filter(|&solvable| self.contains(set, self.candidate(solvable)) != inverse)
+            .filter(|&solvable| self.contains(set, self.record(solvable)) != inverse)
             .collect()
     }
 
     async fn get_candidates(&self, name: NameId) -> Option<Candidates> {
-        let candidates = self.by_name.get(&name)?.clone();
-        Some(Candidates {
-            candidates,
-            ..Candidates::default()
-        })
+        // resolvo caches this per name, so each name's solvables are interned once.
+        let records = self.by_name.get(self.pool.resolve_package_name(name))?;
+        let mut candidates = Candidates::default();
+        for &record in records {
+            let solvable = self.pool.intern_solvable(name, record);
+            candidates.candidates.push(solvable);
+            if self.version(record).is_none() {
+                let reason = format!(
+                    "its version `{}` is not a valid version",
+                    self.packages[record].version
+                );
+                candidates
+                    .excluded
+                    .push((solvable, self.pool.intern_string(reason)));
+            }
+        }
+        Some(candidates)
     }
 
     async fn sort_candidates(&self, _solver: &SolverCache<Self>, solvables: &mut [SolvableId]) {
-        // Newest first: the solver tries candidates in this order.
-        solvables.sort_by(|a, b| self.candidate(*b).version.cmp(&self.candidate(*a).version));
+        // Newest first: the solver tries candidates in this order. Versions were parsed when
+        // the candidates were produced; an unparsable one (excluded anyway) sorts last.
+        solvables.sort_by(|a, b| {
+            self.version(self.record(*b))
+                .cmp(&self.version(self.record(*a)))
+        });
     }
 
     async fn get_dependencies(&self, solvable: SolvableId) -> Dependencies {
-        let candidate = self.candidate(solvable);
+        let meta = &self.packages[self.record(solvable)];
+        let parse = |texts: &[String], what: &str| -> Result<Vec<Dependency>, String> {
+            texts
+                .iter()
+                .map(|text| {
+                    text.parse()
+                        .map_err(|error| format!("its {what} `{text}` is not valid: {error}"))
+                })
+                .collect()
+        };
+        let parsed = parse(&meta.depends, "dependency").and_then(|depends| {
+            let mut excludes = parse(&meta.conflicts, "conflict")?;
+            excludes.extend(parse(&meta.replaces, "replaces")?);
+            Ok((depends, excludes))
+        });
+        let (depends, excludes) = match parsed {
+            Ok(parsed) => parsed,
+            Err(reason) => return Dependencies::Unknown(self.pool.intern_string(reason)),
+        };
         let mut known = KnownDependencies::default();
-        for dep in &candidate.depends {
+        for dep in &depends {
             known.requirements.push(self.requirement(dep).into());
         }
-        for dep in &candidate.excludes {
+        for dep in &excludes {
             // A package that conflicts with what it provides (the usual way to say "only one
             // provider of X") does not conflict with itself.
             for (name, set) in self
                 .sets_for(dep)
                 .into_iter()
-                .filter(|(name, _)| *name != candidate.meta.name)
+                .filter(|(name, _)| *name != meta.name)
             {
                 let name = self.pool.intern_package_name(name);
                 known
@@ -431,5 +460,45 @@ mod tests {
         ];
         let error = solve(packages, &["app"]).unwrap_err().to_string();
         assert!(error.contains("lib") && error.contains("tool"), "{error}");
+    }
+
+    #[test]
+    fn a_package_with_a_bad_version_is_left_out_and_explained() {
+        let packages = vec![
+            pkg("lib", "1.0-1", &[], &[], &[]),
+            pkg("lib", "x2-1", &[], &[], &[]),
+        ];
+        assert_eq!(solve(packages, &["lib"]).unwrap(), ["lib 1.0-1"]);
+        let only_bad = vec![pkg("lib", "x2-1", &[], &[], &[])];
+        let error = solve(only_bad, &["lib"]).unwrap_err().to_string();
+        assert!(error.contains("not a valid version"), "{error}");
+    }
+
+    #[test]
+    fn a_package_with_a_bad_dependency_is_left_out_and_explained() {
+        let packages = vec![
+            pkg("app", "2.0-1", &["lib >= !"], &[], &[]),
+            pkg("app", "1.0-1", &["lib"], &[], &[]),
+            pkg("lib", "1.0-1", &[], &[], &[]),
+        ];
+        assert_eq!(
+            solve(packages, &["app"]).unwrap(),
+            ["app 1.0-1", "lib 1.0-1"]
+        );
+        let only_bad = vec![pkg("app", "2.0-1", &["lib >= !"], &[], &[])];
+        let error = solve(only_bad, &["app"]).unwrap_err().to_string();
+        assert!(error.contains("lib >= !"), "{error}");
+    }
+
+    #[test]
+    fn unrequested_parts_of_the_index_are_not_parsed() {
+        // Laziness is what makes large indexes fast; a bad entry nobody asks about is unseen.
+        let packages = vec![
+            pkg("app", "1.0-1", &[], &[], &[]),
+            pkg("unrelated", "1.0-1", &["lib >= !"], &[], &[]),
+        ];
+        let universe = Universe::new(packages).unwrap();
+        let chosen = universe.resolve(&["app".to_string()]).unwrap();
+        assert_eq!(chosen.len(), 1);
     }
 }
