@@ -4,7 +4,8 @@
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod common;
 
 use basalt_pkg::db::{check_entry, Database};
 use basalt_pkg::install;
@@ -61,39 +62,10 @@ impl World {
             .unwrap()
     }
 
-    /// Runs pkg, retried while another test's forked (not yet exec'd) child briefly shares a
-    /// lock this process held.
+    /// `pkg --yes ARGS`, with the crash hook set at `crash_at`.
     fn pkg(&self, args: &[&str], crash_at: Option<&str>) -> (i32, String) {
-        let mut last = (0, String::new());
-        for _ in 0..100 {
-            last = self.pkg_once(args, crash_at);
-            if !last.1.contains("another pkg process") {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        last
-    }
-
-    fn pkg_once(&self, args: &[&str], crash_at: Option<&str>) -> (i32, String) {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_pkg"));
-        command
-            .arg("--root")
-            .arg(self.root())
-            .arg("--yes")
-            .args(args)
-            .stdin(std::process::Stdio::null());
-        match crash_at {
-            Some(point) => command.env("PKG_CRASH_AT", point),
-            None => command.env_remove("PKG_CRASH_AT"),
-        };
-        let output = command.output().unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        (output.status.code().unwrap_or(-1), text)
+        let env: Vec<(&str, &str)> = crash_at.map(|p| ("PKG_CRASH_AT", p)).into_iter().collect();
+        common::run_pkg(&self.root(), args, &env)
     }
 }
 
@@ -173,7 +145,11 @@ fn a_second_writer_is_kept_out() {
     let world = World::new();
     let package = world.package("locked", &[]);
     let held = install::lock(&world.root()).unwrap();
-    let (code, out) = world.pkg_once(&["install", path_str(&package)], None);
+    let (code, out) = common::run_pkg_once(
+        &world.root(),
+        &["--yes", "install", path_str(&package)],
+        &[],
+    );
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("another pkg process"), "{out}");
     drop(held);
@@ -228,17 +204,7 @@ fn a_crash_at_any_step_leaves_the_root_before_or_after() {
             expected,
             "crash at {point}"
         );
-        assert!(
-            !world.root().join("var/lib/basalt/pkg/staging").exists(),
-            "{point}"
-        );
-        assert!(
-            !world
-                .root()
-                .join("var/lib/basalt/pkg/journal.json")
-                .exists(),
-            "{point}"
-        );
+        common::assert_no_leftovers(&world.root(), point);
         if expected == "before" {
             let (code, out) = world.pkg(&["install", path_str(&package)], None);
             assert_eq!(code, 0, "{point}: install after recovery: {out}");

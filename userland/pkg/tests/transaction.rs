@@ -231,17 +231,7 @@ fn a_crash_at_any_step_of_a_multi_package_transaction_leaves_before_or_after() {
         install::recover(&world.root(), &lock).unwrap();
         drop(lock);
         assert_eq!(state(&world), expected, "crash at {point}");
-        assert!(
-            !world.root().join("var/lib/basalt/pkg/staging").exists(),
-            "{point}"
-        );
-        assert!(
-            !world
-                .root()
-                .join("var/lib/basalt/pkg/journal.json")
-                .exists(),
-            "{point}"
-        );
+        common::assert_no_leftovers(&world.root(), point);
         if expected == "before" {
             let (code, out) = world.pkg(&["rollback", "1"]);
             assert_eq!(code, 0, "{point}: after recovery: {out}");

@@ -102,37 +102,12 @@ impl World {
 
     /// Runs `pkg --root ROOT ARGS` once with `env`, stdin not a terminal.
     pub fn pkg_once(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_pkg"));
-        command
-            .arg("--root")
-            .arg(self.root())
-            .args(args)
-            .env_remove("PKG_CRASH_AT")
-            .envs(env.iter().copied())
-            .stdin(std::process::Stdio::null());
-        let output = command.output().unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        (output.status.code().unwrap_or(-1), text)
+        run_pkg_once(&self.root(), args, env)
     }
 
-    /// `pkg --yes ARGS`, retried while another test's forked (not yet exec'd) child briefly
-    /// shares a lock this process held (no timing assumption: up to 100 tries).
+    /// `pkg --yes ARGS`, retried while another test's child briefly shares a lock (see [`run_pkg`]).
     pub fn pkg(&self, args: &[&str]) -> (i32, String) {
-        let mut all = vec!["--yes"];
-        all.extend_from_slice(args);
-        let mut last = (0, String::new());
-        for _ in 0..100 {
-            last = self.pkg_once(&all, &[]);
-            if !last.1.contains("another pkg process") {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        last
+        run_pkg(&self.root(), args, &[])
     }
 
     pub fn read(&self, path: &str) -> Option<String> {
@@ -146,4 +121,46 @@ impl World {
 
 pub fn path_str(path: &Path) -> &str {
     path.to_str().unwrap()
+}
+
+/// Runs `pkg --root ROOT ARGS` once with `env` (and no inherited PKG_CRASH_AT), stdin not a terminal.
+pub fn run_pkg_once(root: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_pkg"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env_remove("PKG_CRASH_AT")
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code().unwrap_or(-1), text)
+}
+
+/// `pkg --root ROOT --yes ARGS` with `env`, retried while another test's forked (not yet exec'd) child
+/// briefly shares a lock this process held (no timing assumption: up to 100 tries).
+pub fn run_pkg(root: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let mut all = vec!["--yes"];
+    all.extend_from_slice(args);
+    let mut last = (0, String::new());
+    for _ in 0..100 {
+        last = run_pkg_once(root, &all, env);
+        if !last.1.contains("another pkg process") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    last
+}
+
+/// After recovery from a crash at `point`: no staging directory and no journal are left.
+pub fn assert_no_leftovers(root: &Path, point: &str) {
+    let state = root.join("var/lib/basalt/pkg");
+    assert!(!state.join("staging").exists(), "{point}");
+    assert!(!state.join("journal.json").exists(), "{point}");
 }
