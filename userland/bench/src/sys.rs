@@ -284,6 +284,18 @@ pub fn create_file(path: &CStr) -> Result<OwnedFd, SysError> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// A transfer of `done` bytes where `len` were asked for: a short one is EIO.
+fn whole(call: &'static str, done: usize, len: usize) -> Result<(), SysError> {
+    if done == len {
+        Ok(())
+    } else {
+        Err(SysError {
+            call,
+            errno: Errno::EIO,
+        })
+    }
+}
+
 /// Writes all of `buf` at `offset` (one call; a short write is an error).
 pub fn pwrite_all(fd: &OwnedFd, buf: &[u8], offset: u64) -> Result<(), SysError> {
     // SAFETY: the buffer is valid for its length.
@@ -295,14 +307,7 @@ pub fn pwrite_all(fd: &OwnedFd, buf: &[u8], offset: u64) -> Result<(), SysError>
             offset as libc::off_t,
         )
     })?;
-    if n as usize == buf.len() {
-        Ok(())
-    } else {
-        Err(SysError {
-            call: "pwrite64",
-            errno: Errno::EIO,
-        })
-    }
+    whole("pwrite64", n as usize, buf.len())
 }
 
 /// Fills `buf` from `offset` (one call; a short read is an error).
@@ -316,14 +321,7 @@ pub fn pread_exact(fd: &OwnedFd, buf: &mut [u8], offset: u64) -> Result<(), SysE
             offset as libc::off_t,
         )
     })?;
-    if n as usize == buf.len() {
-        Ok(())
-    } else {
-        Err(SysError {
-            call: "pread64",
-            errno: Errno::EIO,
-        })
-    }
+    whole("pread64", n as usize, buf.len())
 }
 
 /// Removes `path`.
