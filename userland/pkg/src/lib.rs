@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod build;
 pub mod db;
+pub mod download;
 pub mod envelope;
 pub mod generation;
 pub mod index;
