@@ -103,6 +103,7 @@ fn write_signed_index(
             size: 0,
             sha256: "0".repeat(64),
             signer: signer.clone(),
+            source: false,
         })
         .collect();
     write_index(dir, &Index { packages }, &key)

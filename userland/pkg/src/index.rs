@@ -32,6 +32,9 @@ pub struct IndexEntry {
     pub sha256: String,
     /// The key id that signed the package.
     pub signer: String,
+    /// A source package (the recipe, to build from) rather than a binary one.
+    #[serde(default)]
+    pub source: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +74,7 @@ pub fn index_dir(
             size,
             sha256: hex::encode(hash.finalize()),
             signer,
+            source: false,
         });
         progress(path);
     }

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod build;
+pub mod config;
 pub mod db;
 pub mod download;
 pub mod envelope;
