@@ -8,12 +8,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use basalt_pkg::config::Config;
 use basalt_pkg::db::{check_entry, Database};
 use basalt_pkg::keys::{self, KeyStore};
 use basalt_pkg::package::PackageReader;
 use basalt_pkg::refused::Refused;
 use basalt_pkg::solver::{SolveError, Universe};
-use basalt_pkg::{build, generation, index, install, repo};
+use basalt_pkg::{
+    build, fetch_many, generation, index, install, repo, repo_queries, repos_config, sync,
+};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
@@ -54,22 +57,33 @@ enum Command {
     Repo(RepoCommand),
     /// Verify package files completely: signature, trusted signer, every file's hash.
     Check { files: Vec<PathBuf> },
-    /// Show a package file's metadata and file list (its signature checked).
+    /// Show a repository package (by name), or a package file's metadata and file list (its
+    /// signature checked; a FILE ends in `.pkg` or has a `/`).
     Info {
-        file: PathBuf,
-        /// Also list the files.
+        #[arg(value_name = "NAME|FILE")]
+        package: String,
+        /// Also list the files (of a package file).
         #[arg(long)]
         files: bool,
     },
+    /// Fetch every configured repository's signed index (ROOT/etc/basalt/pkg/repos.toml).
+    Update,
+    /// Find packages in the synced repositories whose name, provides or summary contains TERM.
+    Search { term: String },
+    /// Empty the download cache (ROOT/var/cache/basalt/pkg/downloads; the package files kept
+    /// for rollback stay).
+    Clean,
     /// Verify a package file and extract it into DEST, which must not exist yet.
     Extract { file: PathBuf, dest: PathBuf },
-    /// Install package files, or (with --repo) packages by name with their dependencies; each
-    /// package is one transaction.
+    /// Install package files, or packages by name with their dependencies from the configured
+    /// repositories (or from --repo DIR), as one transaction.
     Install {
-        /// A local repository directory (holding index.bpi) to resolve names in.
+        /// A local repository directory (holding index.bpi) to resolve names in, instead of
+        /// the configured repositories.
         #[arg(long)]
         repo: Option<PathBuf>,
-        /// Package files, or package names (with optional constraints) when --repo is given.
+        /// Package files (ending in `.pkg` or with a `/`), or package names with optional
+        /// constraints (`hello >= 2`).
         #[arg(required = true)]
         packages: Vec<String>,
     },
@@ -78,12 +92,14 @@ enum Command {
         #[arg(required = true)]
         names: Vec<String>,
     },
-    /// Upgrade installed packages (all, or NAME…) to the newest versions the solver allows in a
-    /// local repository, changing as little as possible, as one transaction.
+    /// Upgrade installed packages (all, or NAME…) to the newest versions the solver allows in
+    /// the configured repositories (or --repo DIR), changing as little as possible, as one
+    /// transaction.
     Upgrade {
-        /// A local repository directory (holding index.bpi).
+        /// A local repository directory (holding index.bpi), instead of the configured
+        /// repositories.
         #[arg(long)]
-        repo: PathBuf,
+        repo: Option<PathBuf>,
         names: Vec<String>,
     },
     /// List the generations: number, time and what each transaction changed.
@@ -91,7 +107,8 @@ enum Command {
     /// Return to generation N (default: the one before the current) as a new transaction, from
     /// the package files kept in ROOT/var/cache/basalt/pkg.
     Rollback { number: Option<u64> },
-    /// List packages (today only the installed ones, with --installed).
+    /// List the packages of the synced repositories (installed ones marked), or with
+    /// --installed only the installed packages.
     List {
         #[arg(long)]
         installed: bool,
@@ -204,7 +221,19 @@ fn run(cli: Cli) -> Result<()> {
                 println!("{}: ok, signed by key {signer}", file.display());
             }
         }
-        Command::Info { file, files } => {
+        Command::Info { package, files } if !looks_like_file(&package) => {
+            if files {
+                anyhow::bail!("--files lists a package file's files; for an installed package use `pkg files {package}`");
+            }
+            let (synced, _) = sync::load(&cli.root, &store)?;
+            let available = sync::available(&synced);
+            match repo_queries::info(&available, &installed_versions(&cli.root)?, &package) {
+                Some(lines) => lines.iter().for_each(|line| println!("{line}")),
+                None => anyhow::bail!("no synced repository has a package {package}"),
+            }
+        }
+        Command::Info { package, files } => {
+            let file = PathBuf::from(package);
             let reader = PackageReader::open(&file, Some(&store))?;
             let meta = &reader.header.meta;
             println!(
@@ -236,11 +265,19 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Install { repo, packages } => {
             let lock = writer(&cli.root)?;
+            let request = repo::Request::Install(&packages);
             let files = match repo {
-                None => packages.iter().map(PathBuf::from).collect(),
-                Some(repo) => {
-                    repo::choose(&cli.root, &store, &repo, repo::Request::Install(&packages))?
+                Some(repo) => repo::choose(&cli.root, &store, &repo, request)?,
+                None if packages.iter().all(|p| looks_like_file(p)) => {
+                    packages.iter().map(PathBuf::from).collect()
                 }
+                None if packages.iter().any(|p| looks_like_file(p)) => anyhow::bail!(
+                    "give package files or package names, not both (a file ends in .pkg or has a /)"
+                ),
+                None => match from_repositories(&cli.root, &store, request, cli.dry_run)? {
+                    Some(files) => files,
+                    None => return Ok(()),
+                },
             };
             transact(&cli.root, (cli.dry_run, cli.yes), &lock, &files, &[])?;
         }
@@ -250,7 +287,14 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Upgrade { repo, names } => {
             let lock = writer(&cli.root)?;
-            let files = repo::choose(&cli.root, &store, &repo, repo::Request::Upgrade(&names))?;
+            let request = repo::Request::Upgrade(&names);
+            let files = match repo {
+                Some(repo) => repo::choose(&cli.root, &store, &repo, request)?,
+                None => match from_repositories(&cli.root, &store, request, cli.dry_run)? {
+                    Some(files) => files,
+                    None => return Ok(()),
+                },
+            };
             transact(&cli.root, (cli.dry_run, cli.yes), &lock, &files, &[])?;
         }
         Command::History => {
@@ -299,12 +343,33 @@ fn run(cli: Cli) -> Result<()> {
             }
             transact(&cli.root, (cli.dry_run, cli.yes), &lock, &files, &removes)?;
         }
-        Command::List { installed } => {
-            if !installed {
-                anyhow::bail!(
-                    "listing repository packages is not supported yet; use `pkg list --installed`"
-                );
+        Command::List { installed: false } => {
+            let (synced, _) = sync::load(&cli.root, &store)?;
+            let available = sync::available(&synced);
+            for line in repo_queries::list(&available, &installed_versions(&cli.root)?) {
+                println!("{line}");
             }
+        }
+        Command::Update => update(&cli.root, &store)?,
+        Command::Search { term } => {
+            let (synced, missing) = sync::load(&cli.root, &store)?;
+            warn_unsynced(&missing);
+            let available = sync::available(&synced);
+            let lines = repo_queries::search(&available, &installed_versions(&cli.root)?, &term);
+            if lines.is_empty() {
+                anyhow::bail!("no package matches `{term}`");
+            }
+            lines.iter().for_each(|line| println!("{line}"));
+        }
+        Command::Clean => {
+            let _lock = writer(&cli.root)?;
+            let (files, bytes) = fetch_many::clean(&cli.root)?;
+            println!(
+                "removed {files} files ({bytes} bytes) from {}",
+                fetch_many::cache_dir(&cli.root).display()
+            );
+        }
+        Command::List { installed: true } => {
             for header in Database::for_root(&cli.root).all()? {
                 println!(
                     "{} {} [privacy: {}]",
@@ -359,6 +424,126 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether a command-line argument names a package file rather than a package (names have
+/// neither a `/` nor the `.pkg` ending).
+fn looks_like_file(argument: &str) -> bool {
+    argument.ends_with(".pkg") || argument.contains('/')
+}
+
+fn installed_versions(root: &std::path::Path) -> Result<repo_queries::Installed> {
+    Ok(Database::for_root(root)
+        .all()?
+        .into_iter()
+        .map(|header| (header.meta.name, header.meta.version))
+        .collect())
+}
+
+fn warn_unsynced(missing: &[String]) {
+    for name in missing {
+        eprintln!("pkg: repository {name} has not been synced yet; run `pkg update`");
+    }
+}
+
+/// `pkg update`: every configured repository's index, one report line each; fails when any
+/// repository failed (the others are still updated).
+fn update(root: &std::path::Path, store: &KeyStore) -> Result<()> {
+    let _lock = writer(root)?;
+    let repos = repos_config::load(root)?;
+    if repos.is_empty() {
+        anyhow::bail!(
+            "no repositories are configured in {}",
+            repos_config::path(root).display()
+        );
+    }
+    let config = Config::load(root)?;
+    let mut failures = Vec::new();
+    let mut refused = 0;
+    for repo in &repos {
+        let result = sync::fetcher(repo, &config).and_then(|fetcher| {
+            sync::update(root, store, repo, &fetcher, |url, error| {
+                eprintln!("pkg: {}: {url} failed: {error:#}", repo.name);
+            })
+        });
+        match result {
+            Ok(updated) => println!(
+                "{}: {} packages, signed by key {}, from {}{}",
+                repo.name,
+                updated.packages,
+                updated.signer,
+                updated.url,
+                if updated.changed { "" } else { " (unchanged)" }
+            ),
+            Err(error) => {
+                println!("{}: FAILED", repo.name);
+                refused += usize::from(error.downcast_ref::<Refused>().is_some());
+                failures.push(format!("{error:#}"));
+            }
+        }
+    }
+    for name in sync::remove_stale(root, &repos)? {
+        println!("{name}: no longer configured; its index was removed");
+    }
+    if failures.is_empty() {
+        return Ok(());
+    }
+    let message = format!(
+        "{} of {} repositories failed to update:\n{}",
+        failures.len(),
+        repos.len(),
+        failures.join("\n")
+    );
+    if refused == failures.len() {
+        return Err(Refused::new(repos_config::path(root), message).into());
+    }
+    anyhow::bail!(message)
+}
+
+/// Resolves `request` over the synced repositories and brings the chosen package files into
+/// the download cache; `None` for a dry run, which says what would be downloaded instead.
+fn from_repositories(
+    root: &std::path::Path,
+    store: &KeyStore,
+    request: repo::Request,
+    dry_run: bool,
+) -> Result<Option<Vec<PathBuf>>> {
+    let (synced, missing) = sync::load(root, store)?;
+    warn_unsynced(&missing);
+    if synced.is_empty() {
+        anyhow::bail!("no configured repository has been synced; run `pkg update`");
+    }
+    let available = sync::available(&synced);
+    let chosen: Vec<sync::Available> = repo::resolve(root, &sync::candidates(&available), request)?
+        .into_iter()
+        .map(|found| available[found])
+        .collect();
+    if dry_run {
+        for one in &chosen {
+            let cached = fetch_many::matches(
+                &fetch_many::cache_dir(root)
+                    .join(&one.repo.name)
+                    .join(&one.entry.file),
+                one.entry.size,
+                &one.entry.sha256,
+            );
+            println!(
+                "would install {} {} from {} ({} bytes{})",
+                one.entry.meta.name,
+                one.entry.meta.version,
+                one.repo.name,
+                one.entry.size,
+                if cached { ", cached" } else { "" }
+            );
+        }
+        if chosen.is_empty() {
+            println!("nothing to do");
+        }
+        println!("dry run: nothing was downloaded or changed");
+        return Ok(None);
+    }
+    let config = Config::load(root)?;
+    sync::download(root, &config, &chosen, std::io::stderr().is_terminal()).map(Some)
 }
 
 /// Takes the root's writer lock and finishes any interrupted transaction, so that what is read

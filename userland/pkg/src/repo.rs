@@ -1,5 +1,6 @@
-//! Choosing package files from a local repository (a directory with a signed `index.bpi`) for
-//! install and upgrade requests.
+//! Choosing packages for install and upgrade requests: among candidates from any number of
+//! repositories (see `sync`), or from one local repository directory (holding a signed
+//! `index.bpi`) given with `--repo`.
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
@@ -9,7 +10,7 @@ use anyhow::{anyhow, Context, Result};
 use sha2::Digest;
 
 use crate::db::Database;
-use crate::index::{self, Index};
+use crate::index::{self, IndexEntry};
 use crate::keys::KeyStore;
 use crate::refused::Refused;
 use crate::solver::Universe;
@@ -24,28 +25,30 @@ pub enum Request<'a> {
     Upgrade(&'a [String]),
 }
 
-/// Resolves `request` in `repo` and returns the package files that the transaction needs (new
-/// packages and newer versions), each checked against the index's SHA-256.
-pub fn choose(
-    root: &Path,
-    store: &KeyStore,
-    repo: &Path,
-    request: Request,
-) -> Result<Vec<PathBuf>> {
-    let index_path = repo.join(index::FILE_NAME);
-    let (loaded, _) = index::load_index(&index_path, Some(store))?;
-    let universe = Universe::new(loaded.packages.iter().map(|entry| entry.meta.clone()))
-        .with_context(|| format!("{}: bad package metadata", index_path.display()))?;
+/// A package the solver may choose: an index entry and the priority of its repository.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub entry: IndexEntry,
+    /// Higher is preferred over newer versions of lower priority (see [`Universe::with_rank`]).
+    pub priority: i32,
+}
+
+/// Resolves `request` among `candidates` (at most one per name and version) against what is
+/// installed in `root`; returns the indices of the candidates that the transaction needs (new
+/// packages and newer versions).
+pub fn resolve(root: &Path, candidates: &[Candidate], request: Request) -> Result<Vec<usize>> {
+    let universe = Universe::new(candidates.iter().map(|c| c.entry.meta.clone()))
+        .context("bad package metadata in the repository index")?
+        .with_rank(candidates.iter().map(|c| c.priority).collect());
     let installed: BTreeMap<String, String> = Database::for_root(root)
         .all()?
         .into_iter()
         .map(|h| (h.meta.name, h.meta.version))
         .collect();
     let in_index = |name: &str, version: &str| {
-        loaded
-            .packages
+        candidates
             .iter()
-            .any(|e| e.meta.name == name && e.meta.version == version)
+            .any(|c| c.entry.meta.name == name && c.entry.meta.version == version)
     };
     let mut requests: Vec<String> = Vec::new();
     let upgrading: Vec<String> = match request {
@@ -62,7 +65,7 @@ pub fn choose(
         // Packages installed from files that the repository does not have stay as they are.
         Request::Upgrade([]) => installed
             .keys()
-            .filter(|name| loaded.packages.iter().any(|e| e.meta.name == **name))
+            .filter(|name| candidates.iter().any(|c| c.entry.meta.name == **name))
             .cloned()
             .collect(),
         Request::Upgrade(names) => {
@@ -83,7 +86,7 @@ pub fn choose(
             requests.push(format!("{name} = {version}"));
         }
     }
-    let mut files = Vec::new();
+    let mut chosen = Vec::new();
     for meta in universe.resolve(&requests)? {
         if let Some(version) = installed.get(&meta.name) {
             let newer =
@@ -92,28 +95,39 @@ pub fn choose(
                 continue;
             }
         }
-        files.push(checked_file(repo, &index_path, &loaded, &meta)?);
+        let found = candidates
+            .iter()
+            .position(|c| c.entry.meta.name == meta.name && c.entry.meta.version == meta.version)
+            .ok_or_else(|| anyhow!("{} {} vanished from the index", meta.name, meta.version))?;
+        chosen.push(found);
     }
-    Ok(files)
+    Ok(chosen)
 }
 
-fn checked_file(
+/// Resolves `request` in the local repository directory `repo` and returns the package files
+/// that the transaction needs (new packages and newer versions), each checked against the
+/// index's SHA-256.
+pub fn choose(
+    root: &Path,
+    store: &KeyStore,
     repo: &Path,
-    index_path: &Path,
-    loaded: &Index,
-    meta: &crate::recipe::Metadata,
-) -> Result<PathBuf> {
-    let entry = loaded
+    request: Request,
+) -> Result<Vec<PathBuf>> {
+    let index_path = repo.join(index::FILE_NAME);
+    let (loaded, _) = index::load_index(&index_path, Some(store))?;
+    let candidates: Vec<Candidate> = loaded
         .packages
-        .iter()
-        .find(|entry| entry.meta == *meta)
-        .ok_or_else(|| {
-            anyhow!(
-                "{}: {} vanished from the index",
-                index_path.display(),
-                meta.name
-            )
-        })?;
+        .into_iter()
+        .map(|entry| Candidate { entry, priority: 0 })
+        .collect();
+    let chosen = resolve(root, &candidates, request)?;
+    chosen
+        .into_iter()
+        .map(|found| checked_file(repo, &index_path, &candidates[found].entry))
+        .collect()
+}
+
+fn checked_file(repo: &Path, index_path: &Path, entry: &IndexEntry) -> Result<PathBuf> {
     let file = repo.join(&entry.file);
     let mut hash = sha2::Sha256::new();
     std::io::copy(

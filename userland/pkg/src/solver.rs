@@ -65,6 +65,9 @@ pub struct Universe {
     by_name: HashMap<String, Vec<usize>>,
     /// Virtual name → names of packages that provide it.
     providers: HashMap<String, BTreeSet<String>>,
+    /// Per package, a preference that outranks the version when candidates are ordered (a
+    /// repository's priority); empty means all equal.
+    rank: Vec<i32>,
     pool: Pool<Set, String>,
 }
 
@@ -105,8 +108,21 @@ impl Universe {
             provides: all_provides,
             by_name,
             providers,
+            rank: Vec::new(),
             pool: Pool::new(),
         })
+    }
+
+    /// Makes the solver try packages with a higher `rank` (one per package, in the order given
+    /// to [`Universe::new`]) before those with a lower one, whatever their versions; among
+    /// equal ranks the newest comes first.
+    pub fn with_rank(mut self, rank: Vec<i32>) -> Self {
+        self.rank = rank;
+        self
+    }
+
+    fn rank(&self, record: usize) -> i32 {
+        self.rank.get(record).copied().unwrap_or(0)
     }
 
     fn record(&self, solvable: SolvableId) -> usize {
@@ -284,8 +300,10 @@ impl DependencyProvider for Universe {
         // Newest first: the solver tries candidates in this order. Versions were parsed when
         // the candidates were produced; an unparsable one (excluded anyway) sorts last.
         solvables.sort_by(|a, b| {
-            self.version(self.record(*b))
-                .cmp(&self.version(self.record(*a)))
+            let (a, b) = (self.record(*a), self.record(*b));
+            self.rank(b)
+                .cmp(&self.rank(a))
+                .then_with(|| self.version(b).cmp(&self.version(a)))
         });
     }
 
@@ -488,6 +506,26 @@ mod tests {
         let only_bad = vec![pkg("app", "2.0-1", &["lib >= !"], &[], &[])];
         let error = solve(only_bad, &["app"]).unwrap_err().to_string();
         assert!(error.contains("lib >= !"), "{error}");
+    }
+
+    #[test]
+    fn a_higher_rank_wins_over_a_newer_version_unless_it_cannot_fit() {
+        let packages = vec![
+            pkg("lib", "2.0-1", &[], &[], &[]),
+            pkg("lib", "1.0-1", &[], &[], &[]),
+        ];
+        let chosen = Universe::new(packages.clone())
+            .unwrap()
+            .with_rank(vec![0, 10])
+            .resolve(&["lib".to_string()])
+            .unwrap();
+        assert_eq!(chosen[0].version, "1.0-1");
+        let chosen = Universe::new(packages)
+            .unwrap()
+            .with_rank(vec![0, 10])
+            .resolve(&["lib >= 2".to_string()])
+            .unwrap();
+        assert_eq!(chosen[0].version, "2.0-1");
     }
 
     #[test]
