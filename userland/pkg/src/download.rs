@@ -323,4 +323,71 @@ mod tests {
         assert_eq!(fetch(&url, &dest, Some(&good), |_| {}).unwrap(), 5);
         assert_eq!(fs::read(&dest).unwrap(), b"hello");
     }
+
+    #[test]
+    fn mirrors_are_tried_in_order_until_one_serves_the_right_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (missing, bad, good) = (
+            dir.path().join("missing"),
+            dir.path().join("bad"),
+            dir.path().join("good"),
+        );
+        for (mirror, contents) in [(&bad, &b"hellO"[..]), (&good, &b"hello"[..])] {
+            fs::create_dir_all(mirror).unwrap();
+            fs::write(mirror.join("f"), contents).unwrap();
+        }
+        let mirrors: Vec<String> = [&missing, &bad, &good]
+            .iter()
+            .map(|dir| format!("file://{}", dir.display()))
+            .collect();
+        let sha = hex::encode(Sha256::digest(b"hello"));
+        let expect = Expect {
+            sha256: Some(&sha),
+            size: Some(5),
+            limit: None,
+        };
+        let dest = dir.path().join("out/f");
+        let mut failures = Vec::new();
+        let used = Fetcher::default()
+            .fetch_mirrors(
+                &mirrors,
+                "f",
+                &dest,
+                expect,
+                |_| {},
+                |url, _| failures.push(url.to_owned()),
+            )
+            .unwrap();
+        assert_eq!(used, join(&mirrors[2], "f"));
+        assert_eq!(failures, [join(&mirrors[0], "f"), join(&mirrors[1], "f")]);
+        assert_eq!(fs::read(&dest).unwrap(), b"hello");
+
+        // Only bad bytes everywhere: refused, listing every mirror; too long: cut off.
+        let error = Fetcher::default()
+            .fetch_mirrors(&mirrors[1..2], "f", &dest, expect, |_| {}, |_, _| {})
+            .unwrap_err();
+        assert!(error.downcast_ref::<Refused>().is_some(), "{error:#}");
+        let long = Expect {
+            size: Some(3),
+            ..Expect::default()
+        };
+        let error = Fetcher::default()
+            .fetch(&join(&mirrors[2], "f"), &dest, long, |_| {})
+            .unwrap_err();
+        assert!(error.to_string().contains("larger than"), "{error:#}");
+    }
+
+    #[test]
+    fn a_missing_or_empty_ca_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(Fetcher::new(Some(&dir.path().join("none.pem")), None).is_err());
+        fs::write(dir.path().join("empty.pem"), "").unwrap();
+        let error = Fetcher::new(Some(&dir.path().join("empty.pem")), None)
+            .err()
+            .unwrap();
+        assert!(
+            error.to_string().contains("no PEM certificate"),
+            "{error:#}"
+        );
+    }
 }

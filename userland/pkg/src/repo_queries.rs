@@ -123,3 +123,84 @@ pub fn info(available: &[Available], installed: &Installed, name: &str) -> Optio
     }
     Some(lines)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::IndexEntry;
+    use crate::recipe::{Metadata, Privacy};
+    use crate::repos_config::Repo;
+
+    fn entry(name: &str, version: &str, summary: &str, provides: &[&str]) -> IndexEntry {
+        IndexEntry {
+            meta: Metadata {
+                name: name.into(),
+                version: version.into(),
+                summary: summary.into(),
+                license: "MIT".into(),
+                homepage: None,
+                arch: "x86_64".into(),
+                privacy: Privacy::Telemetry,
+                depends: vec!["libc".into()],
+                provides: provides.iter().map(|s| s.to_string()).collect(),
+                conflicts: Vec::new(),
+                replaces: Vec::new(),
+                optional: Default::default(),
+                config: Vec::new(),
+                install: Default::default(),
+            },
+            file: format!("{name}-{version}.pkg"),
+            size: 10,
+            sha256: "0".repeat(64),
+            signer: "k".into(),
+            source: false,
+        }
+    }
+
+    fn repo(name: &str, priority: i32) -> Repo {
+        Repo {
+            name: name.into(),
+            urls: vec!["/x".into()],
+            priority,
+            ca: None,
+        }
+    }
+
+    #[test]
+    fn search_matches_names_provides_and_summaries_once_per_name() {
+        let entries = [
+            entry("busybox", "1.36-1", "tiny tools", &["sh = 1.0"]),
+            entry("editor", "2.0-1", "A text EDITOR", &[]),
+            entry("editor", "1.0-1", "old", &[]),
+            entry("zsh", "5.9-1", "a shell", &[]),
+        ];
+        let main = repo("main", 0);
+        let available: Vec<Available> = entries
+            .iter()
+            .map(|entry| Available { entry, repo: &main })
+            .collect();
+        let installed: Installed = [("editor".to_string(), "1.0-1".to_string())].into();
+        let found = search(&available, &installed, "sh");
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].starts_with("busybox 1.36-1 (main)"), "{found:?}");
+        assert!(found[1].starts_with("zsh"), "{found:?}");
+        // An older version's summary matching shows the preferred version once.
+        let found = search(&available, &installed, "old");
+        assert_eq!(
+            found,
+            ["editor 2.0-1 (main) [installed 1.0-1] - A text EDITOR"]
+        );
+        let lines = info(&available, &installed, "editor").unwrap();
+        assert!(lines.contains(&"  depends: libc".to_string()), "{lines:?}");
+        assert!(
+            lines.contains(&"  installed: 1.0-1".to_string()),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"  other versions: 1.0-1 (main)".to_string()),
+            "{lines:?}"
+        );
+        assert!(lines[3].contains("privacy: telemetry"), "{lines:?}");
+        assert!(info(&available, &installed, "nano").is_none());
+    }
+}

@@ -419,7 +419,7 @@ fn cached_downloads_are_reused_and_clean_empties_only_the_download_cache() {
     assert!(world
         .root()
         .join("var/cache/basalt/pkg")
-        .join(format!("hello_1.0-1.pkg"))
+        .join("hello_1.0-1.pkg")
         .exists());
     let (code, out) = world.pkg(&["clean"]);
     assert_eq!(code, 0, "{out}");
