@@ -365,7 +365,8 @@ fn run(cli: Cli) -> Result<()> {
             let _lock = writer(&cli.root)?;
             let (files, bytes) = fetch_many::clean(&cli.root)?;
             println!(
-                "removed {files} files ({bytes} bytes) from {}",
+                "removed {files} files ({bytes} bytes, {}) from {}",
+                indicatif::HumanBytes(bytes),
                 fetch_many::cache_dir(&cli.root).display()
             );
         }

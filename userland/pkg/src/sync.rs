@@ -287,8 +287,9 @@ pub fn download(
         .filter(|outcome| matches!(outcome, Outcome::Downloaded(_)))
         .count();
     println!(
-        "{fetched} of {} packages downloaded ({downloaded} bytes), {} from the cache",
+        "{fetched} of {} packages downloaded ({}), {} from the cache",
         outcomes.len(),
+        indicatif::HumanBytes(downloaded),
         outcomes.len() - fetched
     );
     Ok(jobs.into_iter().map(|job| job.dest).collect())

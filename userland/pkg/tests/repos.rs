@@ -423,7 +423,7 @@ fn cached_downloads_are_reused_and_clean_empties_only_the_download_cache() {
         .exists());
     let (code, out) = world.pkg(&["clean"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("removed 0 files (0 bytes)"), "{out}");
+    assert!(out.contains("removed 0 files (0 bytes, "), "{out}");
 }
 
 #[test]
