@@ -18,7 +18,7 @@ use basalt_pkg::{
     build, fetch_many, generation, index, install, repo, repo_queries, repos_config, sync,
 };
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 
 #[derive(Parser)]
@@ -225,7 +225,8 @@ fn run(cli: Cli) -> Result<()> {
             if files {
                 anyhow::bail!("--files lists a package file's files; for an installed package use `pkg files {package}`");
             }
-            let (synced, _) = sync::load(&cli.root, &store)?;
+            let (synced, missing) = sync::load(&cli.root, &store)?;
+            warn_unsynced(&missing);
             let available = sync::available(&synced);
             match repo_queries::info(&available, &installed_versions(&cli.root)?, &package) {
                 Some(lines) => lines.iter().for_each(|line| println!("{line}")),
@@ -344,7 +345,8 @@ fn run(cli: Cli) -> Result<()> {
             transact(&cli.root, (cli.dry_run, cli.yes), &lock, &files, &removes)?;
         }
         Command::List { installed: false } => {
-            let (synced, _) = sync::load(&cli.root, &store)?;
+            let (synced, missing) = sync::load(&cli.root, &store)?;
+            warn_unsynced(&missing);
             let available = sync::available(&synced);
             for line in repo_queries::list(&available, &installed_versions(&cli.root)?) {
                 println!("{line}");
@@ -462,11 +464,33 @@ fn update(root: &std::path::Path, store: &KeyStore) -> Result<()> {
     let mut failures = Vec::new();
     let mut refused = 0;
     for repo in &repos {
+        let progress = ProgressBar::with_draw_target(
+            None,
+            if std::io::stderr().is_terminal() {
+                ProgressDrawTarget::stderr()
+            } else {
+                ProgressDrawTarget::hidden()
+            },
+        );
+        if let Ok(style) =
+            ProgressStyle::with_template("{prefix} {spinner} {bytes} {bytes_per_sec}")
+        {
+            progress.set_style(style);
+        }
+        progress.set_prefix(repo.name.clone());
         let result = sync::fetcher(repo, &config).and_then(|fetcher| {
-            sync::update(root, store, repo, &fetcher, |url, error| {
-                eprintln!("pkg: {}: {url} failed: {error:#}", repo.name);
-            })
+            sync::update(
+                root,
+                store,
+                repo,
+                &fetcher,
+                |bytes| progress.set_position(bytes),
+                |url, error| {
+                    progress.suspend(|| eprintln!("pkg: {}: {url} failed: {error:#}", repo.name))
+                },
+            )
         });
+        progress.finish_and_clear();
         match result {
             Ok(updated) => println!(
                 "{}: {} packages, signed by key {}, from {}{}",

@@ -56,13 +56,15 @@ pub struct Updated {
 }
 
 /// Fetches `repo`'s index from the first mirror that serves one signed by a key `store`
-/// trusts, and puts it in place. `failed` hears of each mirror passed over. When every mirror
+/// trusts, and puts it in place. `progress` gets the bytes received so far of the current
+/// attempt; `failed` hears of each mirror passed over. When every mirror
 /// fails, the old index stays and the error lists every mirror.
 pub fn update(
     root: &Path,
     store: &KeyStore,
     repo: &Repo,
     fetcher: &Fetcher,
+    mut progress: impl FnMut(u64),
     mut failed: impl FnMut(&str, &anyhow::Error),
 ) -> Result<Updated> {
     let target = index_path(root, &repo.name);
@@ -79,7 +81,7 @@ pub fn update(
                     limit: Some(MAX_INDEX_BYTES),
                     ..Expect::default()
                 },
-                |_| {},
+                &mut progress,
             )
             .and_then(|_| {
                 index::load_index(&partial, Some(store)).map_err(|error| {
