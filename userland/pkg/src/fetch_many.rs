@@ -166,6 +166,21 @@ pub fn fetch_all(jobs: &[Job], show: bool) -> Result<Vec<Outcome>> {
     bail!(message)
 }
 
+/// Removes the partial files (`.NAME.part.…`, `.NAME.new.…`) that an interrupted pkg left in
+/// `dir`. Only for directories that the root's writer lock (held by the caller) guards.
+pub fn remove_partials(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && (name.contains(".part.") || name.contains(".new.")) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Empties the download cache of `root`; returns how many files and bytes it held.
 pub fn clean(root: &Path) -> Result<(u64, u64)> {
     fn walk(dir: &Path, files: &mut u64, bytes: &mut u64) -> Result<()> {

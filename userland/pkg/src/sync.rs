@@ -57,7 +57,7 @@ pub struct Updated {
 
 /// Fetches `repo`'s index from the first mirror that serves one signed by a key `store`
 /// trusts, and puts it in place. `progress` gets the bytes received so far of the current
-/// attempt; `failed` hears of each mirror passed over. When every mirror
+/// attempt; `failed` hears of each mirror passed over. Needs the root's writer lock. When every mirror
 /// fails, the old index stays and the error lists every mirror.
 pub fn update(
     root: &Path,
@@ -68,6 +68,7 @@ pub fn update(
     mut failed: impl FnMut(&str, &anyhow::Error),
 ) -> Result<Updated> {
     let target = index_path(root, &repo.name);
+    fetch_many::remove_partials(&dir(root));
     let partial = dir(root).join(format!(".{}.bpi.new.{}", repo.name, std::process::id()));
     let mut reasons = Vec::new();
     let mut all_refused = true;
@@ -244,7 +245,8 @@ pub fn candidates(available: &[Available]) -> Vec<Candidate> {
 }
 
 /// Brings the chosen packages into the download cache (in parallel, reusing cached files that
-/// match) and returns their cached files in order. Prints one line per package.
+/// match) and returns their cached files in order. Prints one line per package. Needs the
+/// root's writer lock (partial files left by an interrupted run are removed).
 pub fn download(
     root: &Path,
     config: &Config,
@@ -258,6 +260,9 @@ pub fn download(
         }
     }
     let cache = fetch_many::cache_dir(root);
+    for one in chosen {
+        fetch_many::remove_partials(&cache.join(&one.repo.name));
+    }
     let jobs: Vec<Job> = chosen
         .iter()
         .map(|one| Job {

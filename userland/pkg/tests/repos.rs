@@ -411,6 +411,14 @@ fn cached_downloads_are_reused_and_clean_empties_only_the_download_cache() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(fetched(&server), 2);
 
+    // A partial download left by a killed pkg is removed by the next download.
+    let leftover = cached.with_file_name(format!(".{file}.part.99999.ThreadId(2)"));
+    fs::write(&leftover, "partial").unwrap();
+    world.pkg(&["remove", "hello"]);
+    let (code, out) = world.pkg(&["install", "hello"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!leftover.exists());
+
     let (code, out) = world.pkg(&["clean"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("removed 2 files"), "{out}");
