@@ -66,15 +66,12 @@ enum Command {
         #[arg(long)]
         files: bool,
     },
+    /// Verify a package file and extract it into DEST, which must not exist yet.
+    Extract { file: PathBuf, dest: PathBuf },
     /// Fetch every configured repository's signed index (ROOT/etc/basalt/pkg/repos.toml).
     Update,
     /// Find packages in the synced repositories whose name, provides or summary contains TERM.
     Search { term: String },
-    /// Empty the download cache (ROOT/var/cache/basalt/pkg/downloads; the package files kept
-    /// for rollback stay).
-    Clean,
-    /// Verify a package file and extract it into DEST, which must not exist yet.
-    Extract { file: PathBuf, dest: PathBuf },
     /// Install package files, or packages by name with their dependencies from the configured
     /// repositories (or from --repo DIR), as one transaction.
     Install {
@@ -107,6 +104,9 @@ enum Command {
     /// Return to generation N (default: the one before the current) as a new transaction, from
     /// the package files kept in ROOT/var/cache/basalt/pkg.
     Rollback { number: Option<u64> },
+    /// Empty the download cache (ROOT/var/cache/basalt/pkg/downloads; the package files kept
+    /// for rollback stay).
+    Clean,
     /// List the packages of the synced repositories (installed ones marked), or with
     /// --installed only the installed packages.
     List {

@@ -548,3 +548,45 @@ fn upgrade_uses_the_configured_repositories() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(world.read("usr/bin/hello").unwrap(), "hello 1.1\n");
 }
+
+#[test]
+fn dependencies_resolve_across_repositories() {
+    let world = World::new();
+    let base = world.dir.path().join("base");
+    let apps = world.dir.path().join("apps");
+    move_into(&world.build("lib", &Spec::default()), &base);
+    move_into(
+        &world.build(
+            "app",
+            &Spec {
+                depends: &["lib >= 1"],
+                ..Spec::default()
+            },
+        ),
+        &apps,
+    );
+    for dir in [&base, &apps] {
+        let (code, out) = index_with(&world, dir, &repo_key(&world));
+        assert_eq!(code, 0, "{out}");
+    }
+    write_config(
+        &world,
+        "repos.toml",
+        &format!(
+            "[[repo]]\nname = \"base\"\nurls = [\"{}\"]\n[[repo]]\nname = \"apps\"\nurls = [\"{}\"]\n",
+            base.display(),
+            apps.display()
+        ),
+    );
+    let (code, out) = world.pkg(&["update"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = world.pkg(&["install", "app"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("app 1.0-1 (apps): downloaded"), "{out}");
+    assert!(out.contains("lib 1.0-1 (base): downloaded"), "{out}");
+    assert_eq!(world.read("usr/bin/lib").unwrap(), "lib 1.0\n");
+    // An impossible request is explained by the solver (exit code 4).
+    let (code, out) = world.pkg(&["install", "lib >= 5"]);
+    assert_eq!(code, 4, "{out}");
+    assert!(out.contains("cannot be satisfied"), "{out}");
+}
