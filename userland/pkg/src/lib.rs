@@ -18,6 +18,7 @@ pub mod package;
 pub mod recipe;
 pub mod refused;
 pub mod repo;
+pub mod repo_commands;
 pub mod repo_queries;
 pub mod repos_config;
 pub mod solver;

@@ -8,17 +8,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use basalt_pkg::config::Config;
 use basalt_pkg::db::{check_entry, Database};
 use basalt_pkg::keys::{self, KeyStore};
 use basalt_pkg::package::PackageReader;
 use basalt_pkg::refused::Refused;
 use basalt_pkg::solver::{SolveError, Universe};
 use basalt_pkg::{
-    build, fetch_many, generation, index, install, repo, repo_queries, repos_config, sync,
+    build, fetch_many, generation, index, install, repo, repo_commands, repo_queries, sync,
 };
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
 
 #[derive(Parser)]
@@ -226,9 +225,13 @@ fn run(cli: Cli) -> Result<()> {
                 anyhow::bail!("--files lists a package file's files; for an installed package use `pkg files {package}`");
             }
             let (synced, missing) = sync::load(&cli.root, &store)?;
-            warn_unsynced(&missing);
+            repo_commands::warn_unsynced(&missing);
             let available = sync::available(&synced);
-            match repo_queries::info(&available, &installed_versions(&cli.root)?, &package) {
+            match repo_queries::info(
+                &available,
+                &repo_commands::installed_versions(&cli.root)?,
+                &package,
+            ) {
                 Some(lines) => lines.iter().for_each(|line| println!("{line}")),
                 None => anyhow::bail!("no synced repository has a package {package}"),
             }
@@ -275,7 +278,13 @@ fn run(cli: Cli) -> Result<()> {
                 None if packages.iter().any(|p| looks_like_file(p)) => anyhow::bail!(
                     "give package files or package names, not both (a file ends in .pkg or has a /)"
                 ),
-                None => match from_repositories(&cli.root, &store, request, cli.dry_run)? {
+                None => match repo_commands::from_repositories(
+                    &cli.root,
+                    &store,
+                    request,
+                    cli.dry_run,
+                    &lock,
+                )? {
                     Some(files) => files,
                     None => return Ok(()),
                 },
@@ -291,7 +300,13 @@ fn run(cli: Cli) -> Result<()> {
             let request = repo::Request::Upgrade(&names);
             let files = match repo {
                 Some(repo) => repo::choose(&cli.root, &store, &repo, request)?,
-                None => match from_repositories(&cli.root, &store, request, cli.dry_run)? {
+                None => match repo_commands::from_repositories(
+                    &cli.root,
+                    &store,
+                    request,
+                    cli.dry_run,
+                    &lock,
+                )? {
                     Some(files) => files,
                     None => return Ok(()),
                 },
@@ -346,18 +361,27 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::List { installed: false } => {
             let (synced, missing) = sync::load(&cli.root, &store)?;
-            warn_unsynced(&missing);
+            repo_commands::warn_unsynced(&missing);
             let available = sync::available(&synced);
-            for line in repo_queries::list(&available, &installed_versions(&cli.root)?) {
+            for line in
+                repo_queries::list(&available, &repo_commands::installed_versions(&cli.root)?)
+            {
                 println!("{line}");
             }
         }
-        Command::Update => update(&cli.root, &store)?,
+        Command::Update => {
+            let lock = writer(&cli.root)?;
+            repo_commands::update(&cli.root, &store, &lock)?;
+        }
         Command::Search { term } => {
             let (synced, missing) = sync::load(&cli.root, &store)?;
-            warn_unsynced(&missing);
+            repo_commands::warn_unsynced(&missing);
             let available = sync::available(&synced);
-            let lines = repo_queries::search(&available, &installed_versions(&cli.root)?, &term);
+            let lines = repo_queries::search(
+                &available,
+                &repo_commands::installed_versions(&cli.root)?,
+                &term,
+            );
             if lines.is_empty() {
                 anyhow::bail!("no package matches `{term}`");
             }
@@ -433,142 +457,6 @@ fn run(cli: Cli) -> Result<()> {
 /// neither a `/` nor the `.pkg` ending).
 fn looks_like_file(argument: &str) -> bool {
     argument.ends_with(".pkg") || argument.contains('/')
-}
-
-fn installed_versions(root: &std::path::Path) -> Result<repo_queries::Installed> {
-    Ok(Database::for_root(root)
-        .all()?
-        .into_iter()
-        .map(|header| (header.meta.name, header.meta.version))
-        .collect())
-}
-
-fn warn_unsynced(missing: &[String]) {
-    for name in missing {
-        eprintln!("pkg: repository {name} has not been synced yet; run `pkg update`");
-    }
-}
-
-/// `pkg update`: every configured repository's index, one report line each; fails when any
-/// repository failed (the others are still updated).
-fn update(root: &std::path::Path, store: &KeyStore) -> Result<()> {
-    let _lock = writer(root)?;
-    let repos = repos_config::load(root)?;
-    if repos.is_empty() {
-        anyhow::bail!(
-            "no repositories are configured in {}",
-            repos_config::path(root).display()
-        );
-    }
-    let config = Config::load(root)?;
-    let mut failures = Vec::new();
-    let mut refused = 0;
-    for repo in &repos {
-        let progress = ProgressBar::with_draw_target(
-            None,
-            if std::io::stderr().is_terminal() {
-                ProgressDrawTarget::stderr()
-            } else {
-                ProgressDrawTarget::hidden()
-            },
-        );
-        if let Ok(style) =
-            ProgressStyle::with_template("{prefix} {spinner} {bytes} {bytes_per_sec}")
-        {
-            progress.set_style(style);
-        }
-        progress.set_prefix(repo.name.clone());
-        let result = sync::fetcher(repo, &config).and_then(|fetcher| {
-            sync::update(
-                root,
-                store,
-                repo,
-                &fetcher,
-                |bytes| progress.set_position(bytes),
-                |url, error| {
-                    progress.suspend(|| eprintln!("pkg: {}: {url} failed: {error:#}", repo.name))
-                },
-            )
-        });
-        progress.finish_and_clear();
-        match result {
-            Ok(updated) => println!(
-                "{}: {} packages, signed by key {}, from {}{}",
-                repo.name,
-                updated.packages,
-                updated.signer,
-                updated.url,
-                if updated.changed { "" } else { " (unchanged)" }
-            ),
-            Err(error) => {
-                println!("{}: FAILED", repo.name);
-                refused += usize::from(error.downcast_ref::<Refused>().is_some());
-                failures.push(format!("{error:#}"));
-            }
-        }
-    }
-    for name in sync::remove_stale(root, &repos)? {
-        println!("{name}: no longer configured; its index was removed");
-    }
-    if failures.is_empty() {
-        return Ok(());
-    }
-    let message = format!(
-        "{} of {} repositories failed to update:\n{}",
-        failures.len(),
-        repos.len(),
-        failures.join("\n")
-    );
-    if refused == failures.len() {
-        return Err(Refused::new(repos_config::path(root), message).into());
-    }
-    anyhow::bail!(message)
-}
-
-/// Resolves `request` over the synced repositories and brings the chosen package files into
-/// the download cache; `None` for a dry run, which says what would be downloaded instead.
-fn from_repositories(
-    root: &std::path::Path,
-    store: &KeyStore,
-    request: repo::Request,
-    dry_run: bool,
-) -> Result<Option<Vec<PathBuf>>> {
-    let (synced, missing) = sync::load(root, store)?;
-    warn_unsynced(&missing);
-    if synced.is_empty() {
-        anyhow::bail!("no configured repository has been synced; run `pkg update`");
-    }
-    let available = sync::available(&synced);
-    let chosen: Vec<sync::Available> = repo::resolve(root, &sync::candidates(&available), request)?
-        .into_iter()
-        .map(|found| available[found])
-        .collect();
-    if dry_run {
-        for one in &chosen {
-            let cached = fetch_many::matches(
-                &fetch_many::cache_dir(root)
-                    .join(&one.repo.name)
-                    .join(&one.entry.file),
-                one.entry.size,
-                &one.entry.sha256,
-            );
-            println!(
-                "would install {} {} from {} ({} bytes{})",
-                one.entry.meta.name,
-                one.entry.meta.version,
-                one.repo.name,
-                one.entry.size,
-                if cached { ", cached" } else { "" }
-            );
-        }
-        if chosen.is_empty() {
-            println!("nothing to do");
-        }
-        println!("dry run: nothing was downloaded or changed");
-        return Ok(None);
-    }
-    let config = Config::load(root)?;
-    sync::download(root, &config, &chosen, std::io::stderr().is_terminal()).map(Some)
 }
 
 /// Takes the root's writer lock and finishes any interrupted transaction, so that what is read
