@@ -165,6 +165,8 @@ fn commit(root: &Path, journal: &Journal) -> Result<()> {
     for staged in &journal.installs {
         db.put(&staged.header)?;
     }
+    // Declared directories and the packages' own ones may hold each other: empty both ways.
+    actions::remove_unused_directories(root, &journal.actions);
     remove_empty_dirs(root, journal, &db)?;
     actions::remove_unused_directories(root, &journal.actions);
     generation::record(root, &journal.generation)
