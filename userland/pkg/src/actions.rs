@@ -54,6 +54,43 @@ pub struct Planned {
     pub notes: Vec<String>,
 }
 
+impl Planned {
+    /// What the actions will do, one line each, for the plan shown before a transaction.
+    pub fn describe(&self) -> Vec<String> {
+        let actions = &self.actions;
+        let mut lines: Vec<String> = actions
+            .accounts
+            .iter()
+            .map(|a| {
+                let group = if a.new_group {
+                    format!("and group {} (gid {})", a.name, a.gid)
+                } else {
+                    format!("in group {} (gid {})", a.name, a.gid)
+                };
+                format!(
+                    "create system user {} (uid {}) {group} for {}",
+                    a.name, a.uid, a.package
+                )
+            })
+            .collect();
+        lines.extend(actions.directories.iter().map(|d| {
+            format!(
+                "create directory /{} (mode {:o}, owner {}:{})",
+                d.path, d.mode, d.uid, d.gid
+            )
+        }));
+        lines.extend(actions.triggers.iter().map(|t| {
+            format!(
+                "run trigger {} for {} changed path(s)",
+                t.action,
+                t.paths.len()
+            )
+        }));
+        lines.extend(self.notes.iter().map(|note| format!("note: {note}")));
+        lines
+    }
+}
+
 /// Checks that `path` can be a directory in `root`: nothing on the way is a symbolic link or a
 /// non-directory. Returns whether it exists already.
 fn check_directory(root: &Path, path: &str, package: &str) -> Result<bool> {

@@ -398,9 +398,9 @@ impl Plan<'_> {
             .map(|(file, header)| (file.as_path(), header))
     }
 
-    /// Notes of planning that change nothing (a user that exists with another uid).
-    pub fn notes(&self) -> &[String] {
-        &self.actions.notes
+    /// What the install actions will do (users, directories, triggers), and notes.
+    pub fn action_lines(&self) -> Vec<String> {
+        self.actions.describe()
     }
 
     /// Plans users, directories, owners and triggers (see `actions`).

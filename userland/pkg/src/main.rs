@@ -447,8 +447,8 @@ fn transact(
     for change in &plan.changes {
         println!("{change}");
     }
-    for note in plan.notes() {
-        println!("note: {note}");
+    for line in plan.action_lines() {
+        println!("{line}");
     }
     let policy = config::Config::load(root)?.privacy;
     let packages: Vec<(&std::path::Path, &basalt_pkg::recipe::Metadata)> = plan

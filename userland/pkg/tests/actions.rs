@@ -128,6 +128,15 @@ fn users_groups_directories_and_owners() {
     let world = World::new();
     seed_accounts(&world, PASSWD, GROUP);
     let file = web(&world);
+    // The plan says what the actions will do; a dry run does none of it.
+    let (code, out) = world.pkg(&["--dry-run", "install", path_str(&file)]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("create system user web (uid 102) and group web (gid 102) for web")
+            && out.contains("create directory /var/log/web (mode 750, owner 102:102)"),
+        "{out}"
+    );
+    assert_eq!(world.read("etc/passwd").unwrap(), PASSWD);
     let (code, out) = world.pkg(&["install", path_str(&file)]);
     assert_eq!(code, 0, "{out}");
     // 100 is a user and 101 a group: the first id free as both is 102.
