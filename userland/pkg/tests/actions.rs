@@ -611,3 +611,130 @@ fn package_files_with_unmet_dependencies_are_refused() {
         "{out}"
     );
 }
+
+/// Runs `pkg --root ROOT ARGS` on a terminal (`script` gives it one) that receives `input`.
+fn pkg_on_terminal(world: &World, args: &str, input: &str) -> Option<(i32, String)> {
+    let line = format!(
+        "{} --root {} {args}",
+        env!("CARGO_BIN_EXE_pkg"),
+        path_str(&world.root())
+    );
+    let mut child = match std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env_remove("PKG_CRASH_AT")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(error) => {
+            eprintln!("skipped: `script` (util-linux) cannot run: {error}");
+            return None;
+        }
+    };
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some((output.status.code().unwrap_or(-1), text))
+}
+
+#[test]
+fn confirm_asks_on_a_terminal() {
+    let world = World::new();
+    let spy = privacy_package(&world, "spy", "tracking");
+    let args = format!("install {}", path_str(&spy));
+    let Some((code, out)) = pkg_on_terminal(&world, &args, "n\n") else {
+        return;
+    };
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("spy 1.0-1 declares privacy level `tracking` (it tracks its users). Install it anyway? [y/N]")
+            && out.contains("not confirmed; nothing was changed"),
+        "{out}"
+    );
+    assert_eq!(world.installed(), "");
+    let (code, out) = pkg_on_terminal(&world, &args, "y\ny\n").unwrap();
+    assert_eq!(code, 0, "{out}");
+    assert!(world.installed().contains("spy 1.0-1"));
+}
+
+/// Makes the world usable by uid 65534 and runs `pkg --root ROOT --yes ARGS` as that user (or
+/// as the current user when that is not root).
+fn pkg_without_root(world: &World, args: &[&str]) -> (i32, String) {
+    fn give_away(path: &std::path::Path) {
+        std::os::unix::fs::lchown(path, Some(65534), Some(65534)).unwrap();
+        if fs::symlink_metadata(path).unwrap().is_dir() {
+            for entry in fs::read_dir(path).unwrap() {
+                give_away(&entry.unwrap().path());
+            }
+        }
+    }
+    let mut command = if running_as_root() {
+        fs::set_permissions(world.dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        give_away(&world.root());
+        let mut command = std::process::Command::new("setpriv");
+        command.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            env!("CARGO_BIN_EXE_pkg"),
+        ]);
+        command
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pkg"))
+    };
+    let output = command
+        .arg("--root")
+        .arg(world.root())
+        .arg("--yes")
+        .args(args)
+        .env_remove("PKG_CRASH_AT")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn without_root_owners_are_not_set_and_that_is_said_once() {
+    let world = World::new();
+    seed_accounts(&world, PASSWD, GROUP);
+    let file = web(&world);
+    let (code, out) = pkg_without_root(&world, &["install", path_str(&file)]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out.matches("warning: not running as root: files keep the owner of the user running pkg")
+            .count(),
+        1,
+        "{out}"
+    );
+    assert!(world
+        .read("etc/passwd")
+        .unwrap()
+        .contains("\nweb:x:102:102:"));
+    assert_eq!(ids(&world, "var/log/web").2, 0o750);
+    if running_as_root() {
+        // pkg ran as uid 65534: what it made is that user's.
+        assert_eq!(ids(&world, "usr/bin/web").0, 65534);
+        assert_eq!(ids(&world, "var/log/web").0, 65534);
+    }
+    let (code, out) = pkg_without_root(&world, &["verify"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("owners are not checked"), "{out}");
+}
