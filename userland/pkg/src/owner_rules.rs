@@ -18,7 +18,8 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Result};
 use glob::{MatchOptions, Pattern};
 
-use crate::manifest::Entry;
+use crate::manifest::{Entry, EntryKind};
+use crate::recipe::Directory;
 use crate::version::valid_name;
 
 /// One `pattern = "user[:group]"` line.
@@ -104,10 +105,24 @@ pub fn apply(rules: &[OwnerRule], entries: &mut [Entry]) -> Result<()> {
     Ok(())
 }
 
+/// Gives staged directories that the recipe also declares (`[[install.directory]]`) the
+/// declared mode, owner and group, so that the manifest agrees with what installing makes.
+pub fn apply_directories(directories: &[Directory], entries: &mut [Entry]) {
+    for entry in entries
+        .iter_mut()
+        .filter(|e| matches!(e.kind, EntryKind::Dir))
+    {
+        if let Some(dir) = directories.iter().find(|d| d.path == entry.path) {
+            entry.mode = dir.mode;
+            entry.owner.clone_from(&dir.owner);
+            entry.group.clone_from(&dir.group);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::EntryKind;
 
     fn entry(path: &str) -> Entry {
         Entry {

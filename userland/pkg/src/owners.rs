@@ -106,15 +106,25 @@ impl Ids {
         set_ids(path, uid, gid, mode)
     }
 
-    /// Gives every entry of a package extracted into `dir` its owner and group.
+    /// Gives every file and link of a package extracted into `dir` its owner and group.
+    /// Directories are skipped: the transaction makes them in the root from the manifest rather
+    /// than moving them from staging. Entries owned by the ids pkg runs with already have them
+    /// (pkg created them), which saves a `stat` per file in the common case.
     pub fn set_tree(&self, dir: &Path, entries: &[Entry]) -> Result<()> {
+        let own = (
+            rustix::process::geteuid().as_raw(),
+            rustix::process::getegid().as_raw(),
+        );
         for entry in entries {
-            self.set(
-                &dir.join(&entry.path),
-                &entry.owner,
-                &entry.group,
-                entry.mode,
-            )?;
+            if matches!(entry.kind, EntryKind::Dir) {
+                continue;
+            }
+            let ids = self
+                .resolve(&entry.owner, &entry.group)
+                .map_err(|problem| anyhow::anyhow!("/{}: {problem}", entry.path))?;
+            if ids != own {
+                set_ids(&dir.join(&entry.path), ids.0, ids.1, entry.mode)?;
+            }
         }
         Ok(())
     }

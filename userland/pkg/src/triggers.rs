@@ -117,10 +117,12 @@ fn run_one(root: &Path, run: &Run) -> Result<()> {
         return Ok(());
     };
     let program = &definition.command[0];
+    // The command runs in the root, so a relative `--root` would mean something else there.
+    let absolute_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
     let mut child = Command::new(program)
         .args(&definition.command[1..])
         .current_dir(root)
-        .env("PKG_ROOT", root)
+        .env("PKG_ROOT", &absolute_root)
         .env("PKG_TRIGGER", &run.action)
         .stdin(Stdio::piped())
         .spawn()

@@ -92,6 +92,12 @@ owner = "web"
 group = "web"
 
 [[install.directory]]
+path = "var/lib/web"
+mode = 0o750
+owner = "web"
+group = "web"
+
+[[install.directory]]
 path = "var/lib/web/cache"
 mode = 0o700
 owner = "webadm"
@@ -164,6 +170,8 @@ fn users_groups_directories_and_owners() {
     assert_eq!(ids(&world, "etc/shadow").2, 0o600, "shadow keeps its mode");
     assert_eq!(ids(&world, "var/log/web").2, 0o750);
     assert_eq!(ids(&world, "var/lib/web/cache").2, 0o700);
+    // Staged and declared: the manifest takes the declared mode (so verify agrees).
+    assert_eq!(ids(&world, "var/lib/web").2, 0o750);
     if running_as_root() {
         assert_eq!(ids(&world, "var/log/web"), (102, 102, 0o750));
         assert_eq!(ids(&world, "var/lib/web/cache"), (150, 102, 0o700));
