@@ -285,7 +285,10 @@ fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         }
         file.sync_all()?;
         fs::rename(&partial, path).with_context(|| format!("cannot replace {}", path.display()))?;
-        File::open(dir)?.sync_all()?;
+        // The rename's durability; best effort, as some file systems refuse to sync a directory.
+        if let Ok(dir) = File::open(dir) {
+            let _ = dir.sync_all();
+        }
         Ok(())
     })();
     if result.is_err() {
