@@ -11,8 +11,12 @@
 //!    as the root) and copy its file into the cache (`var/cache/basalt/pkg`);
 //! 5. create the new directories; write the journal (every package, the config-file decisions
 //!    and the generation to record), synced;
-//! 6. delete the removed packages' files, rename every staged file and link into place, update
-//!    the records, record the generation; delete the journal and the staging directory.
+//! 6. create the transaction's users and declared directories (`actions`), delete the removed
+//!    packages' files, rename every staged file and link into place, update the records, record
+//!    the generation; run the triggers; delete the journal and the staging directory.
+//!
+//! Step 3 also plans the install actions (ids of new users, owners of every file, directories,
+//! triggers); step 4 gives the staged files their owners.
 //!
 //! A crash before the journal is written leaves only staging, which recovery removes: the root
 //! is as before (apart from empty directories). A crash after it is rolled forward by recovery,
