@@ -29,7 +29,10 @@ pub fn build(
         );
     };
     let staging = recipe_dir.join(staging);
-    let entries = scan_staging(&staging)?;
+    let mut entries = scan_staging(&staging)?;
+    crate::owner_rules::apply(&recipe.owners, &mut entries)
+        .with_context(|| format!("{}", recipe_dir.join("package.toml").display()))?;
+    crate::owner_rules::apply_directories(&recipe.meta.install.directories, &mut entries);
     let name = package_file_name(&recipe.meta.name, &recipe.meta.version, &recipe.meta.arch);
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;

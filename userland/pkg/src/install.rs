@@ -11,8 +11,12 @@
 //!    as the root) and copy its file into the cache (`var/cache/basalt/pkg`);
 //! 5. create the new directories; write the journal (every package, the config-file decisions
 //!    and the generation to record), synced;
-//! 6. delete the removed packages' files, rename every staged file and link into place, update
-//!    the records, record the generation; delete the journal and the staging directory.
+//! 6. create the transaction's users and declared directories (`actions`), delete the removed
+//!    packages' files, rename every staged file and link into place, update the records, record
+//!    the generation; run the triggers; delete the journal and the staging directory.
+//!
+//! Step 3 also plans the install actions (ids of new users, owners of every file, directories,
+//! triggers); step 4 gives the staged files their owners.
 //!
 //! A crash before the journal is written leaves only staging, which recovery removes: the root
 //! is as before (apart from empty directories). A crash after it is rolled forward by recovery,
@@ -28,12 +32,14 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::actions::{self, Actions, Planned};
 use crate::db::{state_dir, Database};
 use crate::generation::{self, Generation, Member};
 use crate::keys::KeyStore;
 use crate::manifest::{Entry, EntryKind};
 use crate::package::{Header, PackageReader};
 use crate::version::{Dependency, Version};
+use crate::{deps, triggers};
 
 /// A new package, staged.
 #[derive(Serialize, Deserialize)]
@@ -57,6 +63,9 @@ struct Journal {
     installs: Vec<Staged>,
     removes: Vec<Removal>,
     generation: Generation,
+    /// Users, directories and triggers (see `actions`).
+    #[serde(default)]
+    actions: Actions,
 }
 
 /// Holds the root's writer lock while alive.
@@ -93,6 +102,9 @@ pub fn recover(root: &Path, _lock: &Lock) -> Result<()> {
         let journal_data: Journal = serde_json::from_slice(&text)
             .with_context(|| format!("{}: journal is damaged", journal.display()))?;
         commit(root, &journal_data)?;
+        for failure in actions::run_triggers(root, &journal_data.actions) {
+            eprintln!("pkg: warning: finishing an interrupted transaction: {failure}");
+        }
         fs::remove_file(&journal)?;
     }
     let staging = state_dir(root).join("staging");
@@ -109,6 +121,7 @@ fn is_dir(entry: &Entry) -> bool {
 
 /// Step 6; every part can be repeated after a crash.
 fn commit(root: &Path, journal: &Journal) -> Result<()> {
+    actions::apply(root, &journal.actions, crash_point)?;
     let new_paths: BTreeSet<&str> = journal
         .installs
         .iter()
@@ -156,7 +169,10 @@ fn commit(root: &Path, journal: &Journal) -> Result<()> {
     for staged in &journal.installs {
         db.put(&staged.header)?;
     }
+    // Declared directories and the packages' own ones may hold each other: empty both ways.
+    actions::remove_unused_directories(root, &journal.actions);
     remove_empty_dirs(root, journal, &db)?;
+    actions::remove_unused_directories(root, &journal.actions);
     generation::record(root, &journal.generation)
 }
 
@@ -317,6 +333,7 @@ pub struct Plan<'lock> {
     files: Vec<(PathBuf, Header)>,
     removes: Vec<Header>,
     pub changes: Vec<Change>,
+    actions: Planned,
 }
 
 /// Plans installing the package files `files` (replacing installed versions of the same names)
@@ -341,6 +358,7 @@ pub fn plan<'lock>(
         files: Vec::new(),
         removes: Vec::new(),
         changes: Vec::new(),
+        actions: Planned::default(),
     };
     for name in remove {
         let header = installed
@@ -372,10 +390,36 @@ pub fn plan<'lock>(
         plan.files.push((file.clone(), header));
     }
     plan.check(&installed, &db)?;
+    plan.plan_actions(&installed)?;
     Ok(plan)
 }
 
 impl Plan<'_> {
+    /// The package files to install with their verified headers.
+    pub fn installs(&self) -> impl Iterator<Item = (&Path, &Header)> {
+        self.files
+            .iter()
+            .map(|(file, header)| (file.as_path(), header))
+    }
+
+    /// What the install actions will do (users, directories, triggers), and notes.
+    pub fn action_lines(&self) -> Vec<String> {
+        self.actions.describe()
+    }
+
+    /// Plans users, directories, owners and triggers (see `actions`).
+    fn plan_actions(&mut self, installed: &BTreeMap<String, Header>) -> Result<()> {
+        let removed: BTreeSet<&str> = self.removes.iter().map(|h| h.meta.name.as_str()).collect();
+        let remaining: Vec<&Header> = installed
+            .values()
+            .filter(|h| !removed.contains(h.meta.name.as_str()))
+            .collect();
+        let new: Vec<&Header> = self.files.iter().map(|(_, h)| h).collect();
+        let removes: Vec<&Header> = self.removes.iter().collect();
+        self.actions = actions::plan(&self.root, &new, &removes, &remaining)?;
+        Ok(())
+    }
+
     /// Finds every conflict and broken dependency before anything changes.
     fn check(&self, installed: &BTreeMap<String, Header>, db: &Database) -> Result<()> {
         let mut claimed: BTreeMap<&str, (&str, bool)> = BTreeMap::new();
@@ -414,7 +458,7 @@ impl Plan<'_> {
                 let Ok(dep) = text.parse::<Dependency>() else {
                     continue;
                 };
-                if satisfied(&dep, &before) && !satisfied(&dep, &after) {
+                if deps::satisfied(&dep, &before) && !deps::satisfied(&dep, &after) {
                     broken.push(format!("{} depends on `{text}`", header.meta.name));
                 }
             }
@@ -425,7 +469,8 @@ impl Plan<'_> {
                 broken.join("; ")
             );
         }
-        Ok(())
+        let new: Vec<&Header> = self.files.iter().map(|(_, h)| h).collect();
+        deps::check_new(&new, &after)
     }
 
     /// Runs the transaction (steps 4–6). `progress` gets the bytes extracted.
@@ -443,6 +488,9 @@ impl Plan<'_> {
                 bail!("{}: changed while being installed", file.display());
             }
             reader.extract(&staging_root.join(&staging), &mut progress)?;
+            self.actions
+                .ids
+                .set_tree(&staging_root.join(&staging), &header.entries)?;
             cache(root, file, header)?;
             let old = self
                 .removes
@@ -471,6 +519,9 @@ impl Plan<'_> {
                         .with_context(|| format!("cannot create {}", target.display()))?;
                     use std::os::unix::fs::PermissionsExt;
                     fs::set_permissions(&target, fs::Permissions::from_mode(entry.mode))?;
+                    self.actions
+                        .ids
+                        .set(&target, &entry.owner, &entry.group, entry.mode)?;
                 }
             }
         }
@@ -492,6 +543,7 @@ impl Plan<'_> {
             installs,
             removes,
             generation: self.next_generation()?,
+            actions: self.actions.actions.clone(),
         };
         let journal_file = journal_path(root);
         let partial = journal_file.with_extension("partial");
@@ -502,8 +554,18 @@ impl Plan<'_> {
         crash_point("journaled");
         commit(root, &journal)?;
         crash_point("committed");
+        let failures = actions::run_triggers(root, &journal.actions);
+        crash_point("triggered");
         fs::remove_file(&journal_file)?;
-        recover(root, self.lock)
+        recover(root, self.lock)?;
+        if !failures.is_empty() {
+            return Err(triggers::TriggersFailed {
+                generation: journal.generation.number,
+                failures,
+            }
+            .into());
+        }
+        Ok(())
     }
 
     /// The generation this transaction makes: the installed set afterwards.
@@ -529,25 +591,6 @@ impl Plan<'_> {
             installed,
         })
     }
-}
-
-/// Whether some package in `set` is or provides what `dep` asks for.
-fn satisfied(dep: &Dependency, set: &[&Header]) -> bool {
-    set.iter().any(|header| {
-        let meta = &header.meta;
-        (meta.name == dep.name
-            && meta
-                .parsed_version()
-                .is_ok_and(|version: Version| dep.accepts(&version)))
-            || meta.provides.iter().any(|provided| {
-                provided.parse::<Dependency>().is_ok_and(|p| {
-                    p.name == dep.name
-                        && (dep.bounds.is_empty()
-                            || p.bounds.is_empty()
-                            || p.bounds.iter().all(|(_, v)| dep.accepts(v)))
-                })
-            })
-    })
 }
 
 /// Keeps a copy of the package file for rollbacks (written beside, then renamed).
@@ -576,7 +619,7 @@ pub fn install_file(root: &Path, file: &Path, progress: impl FnMut(u64)) -> Resu
 }
 
 /// A test hook: `PKG_CRASH_AT=NAME` kills the process at the named point of a transaction.
-fn crash_point(name: &str) {
+pub(crate) fn crash_point(name: &str) {
     if std::env::var("PKG_CRASH_AT").is_ok_and(|at| at == name) {
         std::process::abort();
     }

@@ -2,10 +2,13 @@
 //! the dependency solver. The `pkg` binary is a thin command line over this library.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
+pub mod actions;
 pub mod bench;
 pub mod build;
 pub mod config;
 pub mod db;
+pub mod deps;
 pub mod download;
 pub mod envelope;
 pub mod fetch_many;
@@ -14,7 +17,10 @@ pub mod index;
 pub mod install;
 pub mod keys;
 pub mod manifest;
+pub mod owner_rules;
+pub mod owners;
 pub mod package;
+pub mod privacy;
 pub mod recipe;
 pub mod refused;
 pub mod repo;
@@ -23,5 +29,6 @@ pub mod repo_queries;
 pub mod repos_config;
 pub mod solver;
 pub mod sync;
+pub mod triggers;
 pub mod version;
 pub mod vpn;

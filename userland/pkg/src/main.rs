@@ -1,7 +1,8 @@
 //! `pkg`: the command line of Basalt's package manager.
 //!
 //! Exit codes: 0 success, 1 error, 2 bad usage, 3 input refused (bad signature, untrusted or
-//! revoked key, tampered or unsafe contents), 4 a request the solver cannot satisfy.
+//! revoked key, tampered or unsafe contents, a package the privacy policy refuses), 4 a request
+//! the solver cannot satisfy, 5 `pkg audit` found packages that declare telemetry or tracking.
 #![forbid(unsafe_code)]
 
 use std::path::PathBuf;
@@ -10,11 +11,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use basalt_pkg::db::{check_entry, Database};
 use basalt_pkg::keys::{self, KeyStore};
+use basalt_pkg::owners::Ids;
 use basalt_pkg::package::PackageReader;
+use basalt_pkg::privacy::{self, Answering};
 use basalt_pkg::refused::Refused;
 use basalt_pkg::solver::{SolveError, Universe};
 use basalt_pkg::{
-    build, fetch_many, generation, index, install, repo, repo_commands, repo_queries, sync,
+    build, config, fetch_many, generation, index, install, repo, repo_commands, repo_queries, sync,
 };
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -32,6 +35,10 @@ struct Cli {
     /// Change the root without asking (without it pkg asks on a terminal and refuses otherwise).
     #[arg(long, short = 'y', global = true)]
     yes: bool,
+    /// Install packages whose privacy level the policy (ROOT/etc/basalt/pkg/pkg.toml) says to
+    /// confirm, without asking (needed with --yes; `deny` still refuses).
+    #[arg(long, global = true)]
+    allow_tracking: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -116,8 +123,13 @@ enum Command {
     Files { name: String },
     /// Show which installed package owns PATH.
     Owner { path: String },
-    /// Check installed files against their packages' manifests (all packages, or NAME).
+    /// Check installed files against their packages' manifests (all packages, or NAME):
+    /// contents, modes, link targets and (when run as root) owners.
     Verify { name: Option<String> },
+    /// List installed packages by declared privacy level (tracking, telemetry, none) with the
+    /// root's policy for each and a summary line. Exits 0 when every package is `none`, 5 when
+    /// some declare telemetry or tracking, 1 on error.
+    Audit,
     /// Show which packages of an index installing REQUESTS would choose.
     Resolve {
         /// The repository index file.
@@ -167,6 +179,7 @@ fn bar(total: u64, what: &str) -> ProgressBar {
 
 fn run(cli: Cli) -> Result<()> {
     let store = KeyStore::for_root(&cli.root);
+    let flags = flags(&cli);
     match cli.command {
         Command::Key(KeyCommand::Generate { name, dir }) => {
             let (secret, public, id) = keys::generate(&name, &dir)?;
@@ -289,11 +302,11 @@ fn run(cli: Cli) -> Result<()> {
                     None => return Ok(()),
                 },
             };
-            transact(&cli.root, (cli.dry_run, cli.yes), &lock, &files, &[])?;
+            transact(&cli.root, flags, &lock, &files, &[])?;
         }
         Command::Remove { names } => {
             let lock = writer(&cli.root)?;
-            transact(&cli.root, (cli.dry_run, cli.yes), &lock, &[], &names)?;
+            transact(&cli.root, flags, &lock, &[], &names)?;
         }
         Command::Upgrade { repo, names } => {
             let lock = writer(&cli.root)?;
@@ -311,7 +324,7 @@ fn run(cli: Cli) -> Result<()> {
                     None => return Ok(()),
                 },
             };
-            transact(&cli.root, (cli.dry_run, cli.yes), &lock, &files, &[])?;
+            transact(&cli.root, flags, &lock, &files, &[])?;
         }
         Command::History => {
             for generation in generation::all(&cli.root)? {
@@ -357,7 +370,7 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 files.push(file);
             }
-            transact(&cli.root, (cli.dry_run, cli.yes), &lock, &files, &removes)?;
+            transact(&cli.root, flags, &lock, &files, &removes)?;
         }
         Command::List { installed: false } => {
             let (synced, missing) = sync::load(&cli.root, &store)?;
@@ -424,10 +437,13 @@ fn run(cli: Cli) -> Result<()> {
                     .ok_or_else(|| anyhow::anyhow!("{name} is not installed"))?],
                 None => db.all()?,
             };
+            let ids = Ids::load(&cli.root)?;
             let mut problems = 0;
             for header in headers {
                 for entry in &header.entries {
-                    if let Some(problem) = check_entry(&cli.root, entry) {
+                    let problem = check_entry(&cli.root, entry)
+                        .or_else(|| ids.check_installed(&cli.root, entry));
+                    if let Some(problem) = problem {
                         println!("{}: {problem}", header.meta.name);
                         problems += 1;
                     }
@@ -438,6 +454,23 @@ fn run(cli: Cli) -> Result<()> {
                     &cli.root,
                     format!("{problems} installed files differ from their packages"),
                 )
+                .into());
+            }
+        }
+        Command::Audit => {
+            let policy = config::Config::load(&cli.root)?.privacy;
+            let installed = Database::for_root(&cli.root).all()?;
+            let metas: Vec<&basalt_pkg::recipe::Metadata> =
+                installed.iter().map(|h| &h.meta).collect();
+            let (report, flagged) = privacy::audit(&policy, &metas);
+            print!("{report}");
+            if flagged {
+                return Err(privacy::Flagged {
+                    count: metas
+                        .iter()
+                        .filter(|m| m.privacy != basalt_pkg::recipe::Privacy::None)
+                        .count(),
+                }
                 .into());
             }
         }
@@ -467,10 +500,39 @@ fn writer(root: &std::path::Path) -> Result<install::Lock> {
     Ok(lock)
 }
 
-/// Plans a transaction, shows it, asks (or not), and runs it.
+/// The options of a changing command.
+#[derive(Clone, Copy)]
+struct Flags {
+    dry_run: bool,
+    yes: bool,
+    allow_tracking: bool,
+}
+
+fn flags(cli: &Cli) -> Flags {
+    Flags {
+        dry_run: cli.dry_run,
+        yes: cli.yes,
+        allow_tracking: cli.allow_tracking,
+    }
+}
+
+/// Asks `question` on the terminal; true for yes.
+fn ask(question: &str) -> Result<bool> {
+    print!("{question}");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+/// Plans a transaction, shows it, applies the privacy policy, asks (or not), and runs it.
 fn transact(
     root: &std::path::Path,
-    (dry_run, yes): (bool, bool),
+    Flags {
+        dry_run,
+        yes,
+        allow_tracking,
+    }: Flags,
     lock: &install::Lock,
     files: &[PathBuf],
     remove: &[String],
@@ -482,6 +544,33 @@ fn transact(
     }
     for change in &plan.changes {
         println!("{change}");
+    }
+    for line in plan.action_lines() {
+        println!("{line}");
+    }
+    let policy = config::Config::load(root)?.privacy;
+    let packages: Vec<(&std::path::Path, &basalt_pkg::recipe::Metadata)> = plan
+        .installs()
+        .map(|(file, header)| (file, &header.meta))
+        .collect();
+    let answering = if dry_run {
+        Answering::DryRun
+    } else if yes {
+        Answering::Yes
+    } else if std::io::stdin().is_terminal() {
+        Answering::Ask
+    } else {
+        Answering::NoTerminal
+    };
+    for line in privacy::review(
+        &policy,
+        &config::path(root),
+        &packages,
+        answering,
+        allow_tracking,
+        ask,
+    )? {
+        println!("{line}");
     }
     if dry_run {
         println!("dry run: nothing was changed");
@@ -508,8 +597,9 @@ fn transact(
         .map(|reader| payload_bytes(&reader))
         .sum();
     let progress = bar(total, "installing");
-    plan.execute(|bytes| progress.inc(bytes))?;
+    let result = plan.execute(|bytes| progress.inc(bytes));
     progress.finish_and_clear();
+    result?;
     println!("done: generation {}", generation::current(root)?);
     Ok(())
 }
@@ -556,6 +646,8 @@ fn main() -> ExitCode {
             eprintln!("pkg: {error:#}");
             if error.downcast_ref::<Refused>().is_some() {
                 ExitCode::from(3)
+            } else if error.downcast_ref::<privacy::Flagged>().is_some() {
+                ExitCode::from(5)
             } else if error.downcast_ref::<SolveError>().is_some() {
                 ExitCode::from(4)
             } else {

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::manifest::check_relative_path;
+use crate::owner_rules::{self, OwnerRule};
 use crate::version::{valid_name, Dependency, Version};
 
 /// What a package does with its users' data, as its packager declares.
@@ -46,6 +47,9 @@ struct RawRecipe {
     build: Build,
     #[serde(default)]
     install: InstallActions,
+    /// Staged path patterns → `user[:group]` (see `owner_rules`).
+    #[serde(default)]
+    owners: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -166,6 +170,8 @@ pub struct Recipe {
     pub meta: Metadata,
     pub sources: Vec<Source>,
     pub build: Build,
+    /// Who owns which staged paths (all others are `root:root`).
+    pub owners: Vec<OwnerRule>,
 }
 
 /// What a package says about itself; this is what package headers and the index carry.
@@ -302,6 +308,16 @@ impl Metadata {
                     format!("`{}` is not a valid user name", user.name),
                 );
             }
+            for (what, value) in [("home", &user.home), ("shell", &user.shell)] {
+                if let Some(value) = value {
+                    if !value.starts_with('/') || value.contains([':', '\n', '\0']) {
+                        return bad(
+                            &format!("install.user[{index}].{what}"),
+                            format!("`{value}`: expected an absolute path without `:`"),
+                        );
+                    }
+                }
+            }
         }
         for (index, dir) in self.install.directories.iter().enumerate() {
             if let Err(problem) = check_relative_path(&dir.path) {
@@ -413,10 +429,13 @@ impl Recipe {
                 ));
             }
         }
+        let owners =
+            owner_rules::parse(&raw.owners).map_err(|(name, problem)| field(&name, problem))?;
         Ok(Self {
             meta,
             sources: raw.source,
             build: raw.build,
+            owners,
         })
     }
 }
@@ -464,6 +483,9 @@ owner = "hello"
 [[install.trigger]]
 action = "ldconfig"
 paths = ["usr/lib"]
+
+[owners]
+"var/lib/hello/**" = "hello"
 "#;
 
     fn parse(text: &str) -> Result<Recipe, RecipeError> {
@@ -487,6 +509,8 @@ paths = ["usr/lib"]
         assert_eq!(meta.install.users[0].name, "hello");
         assert_eq!(meta.install.directories[0].mode, 0o750);
         assert_eq!(meta.install.triggers[0].action, "ldconfig");
+        assert_eq!(recipe.owners[0].owner, "hello");
+        assert_eq!(recipe.owners[0].group, "hello");
     }
 
     fn field_error(text: &str) -> String {
@@ -524,6 +548,14 @@ paths = ["usr/lib"]
         assert_eq!(
             field_error(&FULL.replace("greeter = 1.0", "greeter >= 1.0")),
             "package.provides[0]"
+        );
+        assert_eq!(
+            field_error(&FULL.replace("/**\" = \"hello\"", "/**\" = \"hel:lo:x\"")),
+            "owners.\"var/lib/hello/**\""
+        );
+        assert_eq!(
+            field_error(&FULL.replace("home = \"/var/lib/hello\"", "home = \"a:b\"")),
+            "install.user[0].home"
         );
     }
 
