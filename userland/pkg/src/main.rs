@@ -13,7 +13,7 @@ use basalt_pkg::keys::{self, KeyStore};
 use basalt_pkg::package::PackageReader;
 use basalt_pkg::refused::Refused;
 use basalt_pkg::solver::{SolveError, Universe};
-use basalt_pkg::{build, generation, index, install, repo};
+use basalt_pkg::{build, generation, index, install, repo, source_build, srcpkg};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
@@ -39,7 +39,9 @@ enum Command {
     /// Manage signing keys and the root's trusted keys.
     #[command(subcommand)]
     Key(KeyCommand),
-    /// Pack the package described by DIR/package.toml (its prebuilt `build.staging` directory).
+    /// Build the package described by DIR/package.toml: from source (`build.steps`, in a clean
+    /// build directory, the log beside the package) or from its prebuilt `build.staging`
+    /// directory; with --source, pack the recipe itself as NAME-VERSION.src.pkg.
     Build {
         dir: PathBuf,
         /// The secret key file to sign with.
@@ -48,6 +50,16 @@ enum Command {
         /// Where to write the package file.
         #[arg(long, default_value = ".")]
         out: PathBuf,
+        /// Make a source package (the recipe and its local files) instead of building.
+        #[arg(long)]
+        source: bool,
+        /// The source cache (default: $XDG_CACHE_HOME/basalt-pkg/sources or
+        /// ~/.cache/basalt-pkg/sources).
+        #[arg(long)]
+        cache: Option<PathBuf>,
+        /// Keep the build directory (its path is printed).
+        #[arg(long)]
+        keep: bool,
     },
     /// Repository maintenance.
     #[command(subcommand)]
@@ -69,7 +81,12 @@ enum Command {
         /// A local repository directory (holding index.bpi) to resolve names in.
         #[arg(long)]
         repo: Option<PathBuf>,
-        /// Package files, or package names (with optional constraints) when --repo is given.
+        /// Build the chosen packages from their source packages (signed with the root's local
+        /// build key); without it only packages with no binary package are built.
+        #[arg(long)]
+        from_source: bool,
+        /// Package files (`*.src.pkg` ones are built first), or package names (with optional
+        /// constraints) when --repo is given.
         #[arg(required = true)]
         packages: Vec<String>,
     },
@@ -176,12 +193,52 @@ fn run(cli: Cli) -> Result<()> {
             let key = store.revoke(&key)?;
             println!("revoked {} {}", key.id(), key.name);
         }
-        Command::Build { dir, key, out } => {
+        Command::Build {
+            dir,
+            key,
+            out,
+            source,
+            cache,
+            keep,
+        } => {
             let secret = keys::read_secret(&key)?;
-            let progress = bar(build::staged_bytes(&dir)?, "packing");
-            let written = build::build(&dir, &out, &secret.key, |bytes| progress.inc(bytes))?;
+            if source {
+                println!(
+                    "{}",
+                    srcpkg::write_source_package(&dir, &out, &secret.key)?.display()
+                );
+                return Ok(());
+            }
+            let options = build::Options {
+                cache: cache.unwrap_or_else(build::default_cache),
+                keep,
+                log: None,
+            };
+            let staged = build::staged_bytes(&dir)?;
+            let progress = if staged > 0 {
+                bar(staged, "packing")
+            } else {
+                let spinner = ProgressBar::new_spinner();
+                spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+                spinner
+            };
+            let built = build::build_with(
+                &dir,
+                &out,
+                &secret.key,
+                &options,
+                &mut |message| progress.set_message(message.to_owned()),
+                &mut |bytes| progress.inc(bytes),
+            );
             progress.finish_and_clear();
-            println!("{}", written.display());
+            let built = built?;
+            if let Some(log) = &built.log {
+                eprintln!("build log: {}", log.display());
+            }
+            if let Some(kept) = &built.kept {
+                eprintln!("build directory kept: {}", kept.display());
+            }
+            println!("{}", built.package.display());
         }
         Command::Repo(RepoCommand::Index { dir, key }) => {
             let secret = keys::read_secret(&key)?;
@@ -234,13 +291,27 @@ fn run(cli: Cli) -> Result<()> {
             reader.extract(&dest, |bytes| progress.inc(bytes))?;
             progress.finish_and_clear();
         }
-        Command::Install { repo, packages } => {
+        Command::Install {
+            repo,
+            from_source,
+            packages,
+        } => {
             let lock = writer(&cli.root)?;
             let files = match repo {
-                None => packages.iter().map(PathBuf::from).collect(),
-                Some(repo) => {
-                    repo::choose(&cli.root, &store, &repo, repo::Request::Install(&packages))?
-                }
+                None => packages
+                    .iter()
+                    .map(|file| match srcpkg::is_source_file(file) {
+                        true => source_build::build_chosen_file(&cli.root, &store, file.as_ref()),
+                        false => Ok(PathBuf::from(file)),
+                    })
+                    .collect::<Result<_>>()?,
+                Some(repo) => repo::choose(
+                    &cli.root,
+                    &store,
+                    &repo,
+                    repo::Request::Install(&packages),
+                    from_source,
+                )?,
             };
             transact(&cli.root, (cli.dry_run, cli.yes), &lock, &files, &[])?;
         }
@@ -250,7 +321,13 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Upgrade { repo, names } => {
             let lock = writer(&cli.root)?;
-            let files = repo::choose(&cli.root, &store, &repo, repo::Request::Upgrade(&names))?;
+            let files = repo::choose(
+                &cli.root,
+                &store,
+                &repo,
+                repo::Request::Upgrade(&names),
+                false,
+            )?;
             transact(&cli.root, (cli.dry_run, cli.yes), &lock, &files, &[])?;
         }
         Command::History => {

@@ -9,10 +9,11 @@ use anyhow::{anyhow, Context, Result};
 use sha2::Digest;
 
 use crate::db::Database;
-use crate::index::{self, Index};
+use crate::index::{self, IndexEntry};
 use crate::keys::KeyStore;
 use crate::refused::Refused;
 use crate::solver::Universe;
+use crate::source_build;
 
 /// What to ask the solver for.
 pub enum Request<'a> {
@@ -25,12 +26,14 @@ pub enum Request<'a> {
 }
 
 /// Resolves `request` in `repo` and returns the package files that the transaction needs (new
-/// packages and newer versions), each checked against the index's SHA-256.
+/// packages and newer versions), each checked against the index's SHA-256. A package is built
+/// from its source package when `from_source` asks for it or the repository has no binary one.
 pub fn choose(
     root: &Path,
     store: &KeyStore,
     repo: &Path,
     request: Request,
+    from_source: bool,
 ) -> Result<Vec<PathBuf>> {
     let index_path = repo.join(index::FILE_NAME);
     let (loaded, _) = index::load_index(&index_path, Some(store))?;
@@ -92,28 +95,23 @@ pub fn choose(
                 continue;
             }
         }
-        files.push(checked_file(repo, &index_path, &loaded, &meta)?);
-    }
-    Ok(files)
-}
-
-fn checked_file(
-    repo: &Path,
-    index_path: &Path,
-    loaded: &Index,
-    meta: &crate::recipe::Metadata,
-) -> Result<PathBuf> {
-    let entry = loaded
-        .packages
-        .iter()
-        .find(|entry| entry.meta == *meta)
-        .ok_or_else(|| {
+        let entry = source_build::pick(&loaded.packages, &meta, from_source).ok_or_else(|| {
             anyhow!(
                 "{}: {} vanished from the index",
                 index_path.display(),
                 meta.name
             )
         })?;
+        let file = checked_file(repo, &index_path, entry)?;
+        files.push(match entry.source {
+            true => source_build::build_chosen(root, store, &file, &meta, from_source)?,
+            false => file,
+        });
+    }
+    Ok(files)
+}
+
+fn checked_file(repo: &Path, index_path: &Path, entry: &IndexEntry) -> Result<PathBuf> {
     let file = repo.join(&entry.file);
     let mut hash = sha2::Sha256::new();
     std::io::copy(
