@@ -51,7 +51,7 @@ enum Command {
         #[arg(long, default_value = ".")]
         out: PathBuf,
         /// Make a source package (the recipe and its local files) instead of building.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["cache", "keep"])]
         source: bool,
         /// The source cache (default: $XDG_CACHE_HOME/basalt-pkg/sources or
         /// ~/.cache/basalt-pkg/sources).

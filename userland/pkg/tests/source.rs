@@ -117,7 +117,7 @@ impl Scratch {
         run_pkg(&self.world.root(), args, &all)
     }
 
-    /// `pkg build DIR --key … --out OUT --cache CACHE EXTRA…`.
+    /// `pkg build DIR --key … --out OUT [--cache CACHE] EXTRA…`.
     fn build(&self, dir: &Path, out: &str, extra: &[&str]) -> (i32, String) {
         let (out, cache, key) = (self.path(out), self.path("cache"), self.secret());
         let mut args = vec![
@@ -127,9 +127,11 @@ impl Scratch {
             &key,
             "--out",
             path_str(&out),
-            "--cache",
-            path_str(&cache),
         ];
+        // A source package is not built, so it takes no cache.
+        if !extra.contains(&"--source") {
+            args.extend(["--cache", path_str(&cache)]);
+        }
         args.extend_from_slice(extra);
         self.pkg(&args, &[])
     }
@@ -563,4 +565,57 @@ fn tampered_or_untrusted_source_packages_are_refused() {
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("is not trusted"), "{out}");
     assert!(s.world.read("usr/bin/hello").is_none());
+}
+
+/// Serves `body` over HTTP on a loopback port to at most one client, then stops; returns the
+/// port and the thread, which yields how many requests it answered.
+fn serve_once(body: Vec<u8>) -> (u16, std::thread::JoinHandle<usize>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let thread = std::thread::spawn(move || {
+        let Ok((stream, _)) = listener.accept() else {
+            return 0;
+        };
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
+            line.clear();
+        }
+        let mut stream = reader.into_inner();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(&body).unwrap();
+        1
+    });
+    (port, thread)
+}
+
+#[test]
+fn http_sources_are_fetched_once_into_the_cache() {
+    let s = Scratch::new();
+    let (port, server) = serve_once(sources().tarball);
+    let url = format!("http://127.0.0.1:{port}/dist/hello-1.0.tar.gz");
+    let dir = recipe(&s.path("hello"), "hello", "", STEPS, Some(&url), None);
+    let no_proxy = [("NO_PROXY", "127.0.0.1"), ("no_proxy", "127.0.0.1")];
+    let (out_dir, cache, key) = (s.path("out"), s.path("cache"), s.secret());
+    let args = [
+        "build",
+        path_str(&dir),
+        "--key",
+        &key,
+        "--out",
+        path_str(&out_dir),
+        "--cache",
+        path_str(&cache),
+    ];
+    let (code, out) = s.pkg(&args, &no_proxy);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(server.join().unwrap(), 1);
+    // The server is gone: the second build can only succeed from the cache.
+    let (code, out) = s.pkg(&args, &no_proxy);
+    assert_eq!(code, 0, "{out}");
 }
