@@ -368,8 +368,7 @@ fn the_same_recipe_and_sources_give_identical_bytes() {
     let dir = recipe(&s.path("hello"), "hello", "", STEPS, None, None);
     let (code, out) = s.build(&dir, "one", &[]);
     assert_eq!(code, 0, "{out}");
-    // Another day, another umask-independent build directory, times of the recipe's files changed.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // Another build directory, and the recipe's files rewritten (new times).
     fs::write(s.path("hello/greeting.txt"), sources().greeting).unwrap();
     let (code, out) = s.build(&dir, "two", &[]);
     assert_eq!(code, 0, "{out}");
@@ -565,6 +564,15 @@ fn tampered_or_untrusted_source_packages_are_refused() {
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("is not trusted"), "{out}");
     assert!(s.world.read("usr/bin/hello").is_none());
+
+    // The untouched source package, named on the command line, is built and installed.
+    let (code, out) = s.pkg(&["install", path_str(&file)], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("from the source package named"), "{out}");
+    assert_eq!(
+        s.world.read("usr/bin/hello").as_deref(),
+        Some("#!/bin/sh\necho Hello, world\n")
+    );
 }
 
 /// Serves `body` over HTTP on a loopback port to at most one client, then stops; returns the
