@@ -101,6 +101,9 @@ enum Command {
         /// A local repository directory (holding index.bpi).
         #[arg(long)]
         repo: PathBuf,
+        /// Build the new versions from their source packages (as for install).
+        #[arg(long)]
+        from_source: bool,
         names: Vec<String>,
     },
     /// List the generations: number, time and what each transaction changed.
@@ -319,14 +322,18 @@ fn run(cli: Cli) -> Result<()> {
             let lock = writer(&cli.root)?;
             transact(&cli.root, (cli.dry_run, cli.yes), &lock, &[], &names)?;
         }
-        Command::Upgrade { repo, names } => {
+        Command::Upgrade {
+            repo,
+            from_source,
+            names,
+        } => {
             let lock = writer(&cli.root)?;
             let files = repo::choose(
                 &cli.root,
                 &store,
                 &repo,
                 repo::Request::Upgrade(&names),
-                false,
+                from_source,
             )?;
             transact(&cli.root, (cli.dry_run, cli.yes), &lock, &files, &[])?;
         }

@@ -516,6 +516,26 @@ fn a_package_with_only_a_source_package_is_built_automatically() {
     );
     let (code, out) = s.pkg(&["verify"], &[]);
     assert_eq!(code, 0, "{out}");
+
+    // A newer version, again only as a source package, is built by upgrade.
+    let newer = recipe(&s.path("hello-2"), "hello", "", STEPS, None, None);
+    let text = fs::read_to_string(newer.join("package.toml")).unwrap();
+    fs::write(
+        newer.join("package.toml"),
+        text.replace("version = \"1.0\"", "version = \"2.0\"")
+            .replace("s/@WHO@/world/", "s/@WHO@/again/"),
+    )
+    .unwrap();
+    let (code, out) = s.build(&newer, "repo", &["--source"]);
+    assert_eq!(code, 0, "{out}");
+    s.world.index();
+    let (code, out) = s.pkg(&["upgrade", "--repo", path_str(&repo)], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("building hello 2.0-1 from source"), "{out}");
+    assert_eq!(
+        s.world.read("usr/bin/hello").as_deref(),
+        Some("#!/bin/sh\necho Hello, again\n")
+    );
 }
 
 #[test]
