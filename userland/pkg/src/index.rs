@@ -68,13 +68,15 @@ pub fn index_dir(
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // `NAME-VERSION.src.pkg` files are source packages (srcpkg.rs).
+        let source = crate::srcpkg::is_source_file(&file);
         packages.push(IndexEntry {
             meta,
             file,
             size,
             sha256: hex::encode(hash.finalize()),
             signer,
-            source: false,
+            source,
         });
         progress(path);
     }

@@ -17,7 +17,8 @@ use basalt_pkg::privacy::{self, Answering};
 use basalt_pkg::refused::Refused;
 use basalt_pkg::solver::{SolveError, Universe};
 use basalt_pkg::{
-    build, config, fetch_many, generation, index, install, repo, repo_commands, repo_queries, sync,
+    build, config, fetch_many, generation, index, install, repo, repo_commands, repo_queries,
+    source_build, srcpkg, sync,
 };
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -48,7 +49,9 @@ enum Command {
     /// Manage signing keys and the root's trusted keys.
     #[command(subcommand)]
     Key(KeyCommand),
-    /// Pack the package described by DIR/package.toml (its prebuilt `build.staging` directory).
+    /// Build the package described by DIR/package.toml: from source (`build.steps`, in a clean
+    /// build directory, the log beside the package) or from its prebuilt `build.staging`
+    /// directory; with --source, pack the recipe itself as NAME-VERSION.src.pkg.
     Build {
         dir: PathBuf,
         /// The secret key file to sign with.
@@ -57,6 +60,16 @@ enum Command {
         /// Where to write the package file.
         #[arg(long, default_value = ".")]
         out: PathBuf,
+        /// Make a source package (the recipe and its local files) instead of building.
+        #[arg(long, conflicts_with_all = ["cache", "keep"])]
+        source: bool,
+        /// The source cache (default: $XDG_CACHE_HOME/basalt-pkg/sources or
+        /// ~/.cache/basalt-pkg/sources).
+        #[arg(long)]
+        cache: Option<PathBuf>,
+        /// Keep the build directory (its path is printed).
+        #[arg(long)]
+        keep: bool,
     },
     /// Repository maintenance.
     #[command(subcommand)]
@@ -85,8 +98,12 @@ enum Command {
         /// the configured repositories.
         #[arg(long)]
         repo: Option<PathBuf>,
-        /// Package files (ending in `.pkg` or with a `/`), or package names with optional
-        /// constraints (`hello >= 2`).
+        /// Build the chosen packages from their source packages (signed with the root's local
+        /// build key); without it only packages with no binary package are built (with --repo).
+        #[arg(long)]
+        from_source: bool,
+        /// Package files (ending in `.pkg` or with a `/`; `*.src.pkg` ones are built first), or
+        /// package names with optional constraints (`hello >= 2`).
         #[arg(required = true)]
         packages: Vec<String>,
     },
@@ -103,6 +120,9 @@ enum Command {
         /// repositories.
         #[arg(long)]
         repo: Option<PathBuf>,
+        /// Build the new versions from their source packages (as for install).
+        #[arg(long)]
+        from_source: bool,
         names: Vec<String>,
     },
     /// List the generations: number, time and what each transaction changed.
@@ -205,12 +225,52 @@ fn run(cli: Cli) -> Result<()> {
             let key = store.revoke(&key)?;
             println!("revoked {} {}", key.id(), key.name);
         }
-        Command::Build { dir, key, out } => {
+        Command::Build {
+            dir,
+            key,
+            out,
+            source,
+            cache,
+            keep,
+        } => {
             let secret = keys::read_secret(&key)?;
-            let progress = bar(build::staged_bytes(&dir)?, "packing");
-            let written = build::build(&dir, &out, &secret.key, |bytes| progress.inc(bytes))?;
+            if source {
+                println!(
+                    "{}",
+                    srcpkg::write_source_package(&dir, &out, &secret.key)?.display()
+                );
+                return Ok(());
+            }
+            let options = build::Options {
+                cache: cache.unwrap_or_else(build::default_cache),
+                keep,
+                log: None,
+            };
+            let staged = build::staged_bytes(&dir)?;
+            let progress = if staged > 0 {
+                bar(staged, "packing")
+            } else {
+                let spinner = ProgressBar::new_spinner();
+                spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+                spinner
+            };
+            let built = build::build_with(
+                &dir,
+                &out,
+                &secret.key,
+                &options,
+                &mut |message| progress.set_message(message.to_owned()),
+                &mut |bytes| progress.inc(bytes),
+            );
             progress.finish_and_clear();
-            println!("{}", written.display());
+            let built = built?;
+            if let Some(log) = &built.log {
+                eprintln!("build log: {}", log.display());
+            }
+            if let Some(kept) = &built.kept {
+                eprintln!("build directory kept: {}", kept.display());
+            }
+            println!("{}", built.package.display());
         }
         Command::Repo(RepoCommand::Index { dir, key }) => {
             let secret = keys::read_secret(&key)?;
@@ -280,14 +340,22 @@ fn run(cli: Cli) -> Result<()> {
             reader.extract(&dest, |bytes| progress.inc(bytes))?;
             progress.finish_and_clear();
         }
-        Command::Install { repo, packages } => {
+        Command::Install {
+            repo,
+            from_source,
+            packages,
+        } => {
             let lock = writer(&cli.root)?;
             let request = repo::Request::Install(&packages);
             let files = match repo {
-                Some(repo) => repo::choose(&cli.root, &store, &repo, request)?,
-                None if packages.iter().all(|p| looks_like_file(p)) => {
-                    packages.iter().map(PathBuf::from).collect()
-                }
+                Some(repo) => repo::choose(&cli.root, &store, &repo, request, from_source)?,
+                None if packages.iter().all(|p| looks_like_file(p)) => packages
+                    .iter()
+                    .map(|file| match srcpkg::is_source_file(file) {
+                        true => source_build::build_chosen_file(&cli.root, &store, file.as_ref()),
+                        false => Ok(PathBuf::from(file)),
+                    })
+                    .collect::<Result<_>>()?,
                 None if packages.iter().any(|p| looks_like_file(p)) => anyhow::bail!(
                     "give package files or package names, not both (a file ends in .pkg or has a /)"
                 ),
@@ -296,6 +364,7 @@ fn run(cli: Cli) -> Result<()> {
                     &store,
                     request,
                     cli.dry_run,
+                    from_source,
                     &lock,
                 )? {
                     Some(files) => files,
@@ -308,16 +377,21 @@ fn run(cli: Cli) -> Result<()> {
             let lock = writer(&cli.root)?;
             transact(&cli.root, flags, &lock, &[], &names)?;
         }
-        Command::Upgrade { repo, names } => {
+        Command::Upgrade {
+            repo,
+            from_source,
+            names,
+        } => {
             let lock = writer(&cli.root)?;
             let request = repo::Request::Upgrade(&names);
             let files = match repo {
-                Some(repo) => repo::choose(&cli.root, &store, &repo, request)?,
+                Some(repo) => repo::choose(&cli.root, &store, &repo, request, from_source)?,
                 None => match repo_commands::from_repositories(
                     &cli.root,
                     &store,
                     request,
                     cli.dry_run,
+                    from_source,
                     &lock,
                 )? {
                     Some(files) => files,

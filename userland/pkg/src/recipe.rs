@@ -90,7 +90,8 @@ fn default_arch() -> String {
     "x86_64".to_owned()
 }
 
-/// One source archive: where it is and the SHA-256 it must have.
+/// One source file (an archive to unpack, or a file such as a patch): where it is — an
+/// `http(s)://` or `file://` URL, or a path inside the recipe's directory — and its SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
@@ -98,8 +99,9 @@ pub struct Source {
     pub sha256: String,
 }
 
-/// How the package is built: `steps` run in order from source (later), or `staging`, a directory
-/// of prebuilt files (relative to the recipe) that is packed as it is.
+/// How the package is built: `steps`, shell commands run in order in a clean build directory
+/// holding the sources (see build.rs), or `staging`, a directory of prebuilt files (relative to
+/// the recipe) that is packed as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Build {
@@ -401,13 +403,24 @@ impl Recipe {
         meta.validate()
             .map_err(|(name, problem)| field(&name, problem))?;
         for (index, source) in raw.source.iter().enumerate() {
-            if !["https://", "http://", "file://"]
+            if !source.url.contains("://") {
+                // A plain path names a file in the recipe's directory (source packages carry it).
+                if let Err(problem) = check_relative_path(&source.url) {
+                    return Err(field(
+                        &format!("source[{index}].url"),
+                        format!("{problem}: a path must stay inside the recipe's directory"),
+                    ));
+                }
+            } else if !["https://", "http://", "file://"]
                 .iter()
                 .any(|scheme| source.url.starts_with(scheme))
             {
                 return Err(field(
                     &format!("source[{index}].url"),
-                    format!("`{}`: expected http(s):// or file://", source.url),
+                    format!(
+                        "`{}`: expected http(s)://, file:// or a path in the recipe's directory",
+                        source.url
+                    ),
                 ));
             }
             if source.sha256.len() != 64 || !source.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -537,6 +550,15 @@ paths = ["usr/lib"]
             field_error(&FULL.replace("cf04af86", "zz04af86")),
             "source[0].sha256"
         );
+        assert_eq!(
+            field_error(&FULL.replace("https://ftp.gnu.org/gnu/hello/", "../")),
+            "source[0].url"
+        );
+        assert_eq!(
+            field_error(&FULL.replace("https://ftp.gnu.org/gnu/hello/", "ftp://h/")),
+            "source[0].url"
+        );
+        assert!(parse(&FULL.replace("https://ftp.gnu.org/gnu/hello/", "files/")).is_ok());
         assert_eq!(
             field_error(&FULL.replace("path = \"var/lib/hello\"", "path = \"../etc\"")),
             "install.directory[0].path"

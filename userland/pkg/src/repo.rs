@@ -14,6 +14,7 @@ use crate::index::{self, IndexEntry};
 use crate::keys::KeyStore;
 use crate::refused::Refused;
 use crate::solver::Universe;
+use crate::source_build;
 
 /// What to ask the solver for.
 pub enum Request<'a> {
@@ -106,25 +107,45 @@ pub fn resolve(root: &Path, candidates: &[Candidate], request: Request) -> Resul
 
 /// Resolves `request` in the local repository directory `repo` and returns the package files
 /// that the transaction needs (new packages and newer versions), each checked against the
-/// index's SHA-256.
+/// index's SHA-256. A package is built from its source package when `from_source` asks for it
+/// or the repository has no binary one.
 pub fn choose(
     root: &Path,
     store: &KeyStore,
     repo: &Path,
     request: Request,
+    from_source: bool,
 ) -> Result<Vec<PathBuf>> {
     let index_path = repo.join(index::FILE_NAME);
     let (loaded, _) = index::load_index(&index_path, Some(store))?;
+    // A binary and a source package of one version are one candidate for the solver.
+    let mut seen = std::collections::BTreeSet::new();
     let candidates: Vec<Candidate> = loaded
         .packages
-        .into_iter()
-        .map(|entry| Candidate { entry, priority: 0 })
+        .iter()
+        .filter(|entry| seen.insert((entry.meta.name.as_str(), entry.meta.version.as_str())))
+        .map(|entry| Candidate {
+            entry: entry.clone(),
+            priority: 0,
+        })
         .collect();
-    let chosen = resolve(root, &candidates, request)?;
-    chosen
-        .into_iter()
-        .map(|found| checked_file(repo, &index_path, &candidates[found].entry))
-        .collect()
+    let mut files = Vec::new();
+    for found in resolve(root, &candidates, request)? {
+        let meta = &candidates[found].entry.meta;
+        let entry = source_build::pick(&loaded.packages, meta, from_source).ok_or_else(|| {
+            anyhow!(
+                "{}: {} vanished from the index",
+                index_path.display(),
+                meta.name
+            )
+        })?;
+        let file = checked_file(repo, &index_path, entry)?;
+        files.push(match entry.source {
+            true => source_build::build_chosen(root, store, &file, meta, from_source)?,
+            false => file,
+        });
+    }
+    Ok(files)
 }
 
 fn checked_file(repo: &Path, index_path: &Path, entry: &IndexEntry) -> Result<PathBuf> {

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::db::Database;
 use crate::keys::KeyStore;
 use crate::refused::Refused;
+use crate::source_build;
 use crate::{fetch_many, install, repo, repo_queries, repos_config, sync};
 
 /// Installed package name → version.
@@ -113,6 +114,7 @@ pub fn from_repositories(
     store: &KeyStore,
     request: repo::Request,
     dry_run: bool,
+    from_source: bool,
     _lock: &install::Lock,
 ) -> Result<Option<Vec<PathBuf>>> {
     let (synced, missing) = sync::load(root, store)?;
@@ -120,7 +122,7 @@ pub fn from_repositories(
     if synced.is_empty() {
         anyhow::bail!("no configured repository has been synced; run `pkg update`");
     }
-    let available = sync::available(&synced);
+    let available = sync::available_preferring(&synced, from_source);
     let chosen: Vec<sync::Available> = repo::resolve(root, &sync::candidates(&available), request)?
         .into_iter()
         .map(|found| available[found])
@@ -150,5 +152,15 @@ pub fn from_repositories(
         return Ok(None);
     }
     let config = Config::load(root)?;
-    sync::download(root, &config, &chosen, std::io::stderr().is_terminal()).map(Some)
+    let files = sync::download(root, &config, &chosen, std::io::stderr().is_terminal())?;
+    // Source packages are built now, each into a package signed with the root's build key.
+    chosen
+        .iter()
+        .zip(files)
+        .map(|(one, file)| match one.entry.source {
+            true => source_build::build_chosen(root, store, &file, &one.entry.meta, from_source),
+            false => Ok(file),
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
 }

@@ -197,13 +197,21 @@ pub struct Available<'a> {
 /// then priority (highest first), then version (newest first): each name's first entry is
 /// the one a plain install would choose.
 pub fn available(synced: &[Synced]) -> Vec<Available<'_>> {
+    available_preferring(synced, false)
+}
+
+/// As [`available`], with source packages among the candidates: one counts where no binary
+/// package of that version exists (it is built on install), or before a binary one of the same
+/// priority when `prefer_source` (`--from-source`).
+pub fn available_preferring(synced: &[Synced], prefer_source: bool) -> Vec<Available<'_>> {
     let mut by_version: BTreeMap<(&str, &str), Available> = BTreeMap::new();
     for one in synced {
-        for entry in one.index.packages.iter().filter(|entry| !entry.source) {
+        for entry in &one.index.packages {
             let key = (entry.meta.name.as_str(), entry.meta.version.as_str());
-            let better = by_version
-                .get(&key)
-                .is_none_or(|have| one.repo.priority > have.repo.priority);
+            let rank = |priority: i32, source: bool| (priority, source == prefer_source);
+            let better = by_version.get(&key).is_none_or(|have| {
+                rank(one.repo.priority, entry.source) > rank(have.repo.priority, have.entry.source)
+            });
             if better {
                 by_version.insert(
                     key,
