@@ -649,3 +649,69 @@ fn http_sources_are_fetched_once_into_the_cache() {
     let (code, out) = s.pkg(&args, &no_proxy);
     assert_eq!(code, 0, "{out}");
 }
+
+#[test]
+fn configured_repositories_build_source_only_packages_and_honour_from_source() {
+    let s = Scratch::new();
+    repository(&s, true);
+    let config = s.world.root().join("etc/basalt/pkg");
+    fs::create_dir_all(&config).unwrap();
+    fs::write(
+        config.join("repos.toml"),
+        format!(
+            "[[repo]]\nname = \"main\"\nurls = [\"file://{}\"]\n",
+            s.path("repo").display()
+        ),
+    )
+    .unwrap();
+    let (code, out) = s.pkg(&["update"], &[]);
+    assert_eq!(code, 0, "{out}");
+    // The binary package is preferred.
+    let (code, out) = s.pkg(&["install", "hello"], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("from source"), "{out}");
+    assert_eq!(s.world.read("usr/bin/hello").as_deref(), Some("prebuilt\n"));
+    let (code, out) = s.pkg(&["remove", "hello"], &[]);
+    assert_eq!(code, 0, "{out}");
+    // --from-source downloads the source package and builds it.
+    let (code, out) = s.pkg(&["install", "--from-source", "hello"], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("building hello 1.0-1 from source, as asked (--from-source)"),
+        "{out}"
+    );
+    assert_eq!(
+        s.world.read("usr/bin/hello").as_deref(),
+        Some("#!/bin/sh\necho Hello, world\n")
+    );
+    s.assert_tmp_empty();
+}
+
+#[test]
+fn configured_repositories_build_a_package_that_has_only_a_source_package() {
+    let s = Scratch::new();
+    repository(&s, false);
+    let config = s.world.root().join("etc/basalt/pkg");
+    fs::create_dir_all(&config).unwrap();
+    fs::write(
+        config.join("repos.toml"),
+        format!(
+            "[[repo]]\nname = \"main\"\nurls = [\"{}\"]\n",
+            s.path("repo").display()
+        ),
+    )
+    .unwrap();
+    let (code, out) = s.pkg(&["update"], &[]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = s.pkg(&["install", "hello"], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("as the repository has no binary package of it"),
+        "{out}"
+    );
+    assert!(s.world.read("usr/bin/base").is_some(), "{out}");
+    assert_eq!(
+        s.world.read("usr/bin/hello").as_deref(),
+        Some("#!/bin/sh\necho Hello, world\n")
+    );
+}
