@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod bench_packages;
 pub mod build;
 pub mod config;
 pub mod db;
@@ -14,6 +15,7 @@ pub mod install;
 pub mod keys;
 pub mod manifest;
 pub mod package;
+pub mod parallel;
 pub mod recipe;
 pub mod refused;
 pub mod repo;

@@ -404,12 +404,7 @@ fn transact(
             anyhow::bail!("aborted; nothing was changed");
         }
     }
-    let total = files
-        .iter()
-        .filter_map(|file| PackageReader::open(file, None).ok())
-        .map(|reader| payload_bytes(&reader))
-        .sum();
-    let progress = bar(total, "installing");
+    let progress = bar(plan.payload_bytes(), "installing");
     plan.execute(|bytes| progress.inc(bytes))?;
     progress.finish_and_clear();
     println!("done: generation {}", generation::current(root)?);
