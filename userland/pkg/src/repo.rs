@@ -83,7 +83,7 @@ pub fn choose(
             requests.push(format!("{name} = {version}"));
         }
     }
-    let mut files = Vec::new();
+    let mut wanted = Vec::new();
     for meta in universe.resolve(&requests)? {
         if let Some(version) = installed.get(&meta.name) {
             let newer =
@@ -92,9 +92,12 @@ pub fn choose(
                 continue;
             }
         }
-        files.push(checked_file(repo, &index_path, &loaded, &meta)?);
+        wanted.push(meta);
     }
-    Ok(files)
+    // Hashing every file is a large part of a big install: on a few threads.
+    crate::parallel::map(&wanted, crate::parallel::workers(wanted.len()), |meta| {
+        checked_file(repo, &index_path, &loaded, meta)
+    })
 }
 
 fn checked_file(
