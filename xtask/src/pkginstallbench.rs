@@ -57,6 +57,8 @@ pub fn run(paths: &Paths, quick: bool) -> Result<String> {
             tar + sync
         );
     }
+    // Removed only now: ext4 is slow to allocate inodes near many just deleted ones, which
+    // would slow each later round.
     let _ = fs::remove_dir_all(&work);
     let (pkg, tar, tar_sync) = (median(pkg_times), median(tar_times), median(tar_sync_times));
     let section = section(&set, rounds, pkg, tar, tar_sync);
@@ -158,7 +160,7 @@ fn run_checked(command: &mut Command, what: &str) -> Result<()> {
 }
 
 /// Seconds of `pkg --root ROOT --yes install --repo REPO NAME…` into a new root that trusts
-/// only the bench key (trusting it is not timed). The root is removed afterwards.
+/// only the bench key (trusting it is not timed).
 fn time_pkg(pkg: &Path, cache: &Path, root: &Path, names: &[String]) -> Result<f64> {
     fs::create_dir_all(root).with_context(|| format!("creating {}", root.display()))?;
     run_checked(
@@ -180,9 +182,7 @@ fn time_pkg(pkg: &Path, cache: &Path, root: &Path, names: &[String]) -> Result<f
             .args(names),
         "pkg install",
     )?;
-    let seconds = started.elapsed().as_secs_f64();
-    fs::remove_dir_all(root).with_context(|| format!("removing {}", root.display()))?;
-    Ok(seconds)
+    Ok(started.elapsed().as_secs_f64())
 }
 
 /// Seconds of `tar -xf` into a new directory, and of the `sync` after it.
@@ -201,7 +201,6 @@ fn time_tar(cache: &Path, dest: &Path) -> Result<(f64, f64)> {
     let tar = started.elapsed().as_secs_f64();
     settle()?;
     let sync = started.elapsed().as_secs_f64() - tar;
-    fs::remove_dir_all(dest).with_context(|| format!("removing {}", dest.display()))?;
     Ok((tar, sync))
 }
 
@@ -223,7 +222,8 @@ fn section(set: &Set, rounds: usize, pkg: f64, tar: f64, tar_sync: f64) -> Strin
     };
     let mut text = format!(
         "## Package manager: install {} packages into an empty root\n\n\
-         {} packages, {} files, {megabytes:.0} MB of file data ({:.0} MB of package files).\n\n\
+         {} packages, {} files, {megabytes:.0} MB of file data ({:.0} MB of package files). \
+         Speeds: MB of file data per second; \"÷ tar\" is pkg's speed divided by tar's.\n\n\
          | | seconds | MB/s | packages/s | speed ÷ tar | speed ÷ tar + sync |\n\
          |---|---:|---:|---:|---:|---:|\n",
         set.packages,
@@ -235,8 +235,9 @@ fn section(set: &Set, rounds: usize, pkg: f64, tar: f64, tar_sync: f64) -> Strin
     text.push_str(&row("`tar -xf` of the same files, uncompressed", tar));
     text.push_str(&row("`tar -xf`, then `sync`", tar_sync));
     text.push_str(&format!(
-        "\nMedians of {rounds} alternating runs on the host, each into a new directory of the same \
-         file system, after a `sync`. `pkg` does everything a user's install does: loads and \
+        "\nMedians of {rounds} alternating runs on the host (shared with other work: expect noise), \
+         each into a new directory of the same file system, after a `sync`; the directories are \
+         removed after the last run. `pkg` does everything a user's install does: loads and \
          verifies the signed index, resolves, checks every package file's SHA-256 against the \
          index, verifies every header signature and every file's SHA-256 while streaming, \
          stages, journals, renames into place, keeps the package files for rollback, records \

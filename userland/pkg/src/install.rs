@@ -7,12 +7,15 @@
 //! 3. plan: verify every package file, and find every conflict before anything changes: a file
 //!    in two new packages, a file that exists in the root and is not owned by a package this
 //!    transaction removes, a parent directory in the root that is a symbolic link;
-//! 4. extract every new package, verified, into `var/lib/basalt/pkg/staging/` (same file system
-//!    as the root) and copy its file into the cache (`var/cache/basalt/pkg`);
-//! 5. create the new directories; write the journal (every package, the config-file decisions
-//!    and the generation to record), synced;
+//! 4. stage every new package, verified while streaming, flat into `var/lib/basalt/pkg/staging/`
+//!    (mode 0700, same file system as the root; packages on a few threads), and keep its file in
+//!    the cache (`var/cache/basalt/pkg`, a hard link where safe);
+//! 5. create the new directories; sync the file systems once (`syncfs`: staged files, cache,
+//!    directories); write the journal (every package, the config-file decisions and the
+//!    generation to record), synced;
 //! 6. delete the removed packages' files, rename every staged file and link into place, update
-//!    the records, record the generation; delete the journal and the staging directory.
+//!    the records, record the generation, sync once more; delete the journal and the staging
+//!    directory.
 //!
 //! A crash before the journal is written leaves only staging, which recovery removes: the root
 //! is as before (apart from empty directories). A crash after it is rolled forward by recovery,

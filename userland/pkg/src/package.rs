@@ -212,7 +212,13 @@ impl PackageReader {
     /// Extracts into `dest`, which must not exist yet. Nothing unverified is left behind: on any
     /// error `dest` is removed.
     pub fn extract(self, dest: &Path, progress: impl FnMut(u64)) -> Result<()> {
-        self.into_new_dir(dest, |dest| Layout::Tree(dest), progress)
+        fs::create_dir(dest)
+            .with_context(|| format!("cannot create {} (it must not exist yet)", dest.display()))?;
+        let result = self.stream(Layout::Tree(dest), progress);
+        if result.is_err() {
+            let _ = fs::remove_dir_all(dest);
+        }
+        result
     }
 
     /// Stages for a transaction into the directory `dir`: every regular file and symbolic link
@@ -226,21 +232,6 @@ impl PackageReader {
             for index in 0..count {
                 let _ = fs::remove_file(dir.join(staged_name(prefix, index)));
             }
-        }
-        result
-    }
-
-    fn into_new_dir(
-        self,
-        dest: &Path,
-        layout: fn(&Path) -> Layout<'_>,
-        progress: impl FnMut(u64),
-    ) -> Result<()> {
-        fs::create_dir(dest)
-            .with_context(|| format!("cannot create {} (it must not exist yet)", dest.display()))?;
-        let result = self.stream(layout(dest), progress);
-        if result.is_err() {
-            let _ = fs::remove_dir_all(dest);
         }
         result
     }
