@@ -10,7 +10,8 @@
 //! failed build do. Logs are in `out/bench/`.
 //!
 //! Before that, on the host, Basalt's service manager against s6 and runit
-//! ([`crate::svcbench`]) and the package manager's solver beside apt ([`crate::pkgbench`]);
+//! ([`crate::svcbench`]), the package manager's solver beside apt ([`crate::pkgbench`]) and its
+//! install speed beside tar ([`crate::pkginstallbench`]);
 //! `--only services`, `--only pkg` or `--only kernels` runs one part.
 
 use crate::bench_build;
@@ -21,6 +22,7 @@ use crate::expect::normalize_serial;
 use crate::host_tools::{self, Tool};
 use crate::paths::Paths;
 use crate::pkgbench;
+use crate::pkginstallbench;
 use crate::qemu::{self, Accel, Boot, Console, Machine};
 use crate::reference;
 use crate::svcbench;
@@ -73,7 +75,8 @@ pub enum BenchPart {
     Kernels,
     /// Basalt's init, s6 and runit starting 100 services on the host.
     Services,
-    /// The package manager loading an index and resolving a large install, beside apt-get.
+    /// The package manager loading an index and resolving a large install, beside apt-get, and
+    /// installing 1,000 packages, beside tar.
     Pkg,
 }
 
@@ -87,7 +90,7 @@ const PKG_ONLY_DOCUMENT: &str = "bench-pkg.md";
 /// after the kernels' table, or alone into `out/bench-services.md`.
 pub fn run(paths: &Paths, options: &BenchOptions) -> Result<()> {
     if options.only == Some(BenchPart::Pkg) {
-        let text = pkgbench::run(paths, options.quick)?;
+        let text = package_manager(paths, options.quick)?;
         let destination = paths.out().join(PKG_ONLY_DOCUMENT);
         fs::write(&destination, format!("# Package manager\n\n{text}"))
             .with_context(|| format!("writing {}", destination.display()))?;
@@ -100,7 +103,7 @@ pub fn run(paths: &Paths, options: &BenchOptions) -> Result<()> {
         None
     };
     if options.only.is_none() {
-        let pkg = pkgbench::run(paths, options.quick)?;
+        let pkg = package_manager(paths, options.quick)?;
         services = Some(format!("{}\n{pkg}", services.unwrap_or_default()));
     }
     if options.only == Some(BenchPart::Services) {
@@ -115,6 +118,13 @@ pub fn run(paths: &Paths, options: &BenchOptions) -> Result<()> {
         return Ok(());
     }
     run_kernels(paths, options, services.as_deref())
+}
+
+/// The package manager's sections: the solver beside apt, then installing beside tar.
+fn package_manager(paths: &Paths, quick: bool) -> Result<String> {
+    let solve = pkgbench::run(paths, quick)?;
+    let install = pkginstallbench::run(paths, quick)?;
+    Ok(format!("{solve}\n{install}"))
 }
 
 /// Runs everything and writes the table; fails only on real errors (build,

@@ -20,6 +20,7 @@ mod iso;
 mod login_test;
 mod paths;
 mod pkgbench;
+mod pkginstallbench;
 mod programs;
 mod qemu;
 mod reference;

@@ -9,7 +9,7 @@ use crate::recipe::{Metadata, Privacy};
 use crate::version::Dependency;
 
 /// Metadata with the fields the solver reads; the rest filled with valid placeholders.
-fn metadata(name: String, version: String, summary: String, arch: &str) -> Metadata {
+pub fn metadata(name: String, version: String, summary: String, arch: &str) -> Metadata {
     Metadata {
         name,
         version,

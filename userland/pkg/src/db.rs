@@ -72,7 +72,8 @@ impl Database {
         }
     }
 
-    /// Writes `header` as the record of its package, atomically.
+    /// Writes `header` as the record of its package, atomically (written beside, renamed). Not
+    /// synced: a transaction makes all its records durable at once.
     pub fn put(&self, header: &Header) -> Result<()> {
         fs::create_dir_all(&self.dir)
             .with_context(|| format!("cannot create {}", self.dir.display()))?;
@@ -81,7 +82,7 @@ impl Database {
         let mut file = File::create(&partial)
             .with_context(|| format!("cannot create {}", partial.display()))?;
         file.write_all(&serde_json::to_vec(header)?)?;
-        file.sync_all()?;
+        drop(file);
         fs::rename(&partial, &path).with_context(|| format!("cannot create {}", path.display()))?;
         Ok(())
     }

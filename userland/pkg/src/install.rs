@@ -7,23 +7,26 @@
 //! 3. plan: verify every package file, and find every conflict before anything changes: a file
 //!    in two new packages, a file that exists in the root and is not owned by a package this
 //!    transaction removes, a parent directory in the root that is a symbolic link;
-//! 4. extract every new package, verified, into `var/lib/basalt/pkg/staging/` (same file system
-//!    as the root) and copy its file into the cache (`var/cache/basalt/pkg`);
-//! 5. create the new directories; write the journal (every package, the config-file decisions
-//!    and the generation to record), synced;
+//! 4. stage every new package, verified while streaming, flat into `var/lib/basalt/pkg/staging/`
+//!    (mode 0700, same file system as the root; packages on a few threads), give the staged files
+//!    their owners, and keep its file in the cache (`var/cache/basalt/pkg`, a hard link where safe);
+//! 5. create the new directories; sync the file systems once (`syncfs`: staged files, cache,
+//!    directories); write the journal (every package, the config-file decisions and the
+//!    generation to record), synced;
 //! 6. create the transaction's users and declared directories (`actions`), delete the removed
 //!    packages' files, rename every staged file and link into place, update the records, record
-//!    the generation; run the triggers; delete the journal and the staging directory.
+//!    the generation, sync once more; run the triggers; delete the journal and the staging
+//!    directory.
 //!
 //! Step 3 also plans the install actions (ids of new users, owners of every file, directories,
-//! triggers); step 4 gives the staged files their owners.
+//! triggers).
 //!
 //! A crash before the journal is written leaves only staging, which recovery removes: the root
 //! is as before (apart from empty directories). A crash after it is rolled forward by recovery,
 //! which repeats step 6 (every part of it can be repeated): the root is as after.
 #![forbid(unsafe_code)]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,13 +40,15 @@ use crate::db::{state_dir, Database};
 use crate::generation::{self, Generation, Member};
 use crate::keys::KeyStore;
 use crate::manifest::{Entry, EntryKind};
-use crate::package::{Header, PackageReader};
+use crate::package::{staged_name, Header, PackageReader};
+use crate::parallel;
 use crate::version::{Dependency, Version};
 use crate::{deps, triggers};
 
 /// A new package, staged.
 #[derive(Serialize, Deserialize)]
 struct Staged {
+    /// The prefix of this package's file names in the staging directory.
     staging: String,
     header: Header,
     /// Config files changed locally: the new one is put beside as `PATH.pkgnew`.
@@ -143,23 +148,19 @@ fn commit(root: &Path, journal: &Journal) -> Result<()> {
         }
     }
     for staged in &journal.installs {
-        let staging = state_dir(root).join("staging").join(&staged.staging);
-        for entry in staged.header.entries.iter().filter(|e| !is_dir(e)) {
-            let from = staging.join(&entry.path);
-            if fs::symlink_metadata(&from).is_err() {
+        let staging = state_dir(root).join("staging");
+        for (index, entry) in staged.header.entries.iter().enumerate() {
+            if is_dir(entry) {
                 continue;
             }
             let mut target = root.join(&entry.path);
             if staged.pkgnew.contains(&entry.path) {
                 target = root.join(format!("{}.pkgnew", entry.path));
             }
-            if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent)
-                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            let from = staging.join(staged_name(&staged.staging, index));
+            if move_into_place(&from, &target)? {
+                crash_point("moved-one");
             }
-            fs::rename(&from, &target)
-                .with_context(|| format!("cannot move {} into place", target.display()))?;
-            crash_point("moved-one");
         }
     }
     let db = Database::for_root(root);
@@ -171,9 +172,51 @@ fn commit(root: &Path, journal: &Journal) -> Result<()> {
     }
     // Declared directories and the packages' own ones may hold each other: empty both ways.
     actions::remove_unused_directories(root, &journal.actions);
-    remove_empty_dirs(root, journal, &db)?;
+    if !journal.removes.is_empty() {
+        remove_empty_dirs(root, journal, &db)?;
+    }
     actions::remove_unused_directories(root, &journal.actions);
-    generation::record(root, &journal.generation)
+    generation::record(root, &journal.generation)?;
+    // Durable before the journal goes: everything above, in one sync per file system.
+    sync_file_systems(&[root, &state_dir(root)])
+}
+
+/// Renames the staged `from` to `target`; `false` when it was moved already (a commit repeated
+/// by recovery). The parent is made only when missing, so that the usual case is one call.
+fn move_into_place(from: &Path, target: &Path) -> Result<bool> {
+    let moved = || format!("cannot move {} into place", target.display());
+    match fs::rename(from, target) {
+        Ok(()) => return Ok(true),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => return Err(error).with_context(moved),
+    }
+    if fs::symlink_metadata(from).is_err() {
+        return Ok(false);
+    }
+    if let Some(parent) = target.parent() {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    fs::rename(from, target).with_context(moved)?;
+    Ok(true)
+}
+
+/// Makes everything written so far on the file systems holding `paths` durable: one `syncfs`
+/// per file system instead of an fsync per file (crash consistency against a killed process
+/// comes from the journal and renames; this is for power loss).
+fn sync_file_systems(paths: &[&Path]) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let mut done = Vec::new();
+    for path in paths {
+        let dir = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let device = dir.metadata()?.dev();
+        if !done.contains(&device) {
+            rustix::fs::syncfs(&dir)
+                .with_context(|| format!("cannot sync the file system of {}", path.display()))?;
+            done.push(device);
+        }
+    }
+    Ok(())
 }
 
 /// Removes the directories of removed packages that no installed package has and that are empty.
@@ -207,14 +250,27 @@ fn check_target(
     db: &Database,
     replaceable: &BTreeSet<&str>,
     config: bool,
+    seen: &mut HashMap<String, bool>,
 ) -> Result<()> {
     let mut at = root.to_owned();
     let components: Vec<&str> = entry.path.split('/').collect();
+    let mut prefix_len = 0;
     for (index, component) in components.iter().enumerate() {
         at.push(component);
+        prefix_len += component.len() + usize::from(index > 0);
+        let prefix = &entry.path[..prefix_len];
         let last = index + 1 == components.len();
+        // Paths shared by many entries are looked at once: a real directory, or absent.
+        match seen.get(prefix) {
+            Some(false) => return Ok(()),
+            Some(true) if !last || is_dir(entry) => continue,
+            _ => {}
+        }
         match fs::symlink_metadata(&at) {
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                seen.insert(prefix.to_owned(), false);
+                return Ok(());
+            }
             Err(error) => {
                 return Err(error).with_context(|| format!("cannot inspect {}", at.display()))
             }
@@ -223,6 +279,7 @@ fn check_target(
             }
             Ok(meta) if last => {
                 if is_dir(entry) && meta.is_dir() {
+                    seen.insert(prefix.to_owned(), true);
                     return Ok(());
                 }
                 if !is_dir(entry) && !meta.is_dir() && replaceable.contains(entry.path.as_str()) {
@@ -240,7 +297,9 @@ fn check_target(
                 bail!("{} exists already (owned by {owner})", at.display());
             }
             Ok(meta) if !meta.is_dir() => bail!("{}: not a directory", at.display()),
-            Ok(_) => {}
+            Ok(_) => {
+                seen.insert(prefix.to_owned(), true);
+            }
         }
     }
     Ok(())
@@ -438,10 +497,11 @@ impl Plan<'_> {
             .iter()
             .flat_map(|header| header.entries.iter().map(|e| e.path.as_str()))
             .collect();
+        let mut seen = HashMap::new();
         for (_, header) in &self.files {
             for entry in &header.entries {
                 let config = header.meta.config.contains(&entry.path);
-                check_target(&self.root, entry, db, &replaceable, config)?;
+                check_target(&self.root, entry, db, &replaceable, config, &mut seen)?;
             }
         }
         // Dependencies that hold now must still hold afterwards.
@@ -473,43 +533,82 @@ impl Plan<'_> {
         deps::check_new(&new, &after)
     }
 
+    /// The bytes of regular files the transaction installs (what `execute` reports progress in).
+    pub fn payload_bytes(&self) -> u64 {
+        self.files
+            .iter()
+            .flat_map(|(_, header)| &header.entries)
+            .map(|entry| match entry.kind {
+                EntryKind::File { size, .. } => size,
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// Step 4 for one package: staged (verified while streaming), kept in the cache, and its
+    /// config-file decisions made.
+    fn stage_one(
+        &self,
+        store: &KeyStore,
+        staging_root: &Path,
+        file: &Path,
+        header: &Header,
+        progress: &(impl Fn(u64) + Sync),
+    ) -> Result<Staged> {
+        let root = &self.root;
+        let staging = format!("{}-{}.", header.meta.name, std::process::id());
+        let reader = PackageReader::open(file, Some(store))?;
+        if reader.header != *header {
+            bail!("{}: changed while being installed", file.display());
+        }
+        reader.stage(staging_root, &staging, progress)?;
+        self.actions.ids.set_staged(&header.entries, |index| {
+            staging_root.join(crate::package::staged_name(&staging, index))
+        })?;
+        cache(root, file, header)?;
+        let old = self
+            .removes
+            .iter()
+            .find(|h| h.meta.name == header.meta.name);
+        let pkgnew = header
+            .meta
+            .config
+            .iter()
+            .filter(|path| keeps_local_config(root, old, header, path))
+            .cloned()
+            .collect();
+        crash_point("staged-one");
+        Ok(Staged {
+            staging,
+            header: header.clone(),
+            pkgnew,
+        })
+    }
+
     /// Runs the transaction (steps 4–6). `progress` gets the bytes extracted.
-    pub fn execute(self, mut progress: impl FnMut(u64)) -> Result<()> {
+    pub fn execute(self, mut progress: impl FnMut(u64) + Send) -> Result<()> {
         let root = &self.root;
         let store = KeyStore::for_root(root);
         let staging_root = state_dir(root).join("staging");
         fs::create_dir_all(&staging_root)?;
-        crash_point("checked");
-        let mut installs = Vec::new();
-        for (file, header) in &self.files {
-            let staging = format!("{}-{}", header.meta.name, std::process::id());
-            let reader = PackageReader::open(file, Some(&store))?;
-            if reader.header != *header {
-                bail!("{}: changed while being installed", file.display());
-            }
-            reader.extract(&staging_root.join(&staging), &mut progress)?;
-            self.actions
-                .ids
-                .set_tree(&staging_root.join(&staging), &header.entries)?;
-            cache(root, file, header)?;
-            let old = self
-                .removes
-                .iter()
-                .find(|h| h.meta.name == header.meta.name);
-            let pkgnew = header
-                .meta
-                .config
-                .iter()
-                .filter(|path| keeps_local_config(root, old, header, path))
-                .cloned()
-                .collect();
-            installs.push(Staged {
-                staging,
-                header: header.clone(),
-                pkgnew,
-            });
-            crash_point("staged-one");
+        // Staged files get their modes before they are moved: only pkg may reach them.
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&staging_root, fs::Permissions::from_mode(0o700))?;
         }
+        crash_point("checked");
+        let progress = std::sync::Mutex::new(&mut progress);
+        let report = |bytes| {
+            let mut progress = progress
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            (*progress)(bytes)
+        };
+        // Packages are independent until the journal: staged on a few threads.
+        let workers = parallel::workers(self.files.len());
+        let installs = parallel::map(&self.files, workers, |(file, header)| {
+            self.stage_one(&store, &staging_root, file, header, &report)
+        })?;
         crash_point("staged");
         for staged in &installs {
             for entry in staged.header.entries.iter().filter(|e| is_dir(e)) {
@@ -545,12 +644,16 @@ impl Plan<'_> {
             generation: self.next_generation()?,
             actions: self.actions.actions.clone(),
         };
+        // The staged files, the cache and the new directories reach the disk before the
+        // journal that makes recovery roll them forward.
+        sync_file_systems(&[&staging_root, &generation::cache_dir(root), root])?;
         let journal_file = journal_path(root);
         let partial = journal_file.with_extension("partial");
         let mut out = File::create(&partial)?;
         out.write_all(&serde_json::to_vec(&journal)?)?;
         out.sync_all()?;
         fs::rename(&partial, &journal_file)?;
+        File::open(state_dir(root))?.sync_all()?;
         crash_point("journaled");
         commit(root, &journal)?;
         crash_point("committed");
@@ -593,8 +696,12 @@ impl Plan<'_> {
     }
 }
 
-/// Keeps a copy of the package file for rollbacks (written beside, then renamed).
+/// Keeps the package file for rollbacks: a hard link when the file is on the cache's file
+/// system and owned like the cache and writable by its owner alone (so nobody else can change
+/// it; a cached file is verified again whenever it is used), else a copy. Either is made beside
+/// and renamed into place; the transaction syncs it before its journal.
 fn cache(root: &Path, file: &Path, header: &Header) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
     let target = generation::cached_file(root, &header.meta.name, &header.meta.version);
     if target.exists() {
         return Ok(());
@@ -602,15 +709,20 @@ fn cache(root: &Path, file: &Path, header: &Header) -> Result<()> {
     let dir = generation::cache_dir(root);
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let partial = dir.join(format!(".{}.partial", header.meta.name));
-    fs::copy(file, &partial)
-        .with_context(|| format!("cannot copy {} into the cache", file.display()))?;
-    File::open(&partial)?.sync_all()?;
+    let _ = fs::remove_file(&partial);
+    let owner = fs::metadata(&dir)?.uid();
+    let linkable = fs::metadata(file)
+        .is_ok_and(|meta| meta.is_file() && meta.uid() == owner && meta.mode() & 0o022 == 0);
+    if !(linkable && fs::hard_link(file, &partial).is_ok()) {
+        fs::copy(file, &partial)
+            .with_context(|| format!("cannot copy {} into the cache", file.display()))?;
+    }
     fs::rename(&partial, &target).with_context(|| format!("cannot create {}", target.display()))?;
     Ok(())
 }
 
 /// Installs the package file `file` into `root` as one transaction; its signer must be trusted.
-pub fn install_file(root: &Path, file: &Path, progress: impl FnMut(u64)) -> Result<Header> {
+pub fn install_file(root: &Path, file: &Path, progress: impl FnMut(u64) + Send) -> Result<Header> {
     let lock = lock(root)?;
     let plan = plan(root, &lock, &[file.to_owned()], &[])?;
     let header = plan.files[0].1.clone();
@@ -620,7 +732,12 @@ pub fn install_file(root: &Path, file: &Path, progress: impl FnMut(u64)) -> Resu
 
 /// A test hook: `PKG_CRASH_AT=NAME` kills the process at the named point of a transaction.
 pub(crate) fn crash_point(name: &str) {
-    if std::env::var("PKG_CRASH_AT").is_ok_and(|at| at == name) {
+    static AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    if AT
+        .get_or_init(|| std::env::var("PKG_CRASH_AT").ok())
+        .as_deref()
+        == Some(name)
+    {
         std::process::abort();
     }
 }

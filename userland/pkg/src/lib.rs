@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod actions;
 pub mod bench;
+pub mod bench_packages;
 pub mod build;
 pub mod config;
 pub mod db;
@@ -20,6 +21,7 @@ pub mod manifest;
 pub mod owner_rules;
 pub mod owners;
 pub mod package;
+pub mod parallel;
 pub mod privacy;
 pub mod recipe;
 pub mod refused;

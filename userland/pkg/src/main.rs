@@ -665,12 +665,7 @@ fn transact(
             anyhow::bail!("aborted; nothing was changed");
         }
     }
-    let total = files
-        .iter()
-        .filter_map(|file| PackageReader::open(file, None).ok())
-        .map(|reader| payload_bytes(&reader))
-        .sum();
-    let progress = bar(total, "installing");
+    let progress = bar(plan.payload_bytes(), "installing");
     let result = plan.execute(|bytes| progress.inc(bytes));
     progress.finish_and_clear();
     result?;

@@ -110,12 +110,16 @@ impl Ids {
     /// Directories are skipped: the transaction makes them in the root from the manifest rather
     /// than moving them from staging. Entries owned by the ids pkg runs with already have them
     /// (pkg created them), which saves a `stat` per file in the common case.
-    pub fn set_tree(&self, dir: &Path, entries: &[Entry]) -> Result<()> {
+    pub fn set_staged(
+        &self,
+        entries: &[Entry],
+        staged_path: impl Fn(usize) -> std::path::PathBuf,
+    ) -> Result<()> {
         let own = (
             rustix::process::geteuid().as_raw(),
             rustix::process::getegid().as_raw(),
         );
-        for entry in entries {
+        for (index, entry) in entries.iter().enumerate() {
             if matches!(entry.kind, EntryKind::Dir) {
                 continue;
             }
@@ -123,7 +127,7 @@ impl Ids {
                 .resolve(&entry.owner, &entry.group)
                 .map_err(|problem| anyhow::anyhow!("/{}: {problem}", entry.path))?;
             if ids != own {
-                set_ids(&dir.join(&entry.path), ids.0, ids.1, entry.mode)?;
+                set_ids(&staged_path(index), ids.0, ids.1, entry.mode)?;
             }
         }
         Ok(())

@@ -129,7 +129,7 @@ pub fn choose(
             priority: 0,
         })
         .collect();
-    let mut files = Vec::new();
+    let mut entries = Vec::new();
     for found in resolve(root, &candidates, request)? {
         let meta = &candidates[found].entry.meta;
         let entry = source_build::pick(&loaded.packages, meta, from_source).ok_or_else(|| {
@@ -139,13 +139,20 @@ pub fn choose(
                 meta.name
             )
         })?;
-        let file = checked_file(repo, &index_path, entry)?;
-        files.push(match entry.source {
-            true => source_build::build_chosen(root, store, &file, meta, from_source)?,
-            false => file,
-        });
+        entries.push(entry);
     }
-    Ok(files)
+    // Hashing every file is a large part of a big install: on a few threads.
+    let files = crate::parallel::map(&entries, crate::parallel::workers(entries.len()), |entry| {
+        checked_file(repo, &index_path, entry)
+    })?;
+    entries
+        .iter()
+        .zip(files)
+        .map(|(entry, file)| match entry.source {
+            true => source_build::build_chosen(root, store, &file, &entry.meta, from_source),
+            false => Ok(file),
+        })
+        .collect()
 }
 
 fn checked_file(repo: &Path, index_path: &Path, entry: &IndexEntry) -> Result<PathBuf> {

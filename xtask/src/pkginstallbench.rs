@@ -1,0 +1,269 @@
+//! The install figure of `cargo xtask bench --only pkg`: `pkg install` of 1,000 generated
+//! packages (about 500 MB of files) into an empty root as one transaction from a local
+//! repository, beside `tar -xf` of an uncompressed tar holding exactly the same files (the
+//! practical limit), and `tar -xf` followed by `sync` (the durability `pkg` gives). The
+//! packages are made once by basalt-pkg's `bench_install` example into `out/cache/`.
+#![forbid(unsafe_code)]
+
+use crate::cargo;
+use crate::paths::Paths;
+use anyhow::{bail, Context, Result};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// How many packages are generated.
+const PACKAGES: usize = 1000;
+
+/// What the generator reports about the set.
+struct Set {
+    packages: u64,
+    files: u64,
+    bytes: u64,
+    package_bytes: u64,
+}
+
+/// Measures and returns the Markdown section (also printed).
+pub fn run(paths: &Paths, quick: bool) -> Result<String> {
+    let cache = paths.out().join("cache/pkg-install-bench");
+    let set = generate(paths.root(), &cache)?;
+    let pkg = build_pkg(paths.root())?;
+    let work = paths.out().join("pkginstallbench");
+    if work.exists() {
+        fs::remove_dir_all(&work).with_context(|| format!("removing {}", work.display()))?;
+    }
+    fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
+    let names: Vec<String> = fs::read_to_string(cache.join("names.txt"))
+        .context("reading the generated package names")?
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let rounds = if quick { 1 } else { 5 };
+    let (mut pkg_times, mut tar_times, mut tar_sync_times) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        pkg_times.push(time_pkg(
+            &pkg,
+            &cache,
+            &work.join(format!("pkg-{round}")),
+            &names,
+        )?);
+        let (tar, sync) = time_tar(&cache, &work.join(format!("tar-{round}")))?;
+        tar_times.push(tar);
+        tar_sync_times.push(tar + sync);
+        println!(
+            "pkginstallbench: round {round}: pkg {:.2} s, tar {tar:.2} s, tar + sync {:.2} s",
+            pkg_times[round],
+            tar + sync
+        );
+    }
+    // Removed only now: ext4 is slow to allocate inodes near many just deleted ones, which
+    // would slow each later round.
+    let _ = fs::remove_dir_all(&work);
+    let (pkg, tar, tar_sync) = (median(pkg_times), median(tar_times), median(tar_sync_times));
+    let section = section(&set, rounds, pkg, tar, tar_sync);
+    println!();
+    print!("{section}");
+    Ok(section)
+}
+
+/// Runs the generator (which reuses the cache when it holds the same set).
+fn generate(root: &Path, cache: &Path) -> Result<Set> {
+    println!(
+        "pkginstallbench: packages in {} (generated once, ~1 minute)",
+        cache.display()
+    );
+    let output = cargo::command(root)
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "basalt-pkg",
+            "--example",
+            "bench_install",
+            "--",
+            "generate",
+        ])
+        .arg(cache)
+        .arg(PACKAGES.to_string())
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot start cargo")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        bail!("bench_install failed ({}): {stdout}", output.status);
+    }
+    let line = stdout
+        .lines()
+        .find(|line| line.starts_with("pkg-install-bench:"))
+        .with_context(|| format!("bench_install printed no result: {stdout}"))?;
+    println!("pkginstallbench: {line}");
+    set_of(line)
+}
+
+fn set_of(line: &str) -> Result<Set> {
+    let get = |key: &str| -> Result<u64> {
+        line.split_whitespace()
+            .find_map(|word| word.strip_prefix(key)?.strip_prefix('='))
+            .with_context(|| format!("no `{key}` in `{line}`"))?
+            .parse()
+            .with_context(|| format!("`{key}` in `{line}`"))
+    };
+    Ok(Set {
+        packages: get("packages")?,
+        files: get("files")?,
+        bytes: get("bytes")?,
+        package_bytes: get("package_bytes")?,
+    })
+}
+
+/// The release `pkg` binary.
+fn build_pkg(root: &Path) -> Result<PathBuf> {
+    let mut command = cargo::command(root);
+    command.args([
+        "build",
+        "--release",
+        "-p",
+        "basalt-pkg",
+        "--bin",
+        "pkg",
+        "--message-format=json-render-diagnostics",
+    ]);
+    cargo::run_for_executable(command, "basalt-pkg", "pkg")
+}
+
+/// Writes back what earlier runs left dirty, so that each timed run starts alike.
+fn settle() -> Result<()> {
+    let status = Command::new("sync").status().context("cannot run sync")?;
+    if !status.success() {
+        bail!("sync failed ({status})");
+    }
+    Ok(())
+}
+
+fn run_checked(command: &mut Command, what: &str) -> Result<()> {
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {what}"))?;
+    if !output.status.success() {
+        bail!(
+            "{what} failed ({}): {}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
+
+/// Seconds of `pkg --root ROOT --yes install --repo REPO NAME…` into a new root that trusts
+/// only the bench key (trusting it is not timed).
+fn time_pkg(pkg: &Path, cache: &Path, root: &Path, names: &[String]) -> Result<f64> {
+    fs::create_dir_all(root).with_context(|| format!("creating {}", root.display()))?;
+    run_checked(
+        Command::new(pkg)
+            .arg("--root")
+            .arg(root)
+            .args(["key", "trust"])
+            .arg(cache.join("bench.pub")),
+        "pkg key trust",
+    )?;
+    settle()?;
+    let started = Instant::now();
+    run_checked(
+        Command::new(pkg)
+            .arg("--root")
+            .arg(root)
+            .args(["--yes", "install", "--repo"])
+            .arg(cache.join("repo"))
+            .args(names),
+        "pkg install",
+    )?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// Seconds of `tar -xf` into a new directory, and of the `sync` after it.
+fn time_tar(cache: &Path, dest: &Path) -> Result<(f64, f64)> {
+    fs::create_dir_all(dest).with_context(|| format!("creating {}", dest.display()))?;
+    settle()?;
+    let started = Instant::now();
+    run_checked(
+        Command::new("tar")
+            .arg("-xf")
+            .arg(cache.join("files.tar"))
+            .arg("-C")
+            .arg(dest),
+        "tar -xf",
+    )?;
+    let tar = started.elapsed().as_secs_f64();
+    settle()?;
+    let sync = started.elapsed().as_secs_f64() - tar;
+    Ok((tar, sync))
+}
+
+fn median(mut times: Vec<f64>) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times.get(times.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn section(set: &Set, rounds: usize, pkg: f64, tar: f64, tar_sync: f64) -> String {
+    let megabytes = set.bytes as f64 / 1e6;
+    let row = |what: &str, seconds: f64| {
+        format!(
+            "| {what} | {seconds:.2} | {:.0} | {:.0} | {:.2} | {:.2} |\n",
+            megabytes / seconds,
+            set.packages as f64 / seconds,
+            tar / seconds,
+            tar_sync / seconds,
+        )
+    };
+    let mut text = format!(
+        "## Package manager: install {} packages into an empty root\n\n\
+         {} packages, {} files, {megabytes:.0} MB of file data ({:.0} MB of package files). \
+         Speeds: MB of file data per second; \"÷ tar\" is pkg's speed divided by tar's.\n\n\
+         | | seconds | MB/s | packages/s | speed ÷ tar | speed ÷ tar + sync |\n\
+         |---|---:|---:|---:|---:|---:|\n",
+        set.packages,
+        set.packages,
+        set.files,
+        set.package_bytes as f64 / 1e6
+    );
+    text.push_str(&row("`pkg install --repo`, one transaction", pkg));
+    text.push_str(&row("`tar -xf` of the same files, uncompressed", tar));
+    text.push_str(&row("`tar -xf`, then `sync`", tar_sync));
+    text.push_str(&format!(
+        "\nMedians of {rounds} alternating runs on the host (shared with other work: expect noise), \
+         each into a new directory of the same file system, after a `sync`; the directories are \
+         removed after the last run. `pkg` does everything a user's install does: loads and \
+         verifies the signed index, resolves, checks every package file's SHA-256 against the \
+         index, verifies every header signature and every file's SHA-256 while streaming, \
+         stages, journals, renames into place, keeps the package files for rollback, records \
+         the generation, and makes it all durable before it returns; `tar` verifies nothing and \
+         leaves its files in the page cache (the `sync` row adds writing them to disk).\n"
+    ));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generator_lines_become_tables() {
+        let line = "pkg-install-bench: packages=1000 files=30000 dirs=9 symlinks=3 bytes=500000000 package_bytes=300000000 tar_bytes=1";
+        let set = set_of(line).unwrap();
+        assert_eq!((set.packages, set.files), (1000, 30000));
+        assert!(set_of("pkg-install-bench: packages=1").is_err());
+        let table = section(&set, 3, 4.0, 2.0, 3.0);
+        assert!(
+            table.contains(
+                "| `pkg install --repo`, one transaction | 4.00 | 125 | 250 | 0.50 | 0.75 |"
+            ),
+            "{table}"
+        );
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+    }
+}
