@@ -7,11 +7,12 @@
 //! outside these versions"), so they never pull anything in.
 #![forbid(unsafe_code)]
 
-use std::cell::OnceCell;
-use std::collections::{BTreeSet, HashMap};
+use std::cell::{OnceCell, RefCell};
+use std::collections::BTreeSet;
 use std::fmt;
 
 use anyhow::{anyhow, Result};
+use hashbrown::{HashMap, HashTable};
 use resolvo::utils::{Pool, VersionSet};
 use resolvo::{
     Candidates, Condition, ConditionId, ConditionalRequirement, Dependencies, DependencyProvider,
@@ -19,8 +20,84 @@ use resolvo::{
     StringId, UnsolvableOrCancelled, VersionSetId, VersionSetUnionId,
 };
 
+use crate::index::PackageRef;
 use crate::recipe::Metadata;
 use crate::version::{Dependency, Version};
+
+/// What the solver reads of a package: owned metadata, a reference to it, or a package of a
+/// loaded index (`PackageRef`, whose strings stay in the index).
+pub trait Package {
+    fn name(&self) -> &str;
+    /// The full version, `[epoch:]upstream[-release]`.
+    fn version(&self) -> &str;
+    fn depends(&self) -> impl Iterator<Item = &str>;
+    fn provides(&self) -> impl Iterator<Item = &str>;
+    fn conflicts(&self) -> impl Iterator<Item = &str>;
+    fn replaces(&self) -> impl Iterator<Item = &str>;
+}
+
+impl Package for Metadata {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn version(&self) -> &str {
+        &self.version
+    }
+    fn depends(&self) -> impl Iterator<Item = &str> {
+        self.depends.iter().map(String::as_str)
+    }
+    fn provides(&self) -> impl Iterator<Item = &str> {
+        self.provides.iter().map(String::as_str)
+    }
+    fn conflicts(&self) -> impl Iterator<Item = &str> {
+        self.conflicts.iter().map(String::as_str)
+    }
+    fn replaces(&self) -> impl Iterator<Item = &str> {
+        self.replaces.iter().map(String::as_str)
+    }
+}
+
+impl<P: Package> Package for &P {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn version(&self) -> &str {
+        (**self).version()
+    }
+    fn depends(&self) -> impl Iterator<Item = &str> {
+        (**self).depends()
+    }
+    fn provides(&self) -> impl Iterator<Item = &str> {
+        (**self).provides()
+    }
+    fn conflicts(&self) -> impl Iterator<Item = &str> {
+        (**self).conflicts()
+    }
+    fn replaces(&self) -> impl Iterator<Item = &str> {
+        (**self).replaces()
+    }
+}
+
+impl Package for PackageRef<'_> {
+    fn name(&self) -> &str {
+        PackageRef::name(self)
+    }
+    fn version(&self) -> &str {
+        PackageRef::version(self)
+    }
+    fn depends(&self) -> impl Iterator<Item = &str> {
+        PackageRef::depends(self)
+    }
+    fn provides(&self) -> impl Iterator<Item = &str> {
+        PackageRef::provides(self)
+    }
+    fn conflicts(&self) -> impl Iterator<Item = &str> {
+        PackageRef::conflicts(self)
+    }
+    fn replaces(&self) -> impl Iterator<Item = &str> {
+        PackageRef::replaces(self)
+    }
+}
 
 /// A set of candidates of one name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -48,50 +125,74 @@ impl fmt::Display for Set {
     }
 }
 
+/// A relation string as the solver uses it, or why it cannot (kept so that it is parsed once).
+type Parsed<T> = Result<T, String>;
+
 /// The packages to choose from, with the solver's view of them.
 ///
-/// Building it does almost nothing: resolvo asks for the candidates of a name and the
-/// dependencies of a candidate only when it reaches them, so versions are parsed and solvables
-/// interned per name on first request, and dependencies parsed per candidate on first request.
-/// A large index with a small request touches a small part of it.
-pub struct Universe {
-    packages: Vec<Metadata>,
+/// Building it copies nothing per package: packages are grouped by name in a table of indices,
+/// resolvo asks for the candidates of a name and the dependencies of a candidate only when it
+/// reaches them, so versions are parsed per name on first request, and every distinct relation
+/// string is parsed and interned once however many packages carry it (Debian's thousands of
+/// `libc6 >= 2.34`). A large index with a small request touches a small part of it.
+pub struct Universe<P> {
+    packages: Vec<P>,
     /// Each package's parsed version, filled when the candidates of its name are first asked
     /// for; `None` inside when the version does not parse.
     versions: Vec<OnceCell<Option<Version>>>,
     /// Each package's provides, parsed up front (the provider map needs them; most are empty).
     provides: Vec<Vec<(String, Option<Version>)>>,
-    /// Package name → its versions (indices into `packages`).
-    by_name: HashMap<String, Vec<usize>>,
+    /// Package name → its group: records `members[starts[g]..starts[g + 1]]`. The table holds
+    /// group numbers and is searched by the name of a group's first record.
+    groups: HashTable<u32>,
+    starts: Vec<u32>,
+    members: Vec<u32>,
     /// Virtual name → names of packages that provide it.
     providers: HashMap<String, BTreeSet<String>>,
+    /// Dependency text → its requirement.
+    requirements: RefCell<HashMap<String, Parsed<Requirement>>>,
+    /// Conflict or replaces text → the sets it excludes, by package name.
+    exclusions: RefCell<HashMap<String, Parsed<Vec<(NameId, VersionSetId)>>>>,
+    hasher: hashbrown::DefaultHashBuilder,
     pool: Pool<Set, String>,
 }
 
-impl Universe {
+impl<P: Package> Universe<P> {
     /// The solver's view of `packages` (each validated metadata, as the index loader ensures;
     /// a version or dependency that does not parse keeps only that package out of solutions).
-    pub fn new(packages: impl IntoIterator<Item = Metadata>) -> Result<Self> {
-        let packages: Vec<Metadata> = packages.into_iter().collect();
-        let mut by_name: HashMap<String, Vec<usize>> = HashMap::with_capacity(packages.len());
+    pub fn new(packages: impl IntoIterator<Item = P>) -> Result<Self> {
+        let packages: Vec<P> = packages.into_iter().collect();
+        let hasher = hashbrown::DefaultHashBuilder::default();
+        let hash = |name: &str| std::hash::BuildHasher::hash_one(&hasher, name);
+        // Group by name: first each record's group, then the groups laid out contiguously.
+        let mut groups: HashTable<u32> = HashTable::with_capacity(packages.len() / 2);
+        let mut firsts: Vec<u32> = Vec::new();
+        let mut group_of: Vec<u32> = Vec::with_capacity(packages.len());
         let mut providers: HashMap<String, BTreeSet<String>> = HashMap::new();
         let mut all_provides = Vec::with_capacity(packages.len());
-        for (record, meta) in packages.iter().enumerate() {
-            match by_name.get_mut(&meta.name) {
-                Some(records) => records.push(record),
-                None => {
-                    by_name.insert(meta.name.clone(), vec![record]);
-                }
-            }
+        for (record, package) in packages.iter().enumerate() {
+            let name = package.name();
+            let group = *groups
+                .entry(
+                    hash(name),
+                    |&group| packages[firsts[group as usize] as usize].name() == name,
+                    |&group| hash(packages[firsts[group as usize] as usize].name()),
+                )
+                .or_insert_with(|| {
+                    firsts.push(record as u32);
+                    firsts.len() as u32 - 1
+                })
+                .get();
+            group_of.push(group);
             let mut provides = Vec::new();
-            for text in &meta.provides {
-                let dep: Dependency = text.parse().map_err(|error| {
-                    anyhow!("package `{}`: provides `{text}`: {error}", meta.name)
-                })?;
+            for text in package.provides() {
+                let dep: Dependency = text
+                    .parse()
+                    .map_err(|error| anyhow!("package `{name}`: provides `{text}`: {error}"))?;
                 providers
                     .entry(dep.name.clone())
                     .or_default()
-                    .insert(meta.name.clone());
+                    .insert(name.to_owned());
                 provides.push((
                     dep.name,
                     dep.bounds.into_iter().next().map(|(_, version)| version),
@@ -99,12 +200,30 @@ impl Universe {
             }
             all_provides.push(provides);
         }
+        let mut starts = vec![0u32; firsts.len() + 1];
+        for &group in &group_of {
+            starts[group as usize + 1] += 1;
+        }
+        for group in 0..firsts.len() {
+            starts[group + 1] += starts[group];
+        }
+        let mut fill = starts.clone();
+        let mut members = vec![0u32; packages.len()];
+        for (record, &group) in group_of.iter().enumerate() {
+            members[fill[group as usize] as usize] = record as u32;
+            fill[group as usize] += 1;
+        }
         Ok(Self {
             versions: (0..packages.len()).map(|_| OnceCell::new()).collect(),
-            packages,
             provides: all_provides,
-            by_name,
+            groups,
+            starts,
+            members,
             providers,
+            requirements: RefCell::default(),
+            exclusions: RefCell::default(),
+            hasher,
+            packages,
             pool: Pool::new(),
         })
     }
@@ -113,9 +232,20 @@ impl Universe {
         self.pool.resolve_solvable(solvable).record
     }
 
+    /// The records of the package called `name`.
+    fn named(&self, name: &str) -> Option<&[u32]> {
+        let hash = std::hash::BuildHasher::hash_one(&self.hasher, name);
+        let first = |group: u32| self.members[self.starts[group as usize] as usize] as usize;
+        let group = *self
+            .groups
+            .find(hash, |&group| self.packages[first(group)].name() == name)?
+            as usize;
+        Some(&self.members[self.starts[group] as usize..self.starts[group + 1] as usize])
+    }
+
     fn version(&self, record: usize) -> Option<&Version> {
         self.versions[record]
-            .get_or_init(|| self.packages[record].parsed_version().ok())
+            .get_or_init(|| self.packages[record].version().parse().ok())
             .as_ref()
     }
 
@@ -136,11 +266,17 @@ impl Universe {
     }
 
     /// The version sets that can satisfy `dep`, by package name.
-    fn sets_for(&self, dep: &Dependency) -> Vec<(String, Set)> {
-        let mut sets = vec![(dep.name.clone(), Set::Named(dep.clone()))];
+    fn sets_for(&self, dep: &Dependency) -> Vec<(NameId, Set)> {
+        let mut sets = vec![(
+            self.pool.intern_package_name(dep.name.as_str()),
+            Set::Named(dep.clone()),
+        )];
         if let Some(providers) = self.providers.get(&dep.name) {
             for provider in providers.iter().filter(|provider| **provider != dep.name) {
-                sets.push((provider.clone(), Set::ProvidedBy(dep.clone())));
+                sets.push((
+                    self.pool.intern_package_name(provider.as_str()),
+                    Set::ProvidedBy(dep.clone()),
+                ));
             }
         }
         sets
@@ -150,10 +286,7 @@ impl Universe {
         let ids: Vec<VersionSetId> = self
             .sets_for(dep)
             .into_iter()
-            .map(|(name, set)| {
-                self.pool
-                    .intern_version_set(self.pool.intern_package_name(name), set)
-            })
+            .map(|(name, set)| self.pool.intern_version_set(name, set))
             .collect();
         match ids.as_slice() {
             [single] => Requirement::Single(*single),
@@ -165,9 +298,51 @@ impl Universe {
         }
     }
 
+    /// The requirement of a dependency text, parsed and interned on first use.
+    fn cached_requirement(&self, text: &str) -> Parsed<Requirement> {
+        if let Some(found) = self.requirements.borrow().get(text) {
+            return found.clone();
+        }
+        let parsed = text
+            .parse::<Dependency>()
+            .map(|dep| self.requirement(&dep))
+            .map_err(|error| format!("its dependency `{text}` is not valid: {error}"));
+        self.requirements
+            .borrow_mut()
+            .insert(text.to_owned(), parsed.clone());
+        parsed
+    }
+
+    /// The sets a conflict or replaces text excludes, parsed and interned on first use.
+    fn cached_exclusions(&self, text: &str, what: &str) -> Parsed<Vec<(NameId, VersionSetId)>> {
+        if let Some(found) = self.exclusions.borrow().get(text) {
+            return found.clone();
+        }
+        let parsed = text
+            .parse::<Dependency>()
+            .map(|dep| {
+                self.sets_for(&dep)
+                    .into_iter()
+                    .map(|(name, set)| {
+                        (
+                            name,
+                            self.pool.intern_version_set(name, Set::Not(Box::new(set))),
+                        )
+                    })
+                    .collect()
+            })
+            .map_err(|error| format!("its {what} `{text}` is not valid: {error}"));
+        self.exclusions
+            .borrow_mut()
+            .insert(text.to_owned(), parsed.clone());
+        parsed
+    }
+}
+
+impl<P: Package + Clone> Universe<P> {
     /// Resolves installing every request (dependency strings); returns the chosen packages
     /// sorted by name, or a readable explanation of why it is impossible.
-    pub fn resolve(self, requests: &[String]) -> Result<Vec<Metadata>, SolveError> {
+    pub fn resolve(self, requests: &[String]) -> Result<Vec<P>, SolveError> {
         let mut requirements = Vec::new();
         for text in requests {
             let dep: Dependency = text
@@ -179,11 +354,11 @@ impl Universe {
         match solver.solve(Problem::new().requirements(requirements)) {
             Ok(solution) => {
                 let universe = solver.provider();
-                let mut chosen: Vec<Metadata> = solution
+                let mut chosen: Vec<P> = solution
                     .into_iter()
                     .map(|solvable| universe.packages[universe.record(solvable)].clone())
                     .collect();
-                chosen.sort_by(|a, b| a.name.cmp(&b.name));
+                chosen.sort_by(|a, b| a.name().cmp(b.name()));
                 Ok(chosen)
             }
             Err(UnsolvableOrCancelled::Unsolvable(conflict)) => Err(SolveError::Impossible(
@@ -205,12 +380,12 @@ pub enum SolveError {
     Impossible(String),
 }
 
-impl Interner for Universe {
+impl<P: Package> Interner for Universe<P> {
     type NameId = NameId;
     type SolvableId = SolvableId;
 
     fn display_solvable(&self, solvable: SolvableId) -> impl fmt::Display + '_ {
-        self.packages[self.record(solvable)].version.clone()
+        self.packages[self.record(solvable)].version().to_owned()
     }
 
     fn display_name(&self, name: NameId) -> impl fmt::Display + '_ {
@@ -245,7 +420,7 @@ impl Interner for Universe {
     }
 }
 
-impl DependencyProvider for Universe {
+impl<P: Package> DependencyProvider for Universe<P> {
     async fn filter_candidates(
         &self,
         candidates: &[SolvableId],
@@ -262,15 +437,16 @@ impl DependencyProvider for Universe {
 
     async fn get_candidates(&self, name: NameId) -> Option<Candidates> {
         // resolvo caches this per name, so each name's solvables are interned once.
-        let records = self.by_name.get(self.pool.resolve_package_name(name))?;
+        let records = self.named(self.pool.resolve_package_name(name))?;
         let mut candidates = Candidates::default();
         for &record in records {
+            let record = record as usize;
             let solvable = self.pool.intern_solvable(name, record);
             candidates.candidates.push(solvable);
             if self.version(record).is_none() {
                 let reason = format!(
                     "its version `{}` is not a valid version",
-                    self.packages[record].version
+                    self.packages[record].version()
                 );
                 candidates
                     .excluded
@@ -290,44 +466,34 @@ impl DependencyProvider for Universe {
     }
 
     async fn get_dependencies(&self, solvable: SolvableId) -> Dependencies {
-        let meta = &self.packages[self.record(solvable)];
-        let parse = |texts: &[String], what: &str| -> Result<Vec<Dependency>, String> {
-            texts
-                .iter()
-                .map(|text| {
-                    text.parse()
-                        .map_err(|error| format!("its {what} `{text}` is not valid: {error}"))
-                })
-                .collect()
-        };
-        let parsed = parse(&meta.depends, "dependency").and_then(|depends| {
-            let mut excludes = parse(&meta.conflicts, "conflict")?;
-            excludes.extend(parse(&meta.replaces, "replaces")?);
-            Ok((depends, excludes))
-        });
-        let (depends, excludes) = match parsed {
-            Ok(parsed) => parsed,
-            Err(reason) => return Dependencies::Unknown(self.pool.intern_string(reason)),
-        };
+        let package = &self.packages[self.record(solvable)];
+        let own_name = self.pool.resolve_solvable(solvable).name;
         let mut known = KnownDependencies::default();
-        for dep in &depends {
-            known.requirements.push(self.requirement(dep).into());
-        }
-        for dep in &excludes {
-            // A package that conflicts with what it provides (the usual way to say "only one
-            // provider of X") does not conflict with itself.
-            for (name, set) in self
-                .sets_for(dep)
-                .into_iter()
-                .filter(|(name, _)| *name != meta.name)
-            {
-                let name = self.pool.intern_package_name(name);
+        let mut fill = || -> Result<(), String> {
+            for text in package.depends() {
                 known
-                    .constrains
-                    .push(self.pool.intern_version_set(name, Set::Not(Box::new(set))));
+                    .requirements
+                    .push(self.cached_requirement(text)?.into());
             }
+            let excludes = package
+                .conflicts()
+                .map(|text| (text, "conflict"))
+                .chain(package.replaces().map(|text| (text, "replaces")));
+            for (text, what) in excludes {
+                // A package that conflicts with what it provides (the usual way to say "only
+                // one provider of X") does not conflict with itself.
+                for (name, set) in self.cached_exclusions(text, what)? {
+                    if name != own_name {
+                        known.constrains.push(set);
+                    }
+                }
+            }
+            Ok(())
+        };
+        match fill() {
+            Ok(()) => Dependencies::Known(known),
+            Err(reason) => Dependencies::Unknown(self.pool.intern_string(reason)),
         }
-        Dependencies::Known(known)
     }
 }
 

@@ -1,0 +1,603 @@
+//! The binary body of `index.bpi` (index format 2): a string table, a pool of string ids for
+//! lists, and one fixed-size record per package. Every string is stored once, so a name that
+//! many packages depend on costs four bytes per mention; decoding is a bounds-checked walk over
+//! the bytes with no parser in between. The layout is documented in `docs/pkg-format.md`.
+//!
+//! Decoding never trusts a length or an id: every read is checked against the bytes there are,
+//! and a body that is signed but malformed gets a `DecodeError` saying what is wrong.
+#![forbid(unsafe_code)]
+
+use std::collections::HashMap;
+
+use crate::index::{Index, IndexEntry};
+use crate::recipe::{InstallActions, Metadata, Privacy};
+
+/// The id that stands for "no string" (a package without a homepage, default install actions).
+const NONE: u32 = u32::MAX;
+/// Bytes per package record.
+pub const RECORD_LEN: usize = 10 * 4 + 8 + 2 + 4 + 6 * 2;
+
+/// Why a signed body is not an index.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("truncated in {0}")]
+    Truncated(&'static str),
+    #[error("string {index} ends at {end}, before the previous one or past the {total} bytes of strings")]
+    BadStringEnd {
+        index: usize,
+        end: u32,
+        total: usize,
+    },
+    #[error("string {0} is not UTF-8")]
+    NotUtf8(usize),
+    #[error("package {record}: {field} refers to string {id}, but there are {count}")]
+    BadStringId {
+        record: usize,
+        field: &'static str,
+        id: u32,
+        count: usize,
+    },
+    #[error("package {record}: its lists ({start}+{len}) lie outside the {pool} list entries")]
+    BadList {
+        record: usize,
+        start: u32,
+        len: usize,
+        pool: usize,
+    },
+    #[error("package {record}: privacy code {code} is not a level")]
+    BadPrivacy { record: usize, code: u8 },
+    #[error("package {record}: source flag {code} is not 0 or 1")]
+    BadSourceFlag { record: usize, code: u8 },
+    #[error("package {record}: install actions: {error}")]
+    BadInstall { record: usize, error: String },
+    #[error("the list pool refers to string {id}, but there are {count}")]
+    BadPoolId { id: u32, count: usize },
+    #[error("{0} bytes after the last record")]
+    Trailing(usize),
+}
+
+/// Why an index cannot be written in this encoding.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EncodeError {
+    #[error("more than {0} strings or list entries")]
+    TooMany(u32),
+    #[error("package `{0}` has a list longer than 65535")]
+    ListTooLong(String),
+}
+
+/// The body for `index`. The same index always gives the same bytes (string ids in order of
+/// first use).
+pub fn encode(index: &Index) -> Result<Vec<u8>, EncodeError> {
+    // Install actions are rare and nested: each is stored as one JSON string.
+    let installs: Vec<Option<String>> = index
+        .packages
+        .iter()
+        .map(|entry| {
+            (entry.meta.install != InstallActions::default())
+                .then(|| serde_json::to_string(&entry.meta.install).unwrap_or_default())
+        })
+        .collect();
+    let mut strings = Strings::default();
+    let mut pool: Vec<u32> = Vec::new();
+    let mut records: Vec<u8> = Vec::with_capacity(index.packages.len() * RECORD_LEN);
+    for (entry, install_json) in index.packages.iter().zip(&installs) {
+        // Naming every field (no `..`) makes a new Metadata field a compile error here, so it
+        // cannot be silently left out of the index.
+        let Metadata {
+            name,
+            version,
+            summary,
+            license,
+            homepage,
+            arch,
+            privacy,
+            depends,
+            provides,
+            conflicts,
+            replaces,
+            optional,
+            config,
+            install: _,
+        } = &entry.meta;
+        let install = match install_json {
+            Some(json) => strings.id(json)?,
+            None => NONE,
+        };
+        let homepage = match homepage {
+            Some(homepage) => strings.id(homepage)?,
+            None => NONE,
+        };
+        for id in [
+            strings.id(name)?,
+            strings.id(version)?,
+            strings.id(summary)?,
+            strings.id(license)?,
+            homepage,
+            strings.id(arch)?,
+            strings.id(&entry.file)?,
+            strings.id(&entry.sha256)?,
+            strings.id(&entry.signer)?,
+            install,
+        ] {
+            records.extend_from_slice(&id.to_le_bytes());
+        }
+        records.extend_from_slice(&entry.size.to_le_bytes());
+        records.push(match privacy {
+            Privacy::None => 0,
+            Privacy::Telemetry => 1,
+            Privacy::Tracking => 2,
+        });
+        records.push(u8::from(entry.source));
+        let start = u32::try_from(pool.len()).map_err(|_| EncodeError::TooMany(u32::MAX))?;
+        records.extend_from_slice(&start.to_le_bytes());
+        for list in [depends, provides, conflicts, replaces, config] {
+            let len =
+                u16::try_from(list.len()).map_err(|_| EncodeError::ListTooLong(name.clone()))?;
+            records.extend_from_slice(&len.to_le_bytes());
+            for text in list {
+                pool.push(strings.id(text)?);
+            }
+        }
+        let len =
+            u16::try_from(optional.len()).map_err(|_| EncodeError::ListTooLong(name.clone()))?;
+        records.extend_from_slice(&len.to_le_bytes());
+        for (key, why) in optional {
+            pool.push(strings.id(key)?);
+            pool.push(strings.id(why)?);
+        }
+    }
+    let count = |n: usize| u32::try_from(n).map_err(|_| EncodeError::TooMany(u32::MAX));
+    let mut out = Vec::with_capacity(16 + strings.bytes.len() + 4 * pool.len() + records.len());
+    out.extend_from_slice(&count(strings.ends.len())?.to_le_bytes());
+    for end in &strings.ends {
+        out.extend_from_slice(&end.to_le_bytes());
+    }
+    out.extend_from_slice(&strings.bytes);
+    out.extend_from_slice(&count(pool.len())?.to_le_bytes());
+    for id in &pool {
+        out.extend_from_slice(&id.to_le_bytes());
+    }
+    out.extend_from_slice(&count(index.packages.len())?.to_le_bytes());
+    out.extend_from_slice(&records);
+    Ok(out)
+}
+
+/// The string table being built: each distinct string once.
+#[derive(Default)]
+struct Strings<'a> {
+    ids: HashMap<&'a str, u32>,
+    ends: Vec<u32>,
+    bytes: Vec<u8>,
+}
+
+impl<'a> Strings<'a> {
+    fn id(&mut self, text: &'a str) -> Result<u32, EncodeError> {
+        if let Some(&id) = self.ids.get(text) {
+            return Ok(id);
+        }
+        let id = u32::try_from(self.ends.len())
+            .ok()
+            .filter(|&id| id < NONE)
+            .ok_or(EncodeError::TooMany(NONE))?;
+        self.bytes.extend_from_slice(text.as_bytes());
+        let end = u32::try_from(self.bytes.len()).map_err(|_| EncodeError::TooMany(u32::MAX))?;
+        self.ends.push(end);
+        self.ids.insert(text, id);
+        Ok(id)
+    }
+}
+
+/// A decoded index: the string table, the list pool and one record per package, each id
+/// checked, so that reading a package afterwards cannot fail. Strings are borrowed from it, not
+/// copied: this is what makes loading a large index cheap.
+#[derive(Debug, Clone, Default)]
+pub struct IndexView {
+    /// Every string, concatenated (checked as UTF-8 once, at every string boundary).
+    pub(super) text: String,
+    /// Where each string ends in `text`; string `i` starts where `i - 1` ends.
+    pub(super) ends: Vec<u32>,
+    /// The lists of every record, as string ids.
+    pub(super) pool: Vec<u32>,
+    pub(super) records: Vec<Record>,
+}
+
+/// One package as string ids (each checked to name a string).
+#[derive(Debug, Clone)]
+pub(super) struct Record {
+    pub(super) name: u32,
+    pub(super) version: u32,
+    pub(super) summary: u32,
+    pub(super) license: u32,
+    pub(super) homepage: Option<u32>,
+    pub(super) arch: u32,
+    pub(super) file: u32,
+    pub(super) sha256: u32,
+    pub(super) signer: u32,
+    pub(super) install: Option<Box<InstallActions>>,
+    pub(super) size: u64,
+    pub(super) privacy: Privacy,
+    pub(super) source: bool,
+    /// The first id of this record's lists in the pool.
+    pub(super) lists: u32,
+    /// Lengths of depends, provides, conflicts, replaces, config, and optional (in pairs).
+    pub(super) lens: [u16; 6],
+}
+
+/// Bounds-checked reads from the front of the body.
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, len: usize, what: &'static str) -> Result<&'a [u8], DecodeError> {
+        if len > self.bytes.len() {
+            return Err(DecodeError::Truncated(what));
+        }
+        let (taken, rest) = self.bytes.split_at(len);
+        self.bytes = rest;
+        Ok(taken)
+    }
+
+    fn u32(&mut self, what: &'static str) -> Result<u32, DecodeError> {
+        let b = self.take(4, what)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// A count of items of `size` bytes each, refused when the rest cannot hold them (so that
+    /// a bad count cannot make us allocate).
+    fn count(&mut self, size: usize, what: &'static str) -> Result<usize, DecodeError> {
+        let count = self.u32(what)? as usize;
+        if count.saturating_mul(size) > self.bytes.len() {
+            return Err(DecodeError::Truncated(what));
+        }
+        Ok(count)
+    }
+}
+
+fn le_u32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+fn u32s(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    bytes
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// Checks and decodes a body.
+pub fn decode(body: &[u8]) -> Result<IndexView, DecodeError> {
+    let mut reader = Reader { bytes: body };
+    let count = reader.count(4, "the string table")?;
+    let ends: Vec<u32> = u32s(reader.take(4 * count, "the string table")?).collect();
+    let total = ends.last().map_or(0, |&end| end as usize);
+    let bytes = reader.take(total, "the string bytes")?;
+    let mut start = 0usize;
+    for (index, &end) in ends.iter().enumerate() {
+        let end_at = end as usize;
+        if end_at < start || end_at > total {
+            return Err(DecodeError::BadStringEnd { index, end, total });
+        }
+        start = end_at;
+    }
+    // One UTF-8 check for all strings, then one at each boundary: slicing `text` at the ends
+    // afterwards can never split a character (or panic).
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let at = error.valid_up_to() as u32;
+            return Err(DecodeError::NotUtf8(ends.partition_point(|&end| end <= at)));
+        }
+    };
+    if let Some(index) = ends
+        .iter()
+        .position(|&end| !text.is_char_boundary(end as usize))
+    {
+        return Err(DecodeError::NotUtf8(index));
+    }
+    let strings = ends.len();
+    let pool_len = reader.count(4, "the list pool")?;
+    let pool: Vec<u32> = u32s(reader.take(4 * pool_len, "the list pool")?).collect();
+    if let Some(&id) = pool.iter().find(|&&id| id as usize >= strings) {
+        return Err(DecodeError::BadPoolId { id, count: strings });
+    }
+    let record_count = reader.count(RECORD_LEN, "the package records")?;
+    let mut records = Vec::with_capacity(record_count);
+    for record in 0..record_count {
+        let raw = reader.take(RECORD_LEN, "the package records")?;
+        let string = |at: usize, field: &'static str| -> Result<u32, DecodeError> {
+            let id = le_u32(raw, at);
+            if (id as usize) < strings {
+                Ok(id)
+            } else {
+                Err(DecodeError::BadStringId {
+                    record,
+                    field,
+                    id,
+                    count: strings,
+                })
+            }
+        };
+        let optional_string = |at: usize, field: &'static str| {
+            if le_u32(raw, at) == NONE {
+                Ok(None)
+            } else {
+                string(at, field).map(Some)
+            }
+        };
+        let install = match optional_string(36, "install")? {
+            None => None,
+            Some(id) => {
+                let json = &text[string_range(&ends, id)];
+                Some(Box::new(serde_json::from_str(json).map_err(|error| {
+                    DecodeError::BadInstall {
+                        record,
+                        error: error.to_string(),
+                    }
+                })?))
+            }
+        };
+        let privacy = match raw[48] {
+            0 => Privacy::None,
+            1 => Privacy::Telemetry,
+            2 => Privacy::Tracking,
+            code => return Err(DecodeError::BadPrivacy { record, code }),
+        };
+        let source = match raw[49] {
+            0 => false,
+            1 => true,
+            code => return Err(DecodeError::BadSourceFlag { record, code }),
+        };
+        let lists = le_u32(raw, 50);
+        let lens: [u16; 6] =
+            std::array::from_fn(|i| u16::from_le_bytes([raw[54 + 2 * i], raw[55 + 2 * i]]));
+        let needed =
+            lens[..5].iter().map(|&len| usize::from(len)).sum::<usize>() + 2 * usize::from(lens[5]);
+        if (lists as usize).saturating_add(needed) > pool_len {
+            return Err(DecodeError::BadList {
+                record,
+                start: lists,
+                len: needed,
+                pool: pool_len,
+            });
+        }
+        records.push(Record {
+            name: string(0, "name")?,
+            version: string(4, "version")?,
+            summary: string(8, "summary")?,
+            license: string(12, "license")?,
+            homepage: optional_string(16, "homepage")?,
+            arch: string(20, "arch")?,
+            file: string(24, "file")?,
+            sha256: string(28, "sha256")?,
+            signer: string(32, "signer")?,
+            install,
+            size: u64::from_le_bytes(std::array::from_fn(|i| raw[40 + i])),
+            privacy,
+            source,
+            lists,
+            lens,
+        });
+    }
+    if !reader.bytes.is_empty() {
+        return Err(DecodeError::Trailing(reader.bytes.len()));
+    }
+    Ok(IndexView {
+        text: text.to_owned(),
+        ends,
+        pool,
+        records,
+    })
+}
+
+fn string_range(ends: &[u32], id: u32) -> std::ops::Range<usize> {
+    let id = id as usize;
+    let start = if id == 0 { 0 } else { ends[id - 1] as usize };
+    start..ends[id] as usize
+}
+
+impl IndexView {
+    /// How many packages there are.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Every package, in index order.
+    pub fn packages(&self) -> impl ExactSizeIterator<Item = PackageRef<'_>> + '_ {
+        (0..self.records.len()).map(move |at| PackageRef { view: self, at })
+    }
+
+    /// Package number `at` (in index order), if there is one.
+    pub fn package(&self, at: usize) -> Option<PackageRef<'_>> {
+        (at < self.records.len()).then_some(PackageRef { view: self, at })
+    }
+
+    /// The string ids of one list of record `at` (in bounds: checked when decoding).
+    pub(super) fn list_ids(&self, at: usize, list: List) -> &[u32] {
+        let record = &self.records[at];
+        let lens = record.lens.map(usize::from);
+        let start = record.lists as usize + lens[..list as usize].iter().sum::<usize>();
+        let len = if matches!(list, List::Optional) {
+            2 * lens[5]
+        } else {
+            lens[list as usize]
+        };
+        &self.pool[start..start + len]
+    }
+
+    pub(super) fn string(&self, id: u32) -> &str {
+        &self.text[string_range(&self.ends, id)]
+    }
+
+    /// The owned form, every entry materialized.
+    pub fn to_index(&self) -> Index {
+        Index {
+            packages: self.packages().map(|package| package.entry()).collect(),
+        }
+    }
+}
+
+/// One package of an `IndexView`: its fields borrowed from the view.
+#[derive(Clone, Copy)]
+pub struct PackageRef<'a> {
+    view: &'a IndexView,
+    at: usize,
+}
+
+impl std::fmt::Debug for PackageRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.name(), self.version())
+    }
+}
+
+/// Which list of a record.
+#[derive(Clone, Copy)]
+pub(super) enum List {
+    Depends = 0,
+    Provides = 1,
+    Conflicts = 2,
+    Replaces = 3,
+    Config = 4,
+    Optional = 5,
+}
+
+impl<'a> PackageRef<'a> {
+    fn record(&self) -> &'a Record {
+        &self.view.records[self.at]
+    }
+
+    fn text(&self, id: u32) -> &'a str {
+        self.view.string(id)
+    }
+
+    /// The position of this package in its index.
+    pub fn position(&self) -> usize {
+        self.at
+    }
+
+    pub fn name(&self) -> &'a str {
+        self.text(self.record().name)
+    }
+
+    pub fn version(&self) -> &'a str {
+        self.text(self.record().version)
+    }
+
+    pub fn summary(&self) -> &'a str {
+        self.text(self.record().summary)
+    }
+
+    pub fn license(&self) -> &'a str {
+        self.text(self.record().license)
+    }
+
+    pub fn homepage(&self) -> Option<&'a str> {
+        self.record().homepage.map(|id| self.text(id))
+    }
+
+    pub fn arch(&self) -> &'a str {
+        self.text(self.record().arch)
+    }
+
+    pub fn privacy(&self) -> Privacy {
+        self.record().privacy
+    }
+
+    /// The package file, relative to the index.
+    pub fn file(&self) -> &'a str {
+        self.text(self.record().file)
+    }
+
+    pub fn size(&self) -> u64 {
+        self.record().size
+    }
+
+    pub fn sha256(&self) -> &'a str {
+        self.text(self.record().sha256)
+    }
+
+    pub fn signer(&self) -> &'a str {
+        self.text(self.record().signer)
+    }
+
+    pub fn source(&self) -> bool {
+        self.record().source
+    }
+
+    /// The install actions, when not the default (none).
+    pub fn install(&self) -> Option<&'a InstallActions> {
+        self.record().install.as_deref()
+    }
+
+    fn list(&self, list: List) -> impl ExactSizeIterator<Item = &'a str> + 'a {
+        let view = self.view;
+        view.list_ids(self.at, list)
+            .iter()
+            .map(move |&id| view.string(id))
+    }
+
+    pub fn depends(&self) -> impl ExactSizeIterator<Item = &'a str> + 'a {
+        self.list(List::Depends)
+    }
+
+    pub fn provides(&self) -> impl ExactSizeIterator<Item = &'a str> + 'a {
+        self.list(List::Provides)
+    }
+
+    pub fn conflicts(&self) -> impl ExactSizeIterator<Item = &'a str> + 'a {
+        self.list(List::Conflicts)
+    }
+
+    pub fn replaces(&self) -> impl ExactSizeIterator<Item = &'a str> + 'a {
+        self.list(List::Replaces)
+    }
+
+    pub fn config(&self) -> impl ExactSizeIterator<Item = &'a str> + 'a {
+        self.list(List::Config)
+    }
+
+    /// Optional dependencies: (dependency, why one would want it).
+    pub fn optional(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        let mut texts = self.list(List::Optional);
+        std::iter::from_fn(move || Some((texts.next()?, texts.next()?)))
+    }
+
+    /// The owned metadata.
+    pub fn meta(&self) -> Metadata {
+        let owned = |list: List| self.list(list).map(str::to_owned).collect();
+        Metadata {
+            name: self.name().to_owned(),
+            version: self.version().to_owned(),
+            summary: self.summary().to_owned(),
+            license: self.license().to_owned(),
+            homepage: self.homepage().map(str::to_owned),
+            arch: self.arch().to_owned(),
+            privacy: self.privacy(),
+            depends: owned(List::Depends),
+            provides: owned(List::Provides),
+            conflicts: owned(List::Conflicts),
+            replaces: owned(List::Replaces),
+            optional: self
+                .optional()
+                .map(|(key, why)| (key.to_owned(), why.to_owned()))
+                .collect(),
+            config: owned(List::Config),
+            install: self.install().cloned().unwrap_or_default(),
+        }
+    }
+
+    /// The owned index entry.
+    pub fn entry(&self) -> IndexEntry {
+        IndexEntry {
+            meta: self.meta(),
+            file: self.file().to_owned(),
+            size: self.size(),
+            sha256: self.sha256().to_owned(),
+            signer: self.signer().to_owned(),
+            source: self.source(),
+        }
+    }
+}
