@@ -170,3 +170,75 @@ pub fn open_index(path: &Path, store: Option<&KeyStore>) -> Result<(IndexView, V
     }
     Ok((view, signer))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A signed index file with `body` (compressed as `write_index` does).
+    fn signed(dir: &Path, body: &[u8], key: &SigningKey) -> PathBuf {
+        let packed = zstd::encode_all(body, 3).unwrap();
+        let path = dir.join("odd.bpi");
+        fs::write(&path, envelope::seal(MAGIC, FORMAT, &packed, key)).unwrap();
+        path
+    }
+
+    #[test]
+    fn malformed_signed_bodies_are_refused_naming_file_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SigningKey::from_bytes(&[5; 32]);
+        let id = key_id(&key.verifying_key());
+        let (packages, _) = crate::bench::generated(3, 1);
+        let index = Index {
+            packages: packages
+                .into_iter()
+                .map(|meta| IndexEntry {
+                    file: format!("{}.pkg", meta.name),
+                    meta,
+                    size: 0,
+                    sha256: String::new(),
+                    signer: id.clone(),
+                    source: false,
+                })
+                .collect(),
+        };
+        let body = encoding::encode(&index).unwrap();
+        let good = signed(dir.path(), &body, &key);
+        assert_eq!(load_index(&good, None).unwrap().0, index);
+        let mut bad_id = body.clone();
+        bad_id[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let not_zstd = dir.path().join("raw.bpi");
+        fs::write(&not_zstd, envelope::seal(MAGIC, FORMAT, &body, &key)).unwrap();
+        for (path, expected) in [
+            (
+                signed(dir.path(), &body[..body.len() - 3], &key),
+                "truncated",
+            ),
+            (
+                signed(dir.path(), &bad_id, &key),
+                "truncated in the string table",
+            ),
+            (not_zstd, "not zstd"),
+        ] {
+            let error = load_index(&path, None).unwrap_err();
+            let refused = error.downcast_ref::<Refused>().expect("a refusal");
+            let message = refused.to_string();
+            assert!(
+                message.contains(&path.display().to_string())
+                    && message.contains(&id)
+                    && message.contains(expected),
+                "{message}"
+            );
+        }
+        // Well-formed but invalid metadata names the package and the field.
+        let mut invalid = index.clone();
+        invalid.packages[1].meta.version = "x1".into();
+        let path = signed(dir.path(), &encoding::encode(&invalid).unwrap(), &key);
+        let message = load_index(&path, None).unwrap_err().to_string();
+        assert!(
+            message.contains("odd.bpi")
+                && message.contains("package `p1`: field `package.version`"),
+            "{message}"
+        );
+    }
+}

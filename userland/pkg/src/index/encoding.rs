@@ -601,3 +601,191 @@ impl<'a> PackageRef<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recipe::{Directory, User};
+
+    fn sample() -> Index {
+        let (packages, _) = crate::bench::generated(12, 1);
+        let mut packages: Vec<IndexEntry> = packages
+            .into_iter()
+            .map(|meta| IndexEntry {
+                file: format!("{}-{}.pkg", meta.name, meta.version),
+                meta,
+                size: 1234,
+                sha256: "ab".repeat(32),
+                signer: "0123456789abcdef".into(),
+                source: false,
+            })
+            .collect();
+        let rich = &mut packages[23];
+        rich.source = true;
+        rich.meta.homepage = Some("https://example.org/ünïcode".into());
+        rich.meta.privacy = Privacy::Telemetry;
+        rich.meta.replaces.push("old".into());
+        rich.meta.config.push("etc/x.conf".into());
+        rich.meta.optional.insert("doc".into(), "manuals".into());
+        rich.meta.install.users.push(User {
+            name: "daemon".into(),
+            uid: Some(7),
+            home: None,
+            shell: None,
+        });
+        rich.meta.install.directories.push(Directory {
+            path: "var/x".into(),
+            mode: 0o750,
+            owner: "daemon".into(),
+            group: "daemon".into(),
+        });
+        Index { packages }
+    }
+
+    #[test]
+    fn round_trips_every_field() {
+        let index = sample();
+        let body = encode(&index).unwrap();
+        assert_eq!(encode(&index).unwrap(), body, "reproducible");
+        let view = decode(&body).unwrap();
+        assert_eq!(view.to_index(), index);
+        let rich = view.package(23).unwrap();
+        assert_eq!(rich.homepage(), Some("https://example.org/ünïcode"));
+        assert_eq!(rich.optional().collect::<Vec<_>>(), [("doc", "manuals")]);
+        assert!(rich.source() && rich.install().is_some());
+        assert_eq!(
+            decode(&encode(&Index { packages: vec![] }).unwrap())
+                .unwrap()
+                .len(),
+            0
+        );
+    }
+
+    #[test]
+    fn every_truncation_is_refused() {
+        let body = encode(&sample()).unwrap();
+        for len in 0..body.len() {
+            assert!(decode(&body[..len]).is_err(), "cut at {len}");
+        }
+        let mut longer = body.clone();
+        longer.push(0);
+        assert_eq!(decode(&longer).err(), Some(DecodeError::Trailing(1)));
+    }
+
+    /// Offsets of the parts of a body, for corrupting them on purpose.
+    struct Layout {
+        ends: usize,
+        strings: usize,
+        bytes: usize,
+        pool: usize,
+        pool_len: usize,
+        records: usize,
+    }
+
+    fn layout(body: &[u8]) -> Layout {
+        let strings = le_u32(body, 0) as usize;
+        let bytes = le_u32(body, 4 * strings) as usize;
+        let pool = 4 + 4 * strings + bytes;
+        let pool_len = le_u32(body, pool) as usize;
+        Layout {
+            ends: 4,
+            strings,
+            bytes,
+            pool,
+            pool_len,
+            records: pool + 4 + 4 * pool_len + 4,
+        }
+    }
+
+    fn put_u32(body: &mut [u8], at: usize, value: u32) {
+        body[at..at + 4].copy_from_slice(&value.to_le_bytes());
+    }
+
+    #[test]
+    fn bad_lengths_offsets_and_ids_get_clear_errors() {
+        let body = encode(&sample()).unwrap();
+        let at = layout(&body);
+        let bad = |change: &dyn Fn(&mut Vec<u8>)| {
+            let mut body = body.clone();
+            change(&mut body);
+            decode(&body).err().map(|error| error.to_string())
+        };
+        let message = |change: &dyn Fn(&mut Vec<u8>), expected: &str| {
+            let found = bad(change).unwrap_or_default();
+            assert!(
+                found.contains(expected),
+                "{found:?} should say {expected:?}"
+            );
+        };
+        // Counts larger than the body: refused before allocating.
+        message(
+            &|b| put_u32(b, 0, u32::MAX),
+            "truncated in the string table",
+        );
+        message(
+            &|b| put_u32(b, at.pool, u32::MAX),
+            "truncated in the list pool",
+        );
+        message(
+            &|b| put_u32(b, at.records - 4, u32::MAX),
+            "truncated in the package records",
+        );
+        // A string ending before the previous one.
+        message(&|b| put_u32(b, at.ends + 4, 0), "string 1 ends at 0");
+        // Bytes that are not UTF-8, and a boundary inside a character.
+        message(&|b| b[4 + 4 * at.strings] = 0xff, "string 0 is not UTF-8");
+        let text_start = 4 + 4 * at.strings;
+        let text = &body[text_start..text_start + at.bytes];
+        let multibyte = text.iter().position(|&b| b >= 0x80).unwrap();
+        let string = (0..at.strings)
+            .find(|&i| le_u32(&body, at.ends + 4 * i) as usize > multibyte)
+            .unwrap();
+        message(
+            &|b| put_u32(b, at.ends + 4 * string, multibyte as u32 + 1),
+            "is not UTF-8",
+        );
+        // Ids that name no string, in a record and in the pool.
+        message(
+            &|b| put_u32(b, at.records, at.strings as u32),
+            "package 0: name refers to string",
+        );
+        message(
+            &|b| put_u32(b, at.records + 4 * 6, u32::MAX - 1),
+            "package 0: file refers",
+        );
+        message(
+            &|b| put_u32(b, at.pool + 4, at.strings as u32 + 9),
+            "the list pool refers",
+        );
+        // Lists reaching past the pool.
+        let last = at.records + RECORD_LEN * 23;
+        message(
+            &|b| put_u32(b, last + 50, at.pool_len as u32),
+            "package 23: its lists",
+        );
+        message(
+            &|b| put_u32(b, last + 50, u32::MAX),
+            "package 23: its lists",
+        );
+        message(&|b| b[last + 48] = 9, "privacy code 9");
+        message(&|b| b[last + 49] = 2, "source flag 2");
+        // Install actions that are not JSON of install actions.
+        let install = le_u32(&body, last + 36);
+        message(
+            &|b| put_u32(b, last + 36, install - 1),
+            "package 23: install actions",
+        );
+    }
+
+    #[test]
+    fn no_corruption_panics() {
+        let body = encode(&sample()).unwrap();
+        for at in 0..body.len() {
+            for flip in [0x01, 0x80, 0xff] {
+                let mut changed = body.clone();
+                changed[at] ^= flip;
+                let _ = decode(&changed);
+            }
+        }
+    }
+}
