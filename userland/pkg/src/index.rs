@@ -237,7 +237,7 @@ mod tests {
         let message = load_index(&path, None).unwrap_err().to_string();
         assert!(
             message.contains("odd.bpi")
-                && message.contains("package `p1`: field `package.version`"),
+                && message.contains("package `p0`: field `package.version`"),
             "{message}"
         );
     }
