@@ -139,7 +139,7 @@ pub fn open_index(path: &Path, store: Option<&KeyStore>) -> Result<(IndexView, V
             format!("signed by key {} but not zstd: {error}", key_id(&signer)),
         )
     })?;
-    let view = encoding::decode(&body).map_err(|error| {
+    let view = encoding::decode(body).map_err(|error| {
         Refused::new(
             path,
             format!(
@@ -176,9 +176,9 @@ mod tests {
     use super::*;
 
     /// A signed index file with `body` (compressed as `write_index` does).
-    fn signed(dir: &Path, body: &[u8], key: &SigningKey) -> PathBuf {
+    fn signed(dir: &Path, name: &str, body: &[u8], key: &SigningKey) -> PathBuf {
         let packed = zstd::encode_all(body, 3).unwrap();
-        let path = dir.join("odd.bpi");
+        let path = dir.join(name);
         fs::write(&path, envelope::seal(MAGIC, FORMAT, &packed, key)).unwrap();
         path
     }
@@ -203,20 +203,21 @@ mod tests {
                 .collect(),
         };
         let body = encoding::encode(&index).unwrap();
-        let good = signed(dir.path(), &body, &key);
+        let good = signed(dir.path(), "good.bpi", &body, &key);
         assert_eq!(load_index(&good, None).unwrap().0, index);
-        let mut bad_id = body.clone();
-        bad_id[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let mut bad_count = body.clone();
+        let last = bad_count.len() - 4;
+        bad_count[last..].copy_from_slice(&u32::MAX.to_le_bytes());
         let not_zstd = dir.path().join("raw.bpi");
         fs::write(&not_zstd, envelope::seal(MAGIC, FORMAT, &body, &key)).unwrap();
         for (path, expected) in [
             (
-                signed(dir.path(), &body[..body.len() - 3], &key),
-                "truncated",
+                signed(dir.path(), "cut.bpi", &body[..body.len() - 3], &key),
+                "do not add up",
             ),
             (
-                signed(dir.path(), &bad_id, &key),
-                "truncated in the string table",
+                signed(dir.path(), "count.bpi", &bad_count, &key),
+                "do not add up",
             ),
             (not_zstd, "not zstd"),
         ] {
@@ -233,7 +234,12 @@ mod tests {
         // Well-formed but invalid metadata names the package and the field.
         let mut invalid = index.clone();
         invalid.packages[1].meta.version = "x1".into();
-        let path = signed(dir.path(), &encoding::encode(&invalid).unwrap(), &key);
+        let path = signed(
+            dir.path(),
+            "odd.bpi",
+            &encoding::encode(&invalid).unwrap(),
+            &key,
+        );
         let message = load_index(&path, None).unwrap_err().to_string();
         assert!(
             message.contains("odd.bpi")

@@ -88,10 +88,15 @@ fn check_part(part: &str, upstream: bool) -> Result<(), VersionError> {
     }
 }
 
-impl FromStr for Version {
-    type Err = VersionError;
+/// A version's parts, borrowed from its text: what parsing checks before anything is copied.
+struct Parts<'a> {
+    epoch: u64,
+    upstream: &'a str,
+    release: Option<&'a str>,
+}
 
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
+impl<'a> Parts<'a> {
+    fn parse(text: &'a str) -> Result<Self, VersionError> {
         let text = text.trim();
         if text.is_empty() {
             return Err(VersionError::Empty);
@@ -111,12 +116,44 @@ impl FromStr for Version {
             Some((epoch, _)) => return Err(VersionError::BadEpoch(epoch.to_owned())),
             None => (0, text),
         };
-        // The release is after the last hyphen; earlier ones belong to the upstream version.
+        // The release is after the last hyphen; earlier ones belong to the upstream version
+        // (so an upstream version has a `-` only when there is a release).
         let (upstream, release) = match rest.rsplit_once('-') {
             Some((upstream, release)) => (upstream, Some(release)),
             None => (rest, None),
         };
-        Version::new(epoch, upstream, release)
+        check_part(upstream, true)?;
+        if let Some(release) = release {
+            check_part(release, false)?;
+        }
+        Ok(Self {
+            epoch,
+            upstream,
+            release,
+        })
+    }
+
+    fn to_version(&self) -> Version {
+        Version {
+            epoch: self.epoch,
+            upstream: self.upstream.to_owned(),
+            release: self.release.map(str::to_owned),
+        }
+    }
+}
+
+impl Version {
+    /// Whether `text` is a version, without building it.
+    pub fn check(text: &str) -> Result<(), VersionError> {
+        Parts::parse(text).map(|_| ())
+    }
+}
+
+impl FromStr for Version {
+    type Err = VersionError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Parts::parse(text).map(|parts| parts.to_version())
     }
 }
 
@@ -266,11 +303,14 @@ pub enum DependencyError {
 
 /// Whether `name` is a valid package name.
 pub fn valid_name(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && name.chars().all(|c| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | '_')
+    let bytes = name.as_bytes();
+    name.len() <= 128
+        && bytes
+            .first()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && bytes.iter().all(|&b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'_')
         })
-        && name.len() <= 128
 }
 
 impl Dependency {
@@ -282,42 +322,62 @@ impl Dependency {
     }
 }
 
+/// Reads a dependency, handing each bound to `bound`; returns the name.
+fn parse_dependency<'a>(
+    text: &'a str,
+    mut bound: impl FnMut(Op, Parts<'a>),
+) -> Result<&'a str, DependencyError> {
+    let text = text.trim();
+    let name_end = text
+        .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '='))
+        .unwrap_or(text.len());
+    let name = &text[..name_end];
+    if !valid_name(name) {
+        return Err(DependencyError::BadName(name.to_owned()));
+    }
+    let rest = text[name_end..].trim();
+    if !rest.is_empty() {
+        for text in rest.split(',') {
+            let text = text.trim();
+            let (op, version) = [
+                ("<=", Op::LessOrEqual),
+                (">=", Op::GreaterOrEqual),
+                ("<", Op::Less),
+                (">", Op::Greater),
+                ("=", Op::Equal),
+            ]
+            .iter()
+            .find_map(|(symbol, op)| text.strip_prefix(symbol).map(|v| (*op, v.trim())))
+            .ok_or_else(|| DependencyError::BadConstraint(text.to_owned()))?;
+            let parts = Parts::parse(version).map_err(|error| DependencyError::BadVersion {
+                text: text.to_owned(),
+                error,
+            })?;
+            bound(op, parts);
+        }
+    }
+    Ok(name)
+}
+
+impl Dependency {
+    /// Whether `text` is a dependency, without building it (nothing is allocated unless it is
+    /// not one).
+    pub fn check(text: &str) -> Result<(), DependencyError> {
+        Self::check_with(text, |_| {})
+    }
+
+    /// `check`, handing the operator of each bound to `bound`.
+    pub fn check_with(text: &str, mut bound: impl FnMut(Op)) -> Result<(), DependencyError> {
+        parse_dependency(text, |op, _| bound(op)).map(|_| ())
+    }
+}
+
 impl FromStr for Dependency {
     type Err = DependencyError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let text = text.trim();
-        let name_end = text
-            .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '='))
-            .unwrap_or(text.len());
-        let name = &text[..name_end];
-        if !valid_name(name) {
-            return Err(DependencyError::BadName(name.to_owned()));
-        }
-        let rest = text[name_end..].trim();
         let mut bounds = Vec::new();
-        if !rest.is_empty() {
-            for bound in rest.split(',') {
-                let bound = bound.trim();
-                let (op, version) = [
-                    ("<=", Op::LessOrEqual),
-                    (">=", Op::GreaterOrEqual),
-                    ("<", Op::Less),
-                    (">", Op::Greater),
-                    ("=", Op::Equal),
-                ]
-                .iter()
-                .find_map(|(symbol, op)| bound.strip_prefix(symbol).map(|v| (*op, v.trim())))
-                .ok_or_else(|| DependencyError::BadConstraint(bound.to_owned()))?;
-                let version = version
-                    .parse()
-                    .map_err(|error| DependencyError::BadVersion {
-                        text: bound.to_owned(),
-                        error,
-                    })?;
-                bounds.push((op, version));
-            }
-        }
+        let name = parse_dependency(text, |op, parts| bounds.push((op, parts.to_version())))?;
         Ok(Self {
             name: name.to_owned(),
             bounds,

@@ -52,8 +52,14 @@ pub enum DecodeError {
     BadInstall { record: usize, error: String },
     #[error("the list pool refers to string {id}, but there are {count}")]
     BadPoolId { id: u32, count: usize },
-    #[error("{0} bytes after the last record")]
-    Trailing(usize),
+    #[error("the counts ({strings} bytes of strings, {ids} strings, {pool} list entries, {records} packages) do not add up to the body's {body} bytes")]
+    BadLengths {
+        strings: usize,
+        ids: usize,
+        pool: usize,
+        records: usize,
+        body: usize,
+    },
 }
 
 /// Why an index cannot be written in this encoding.
@@ -147,18 +153,21 @@ pub fn encode(index: &Index) -> Result<Vec<u8>, EncodeError> {
         }
     }
     let count = |n: usize| u32::try_from(n).map_err(|_| EncodeError::TooMany(u32::MAX));
-    let mut out = Vec::with_capacity(16 + strings.bytes.len() + 4 * pool.len() + records.len());
-    out.extend_from_slice(&count(strings.ends.len())?.to_le_bytes());
+    // The string bytes come first so that a reader can keep them as they are (no copy); the
+    // counts come last.
+    let mut out = strings.bytes;
+    out.reserve(4 * strings.ends.len() + 4 * pool.len() + records.len() + 16);
     for end in &strings.ends {
         out.extend_from_slice(&end.to_le_bytes());
     }
-    out.extend_from_slice(&strings.bytes);
-    out.extend_from_slice(&count(pool.len())?.to_le_bytes());
     for id in &pool {
         out.extend_from_slice(&id.to_le_bytes());
     }
-    out.extend_from_slice(&count(index.packages.len())?.to_le_bytes());
     out.extend_from_slice(&records);
+    let total = out.len() - records.len() - 4 * pool.len() - 4 * strings.ends.len();
+    for n in [total, strings.ends.len(), pool.len(), index.packages.len()] {
+        out.extend_from_slice(&count(n)?.to_le_bytes());
+    }
     Ok(out)
 }
 
@@ -237,21 +246,6 @@ impl<'a> Reader<'a> {
         self.bytes = rest;
         Ok(taken)
     }
-
-    fn u32(&mut self, what: &'static str) -> Result<u32, DecodeError> {
-        let b = self.take(4, what)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-
-    /// A count of items of `size` bytes each, refused when the rest cannot hold them (so that
-    /// a bad count cannot make us allocate).
-    fn count(&mut self, size: usize, what: &'static str) -> Result<usize, DecodeError> {
-        let count = self.u32(what)? as usize;
-        if count.saturating_mul(size) > self.bytes.len() {
-            return Err(DecodeError::Truncated(what));
-        }
-        Ok(count)
-    }
 }
 
 fn le_u32(b: &[u8], at: usize) -> u32 {
@@ -264,24 +258,54 @@ fn u32s(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-/// Checks and decodes a body.
-pub fn decode(body: &[u8]) -> Result<IndexView, DecodeError> {
-    let mut reader = Reader { bytes: body };
-    let count = reader.count(4, "the string table")?;
+/// Checks and decodes a body (keeping its string bytes as the view's text).
+pub fn decode(mut body: Vec<u8>) -> Result<IndexView, DecodeError> {
+    let Some(counts_at) = body.len().checked_sub(16) else {
+        return Err(DecodeError::Truncated("the counts"));
+    };
+    let [total, count, pool_len, record_count] =
+        std::array::from_fn(|i| le_u32(&body, counts_at + 4 * i) as usize);
+    let expected = [
+        total,
+        4 * count,
+        4 * pool_len,
+        RECORD_LEN * record_count,
+        16,
+    ]
+    .iter()
+    .try_fold(0usize, |sum, &part| sum.checked_add(part));
+    if expected != Some(body.len()) {
+        return Err(DecodeError::BadLengths {
+            strings: total,
+            ids: count,
+            pool: pool_len,
+            records: record_count,
+            body: body.len(),
+        });
+    }
+    let mut reader = Reader {
+        bytes: &body[total..counts_at],
+    };
     let ends: Vec<u32> = u32s(reader.take(4 * count, "the string table")?).collect();
-    let total = ends.last().map_or(0, |&end| end as usize);
-    let bytes = reader.take(total, "the string bytes")?;
     let mut start = 0usize;
     for (index, &end) in ends.iter().enumerate() {
         let end_at = end as usize;
-        if end_at < start || end_at > total {
+        let last = index + 1 == ends.len();
+        if end_at < start || end_at > total || (last && end_at != total) {
             return Err(DecodeError::BadStringEnd { index, end, total });
         }
         start = end_at;
     }
-    // One UTF-8 check for all strings, then one at each boundary: slicing `text` at the ends
+    if ends.is_empty() && total != 0 {
+        return Err(DecodeError::BadStringEnd {
+            index: 0,
+            end: 0,
+            total,
+        });
+    }
+    // One UTF-8 check for all strings, then one at each boundary: slicing the text at the ends
     // afterwards can never split a character (or panic).
-    let text = match std::str::from_utf8(bytes) {
+    let text = match std::str::from_utf8(&body[..total]) {
         Ok(text) => text,
         Err(error) => {
             let at = error.valid_up_to() as u32;
@@ -295,12 +319,10 @@ pub fn decode(body: &[u8]) -> Result<IndexView, DecodeError> {
         return Err(DecodeError::NotUtf8(index));
     }
     let strings = ends.len();
-    let pool_len = reader.count(4, "the list pool")?;
     let pool: Vec<u32> = u32s(reader.take(4 * pool_len, "the list pool")?).collect();
     if let Some(&id) = pool.iter().find(|&&id| id as usize >= strings) {
         return Err(DecodeError::BadPoolId { id, count: strings });
     }
-    let record_count = reader.count(RECORD_LEN, "the package records")?;
     let mut records = Vec::with_capacity(record_count);
     for record in 0..record_count {
         let raw = reader.take(RECORD_LEN, "the package records")?;
@@ -378,11 +400,10 @@ pub fn decode(body: &[u8]) -> Result<IndexView, DecodeError> {
             lens,
         });
     }
-    if !reader.bytes.is_empty() {
-        return Err(DecodeError::Trailing(reader.bytes.len()));
-    }
+    body.truncate(total);
+    let text = String::from_utf8(body).map_err(|_| DecodeError::NotUtf8(0))?;
     Ok(IndexView {
-        text: text.to_owned(),
+        text,
         ends,
         pool,
         records,
@@ -647,14 +668,14 @@ mod tests {
         let index = sample();
         let body = encode(&index).unwrap();
         assert_eq!(encode(&index).unwrap(), body, "reproducible");
-        let view = decode(&body).unwrap();
+        let view = decode(body).unwrap();
         assert_eq!(view.to_index(), index);
         let rich = view.package(23).unwrap();
         assert_eq!(rich.homepage(), Some("https://example.org/ünïcode"));
         assert_eq!(rich.optional().collect::<Vec<_>>(), [("doc", "manuals")]);
         assert!(rich.source() && rich.install().is_some());
         assert_eq!(
-            decode(&encode(&Index { packages: vec![] }).unwrap())
+            decode(encode(&Index { packages: vec![] }).unwrap())
                 .unwrap()
                 .len(),
             0
@@ -665,11 +686,14 @@ mod tests {
     fn every_truncation_is_refused() {
         let body = encode(&sample()).unwrap();
         for len in 0..body.len() {
-            assert!(decode(&body[..len]).is_err(), "cut at {len}");
+            assert!(decode(body[..len].to_vec()).is_err(), "cut at {len}");
         }
         let mut longer = body.clone();
-        longer.push(0);
-        assert_eq!(decode(&longer).err(), Some(DecodeError::Trailing(1)));
+        longer.insert(0, b'x');
+        assert!(matches!(
+            decode(longer),
+            Err(DecodeError::BadLengths { .. })
+        ));
     }
 
     /// Offsets of the parts of a body, for corrupting them on purpose.
@@ -680,20 +704,23 @@ mod tests {
         pool: usize,
         pool_len: usize,
         records: usize,
+        counts: usize,
     }
 
     fn layout(body: &[u8]) -> Layout {
-        let strings = le_u32(body, 0) as usize;
-        let bytes = le_u32(body, 4 * strings) as usize;
-        let pool = 4 + 4 * strings + bytes;
-        let pool_len = le_u32(body, pool) as usize;
+        let counts = body.len() - 16;
+        let bytes = le_u32(body, counts) as usize;
+        let strings = le_u32(body, counts + 4) as usize;
+        let pool_len = le_u32(body, counts + 8) as usize;
+        let pool = bytes + 4 * strings;
         Layout {
-            ends: 4,
+            ends: bytes,
             strings,
             bytes,
             pool,
             pool_len,
-            records: pool + 4 + 4 * pool_len + 4,
+            records: pool + 4 * pool_len,
+            counts,
         }
     }
 
@@ -708,7 +735,7 @@ mod tests {
         let bad = |change: &dyn Fn(&mut Vec<u8>)| {
             let mut body = body.clone();
             change(&mut body);
-            decode(&body).err().map(|error| error.to_string())
+            decode(body).err().map(|error| error.to_string())
         };
         let message = |change: &dyn Fn(&mut Vec<u8>), expected: &str| {
             let found = bad(change).unwrap_or_default();
@@ -717,25 +744,20 @@ mod tests {
                 "{found:?} should say {expected:?}"
             );
         };
-        // Counts larger than the body: refused before allocating.
-        message(
-            &|b| put_u32(b, 0, u32::MAX),
-            "truncated in the string table",
-        );
-        message(
-            &|b| put_u32(b, at.pool, u32::MAX),
-            "truncated in the list pool",
-        );
-        message(
-            &|b| put_u32(b, at.records - 4, u32::MAX),
-            "truncated in the package records",
-        );
+        // Counts that do not add up to the body: refused before allocating.
+        for count in 0..4 {
+            message(
+                &|b| put_u32(b, at.counts + 4 * count, u32::MAX),
+                "do not add up",
+            );
+        }
+        message(&|b| put_u32(b, at.counts, 0), "do not add up");
         // A string ending before the previous one.
         message(&|b| put_u32(b, at.ends + 4, 0), "string 1 ends at 0");
         // Bytes that are not UTF-8, and a boundary inside a character.
-        message(&|b| b[4 + 4 * at.strings] = 0xff, "string 0 is not UTF-8");
-        let text_start = 4 + 4 * at.strings;
-        let text = &body[text_start..text_start + at.bytes];
+        message(&|b| b[0] = 0xff, "string 0 is not UTF-8");
+        message(&|b| put_u32(b, at.pool - 4, at.bytes as u32 - 1), "ends at");
+        let text = &body[..at.bytes];
         let multibyte = text.iter().position(|&b| b >= 0x80).unwrap();
         let string = (0..at.strings)
             .find(|&i| le_u32(&body, at.ends + 4 * i) as usize > multibyte)
@@ -784,7 +806,7 @@ mod tests {
             for flip in [0x01, 0x80, 0xff] {
                 let mut changed = body.clone();
                 changed[at] ^= flip;
-                let _ = decode(&changed);
+                let _ = decode(changed);
             }
         }
     }

@@ -62,7 +62,7 @@ pub fn check(view: &IndexView) -> Result<(), Invalid> {
             ));
         }
         if !memo(record.version, CHECKED_VERSION, GOOD_VERSION, &|text| {
-            text.parse::<Version>().is_ok()
+            Version::check(text).is_ok()
         }) {
             let text = view.string(record.version);
             let error = text.parse::<Version>().err().map(|e| e.to_string());
@@ -104,7 +104,7 @@ pub fn check(view: &IndexView) -> Result<(), Invalid> {
         ] {
             for (index, &id) in view.list_ids(at, list).iter().enumerate() {
                 if !memo(id, CHECKED_RELATION, GOOD_RELATION, &|text| {
-                    text.parse::<Dependency>().is_ok()
+                    Dependency::check(text).is_ok()
                 }) {
                     let error = view.string(id).parse::<Dependency>().err();
                     return Err(fail(
@@ -116,9 +116,13 @@ pub fn check(view: &IndexView) -> Result<(), Invalid> {
         }
         for (index, &id) in view.list_ids(at, List::Provides).iter().enumerate() {
             if !memo(id, CHECKED_PROVIDE, GOOD_PROVIDE, &|text| {
-                text.parse::<Dependency>().is_ok_and(|dep| {
-                    dep.bounds.len() <= 1 && dep.bounds.iter().all(|(op, _)| *op == Op::Equal)
-                })
+                let mut bounds = 0;
+                let mut all_equal = true;
+                let parsed = Dependency::check_with(text, |op| {
+                    bounds += 1;
+                    all_equal &= op == Op::Equal;
+                });
+                parsed.is_ok() && bounds <= 1 && all_equal
             }) {
                 return Err(fail(
                     format!("package.provides[{index}]"),
@@ -148,7 +152,7 @@ mod tests {
                 source: false,
             }],
         };
-        encoding::decode(&encoding::encode(&index).unwrap()).unwrap()
+        encoding::decode(encoding::encode(&index).unwrap()).unwrap()
     }
 
     #[test]
