@@ -8,7 +8,6 @@
 #![forbid(unsafe_code)]
 
 use std::cell::{OnceCell, RefCell};
-use std::collections::BTreeSet;
 use std::fmt;
 
 use anyhow::{anyhow, Result};
@@ -22,7 +21,7 @@ use resolvo::{
 
 use crate::index::PackageRef;
 use crate::recipe::Metadata;
-use crate::version::{Dependency, Version};
+use crate::version::{dependency_name, Dependency, Version};
 
 /// What the solver reads of a package: owned metadata, a reference to it, or a package of a
 /// loaded index (`PackageRef`, whose strings stay in the index).
@@ -140,15 +139,15 @@ pub struct Universe<P> {
     /// Each package's parsed version, filled when the candidates of its name are first asked
     /// for; `None` inside when the version does not parse.
     versions: Vec<OnceCell<Option<Version>>>,
-    /// Each package's provides, parsed up front (the provider map needs them; most are empty).
-    provides: Vec<Vec<(String, Option<Version>)>>,
+    /// Each package's provides (name, version), parsed when a provided set first asks.
+    provides: Vec<OnceCell<Vec<(String, Option<Version>)>>>,
     /// Package name → its group: records `members[starts[g]..starts[g + 1]]`. The table holds
     /// group numbers and is searched by the name of a group's first record.
     groups: HashTable<u32>,
     starts: Vec<u32>,
     members: Vec<u32>,
-    /// Virtual name → names of packages that provide it.
-    providers: HashMap<String, BTreeSet<String>>,
+    /// Provided name → the groups (names) of packages that provide it, sorted by name.
+    providers: HashMap<String, Vec<u32>>,
     /// Dependency text → its requirement.
     requirements: RefCell<HashMap<String, Parsed<Requirement>>>,
     /// Conflict or replaces text → the sets it excludes, by package name.
@@ -168,8 +167,6 @@ impl<P: Package> Universe<P> {
         let mut groups: HashTable<u32> = HashTable::with_capacity(packages.len() / 2);
         let mut firsts: Vec<u32> = Vec::new();
         let mut group_of: Vec<u32> = Vec::with_capacity(packages.len());
-        let mut providers: HashMap<String, BTreeSet<String>> = HashMap::new();
-        let mut all_provides = Vec::with_capacity(packages.len());
         for (record, package) in packages.iter().enumerate() {
             let name = package.name();
             let group = *groups
@@ -184,21 +181,23 @@ impl<P: Package> Universe<P> {
                 })
                 .get();
             group_of.push(group);
-            let mut provides = Vec::new();
+        }
+        // Only the provided names are needed now (checked, not parsed into versions).
+        let mut providers: HashMap<String, Vec<u32>> = HashMap::new();
+        for (package, &group) in packages.iter().zip(&group_of) {
             for text in package.provides() {
-                let dep: Dependency = text
-                    .parse()
-                    .map_err(|error| anyhow!("package `{name}`: provides `{text}`: {error}"))?;
-                providers
-                    .entry(dep.name.clone())
-                    .or_default()
-                    .insert(name.to_owned());
-                provides.push((
-                    dep.name,
-                    dep.bounds.into_iter().next().map(|(_, version)| version),
-                ));
+                Dependency::check(text).map_err(|error| {
+                    anyhow!("package `{}`: provides `{text}`: {error}", package.name())
+                })?;
+                let groups = providers.entry_ref(dependency_name(text)).or_default();
+                if !groups.contains(&group) {
+                    groups.push(group);
+                }
             }
-            all_provides.push(provides);
+        }
+        let group_name = |group: u32| packages[firsts[group as usize] as usize].name();
+        for groups in providers.values_mut() {
+            groups.sort_by(|&a, &b| group_name(a).cmp(group_name(b)));
         }
         let mut starts = vec![0u32; firsts.len() + 1];
         for &group in &group_of {
@@ -215,7 +214,7 @@ impl<P: Package> Universe<P> {
         }
         Ok(Self {
             versions: (0..packages.len()).map(|_| OnceCell::new()).collect(),
-            provides: all_provides,
+            provides: (0..packages.len()).map(|_| OnceCell::new()).collect(),
             groups,
             starts,
             members,
@@ -243,6 +242,20 @@ impl<P: Package> Universe<P> {
         Some(&self.members[self.starts[group] as usize..self.starts[group + 1] as usize])
     }
 
+    /// The provides of `record`, parsed on first use (they were checked when building).
+    fn provided(&self, record: usize) -> &[(String, Option<Version>)] {
+        self.provides[record].get_or_init(|| {
+            self.packages[record]
+                .provides()
+                .filter_map(|text| text.parse::<Dependency>().ok())
+                .map(|dep| {
+                    let version = dep.bounds.into_iter().next().map(|(_, version)| version);
+                    (dep.name, version)
+                })
+                .collect()
+        })
+    }
+
     fn version(&self, record: usize) -> Option<&Version> {
         self.versions[record]
             .get_or_init(|| self.packages[record].version().parse().ok())
@@ -256,7 +269,7 @@ impl<P: Package> Universe<P> {
             Set::Named(dep) => self
                 .version(record)
                 .is_none_or(|version| dep.accepts(version)),
-            Set::ProvidedBy(dep) => self.provides[record].iter().any(|(name, version)| {
+            Set::ProvidedBy(dep) => self.provided(record).iter().any(|(name, version)| {
                 name == &dep.name
                     && (dep.bounds.is_empty()
                         || version.as_ref().is_some_and(|version| dep.accepts(version)))
@@ -271,12 +284,16 @@ impl<P: Package> Universe<P> {
             self.pool.intern_package_name(dep.name.as_str()),
             Set::Named(dep.clone()),
         )];
-        if let Some(providers) = self.providers.get(&dep.name) {
-            for provider in providers.iter().filter(|provider| **provider != dep.name) {
-                sets.push((
-                    self.pool.intern_package_name(provider.as_str()),
-                    Set::ProvidedBy(dep.clone()),
-                ));
+        if let Some(groups) = self.providers.get(&dep.name) {
+            for &group in groups {
+                let first = self.members[self.starts[group as usize] as usize];
+                let provider = self.packages[first as usize].name();
+                if provider != dep.name {
+                    sets.push((
+                        self.pool.intern_package_name(provider),
+                        Set::ProvidedBy(dep.clone()),
+                    ));
+                }
             }
         }
         sets

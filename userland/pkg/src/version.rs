@@ -322,20 +322,26 @@ impl Dependency {
     }
 }
 
+/// The name part of a dependency text (what comes before any bound); not checked.
+pub fn dependency_name(text: &str) -> &str {
+    let text = text.trim();
+    let end = text
+        .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '='))
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
 /// Reads a dependency, handing each bound to `bound`; returns the name.
 fn parse_dependency<'a>(
     text: &'a str,
     mut bound: impl FnMut(Op, Parts<'a>),
 ) -> Result<&'a str, DependencyError> {
     let text = text.trim();
-    let name_end = text
-        .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '='))
-        .unwrap_or(text.len());
-    let name = &text[..name_end];
+    let name = dependency_name(text);
     if !valid_name(name) {
         return Err(DependencyError::BadName(name.to_owned()));
     }
-    let rest = text[name_end..].trim();
+    let rest = text[name.len()..].trim();
     if !rest.is_empty() {
         for text in rest.split(',') {
             let text = text.trim();
