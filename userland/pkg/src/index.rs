@@ -100,7 +100,8 @@ pub fn index_dir(
 pub fn write_index(dir: &Path, index: &Index, key: &SigningKey) -> Result<PathBuf> {
     // Compressed, the body is a fifth of its size: less to read and to hash when verifying,
     // which more than pays for decompressing it.
-    let body = zstd::encode_all(&encoding::encode(index)?[..], crate::package::ZSTD_LEVEL)?;
+    // One frame that states its decompressed size, so that a reader allocates once.
+    let body = zstd::bulk::compress(&encoding::encode(index)?, crate::package::ZSTD_LEVEL)?;
     let sealed = envelope::seal(MAGIC, FORMAT, &body, key);
     let out = dir.join(FILE_NAME);
     let partial = dir.join(format!(".{FILE_NAME}.{}", std::process::id()));
@@ -110,6 +111,27 @@ pub fn write_index(dir: &Path, index: &Index, key: &SigningKey) -> Result<PathBu
     file.sync_all()?;
     fs::rename(&partial, &out).with_context(|| format!("cannot create {}", out.display()))?;
     Ok(out)
+}
+
+/// The largest decompressed index body accepted (Debian's whole archive is about 16 MiB).
+const MAX_DECOMPRESSED: u64 = 1 << 30;
+
+/// A zstd frame that states its size, decompressed into one allocation of that size.
+fn decompress(frame: &[u8]) -> Result<Vec<u8>, String> {
+    let size = match zstd::zstd_safe::get_frame_content_size(frame) {
+        Ok(Some(size)) if size <= MAX_DECOMPRESSED => size,
+        Ok(Some(size)) => return Err(format!("{size} bytes decompressed is too large")),
+        Ok(None) => return Err("the frame does not state its size".into()),
+        Err(_) => return Err("no zstd frame header".into()),
+    };
+    let body = zstd::bulk::decompress(frame, size as usize).map_err(|error| error.to_string())?;
+    if body.len() as u64 != size {
+        return Err(format!(
+            "{} bytes decompressed, the frame said {size}",
+            body.len()
+        ));
+    }
+    Ok(body)
 }
 
 /// Reads and verifies an index; its signer must be trusted by `store` when given. Every entry
@@ -133,7 +155,7 @@ pub fn open_index(path: &Path, store: Option<&KeyStore>) -> Result<(IndexView, V
             .check(&signer)
             .map_err(|reason| Refused::new(path, reason))?;
     }
-    let body = zstd::decode_all(&body[..]).map_err(|error| {
+    let body = decompress(&body).map_err(|error| {
         Refused::new(
             path,
             format!("signed by key {} but not zstd: {error}", key_id(&signer)),
@@ -177,7 +199,7 @@ mod tests {
 
     /// A signed index file with `body` (compressed as `write_index` does).
     fn signed(dir: &Path, name: &str, body: &[u8], key: &SigningKey) -> PathBuf {
-        let packed = zstd::encode_all(body, 3).unwrap();
+        let packed = zstd::bulk::compress(body, 3).unwrap();
         let path = dir.join(name);
         fs::write(&path, envelope::seal(MAGIC, FORMAT, &packed, key)).unwrap();
         path
