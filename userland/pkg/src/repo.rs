@@ -34,7 +34,7 @@ pub fn choose(
 ) -> Result<Vec<PathBuf>> {
     let index_path = repo.join(index::FILE_NAME);
     let (loaded, _) = index::load_index(&index_path, Some(store))?;
-    let universe = Universe::new(loaded.packages.iter().map(|entry| entry.meta.clone()))
+    let universe = Universe::new(loaded.packages.iter().map(|entry| &entry.meta))
         .with_context(|| format!("{}: bad package metadata", index_path.display()))?;
     let installed: BTreeMap<String, String> = Database::for_root(root)
         .all()?
