@@ -92,7 +92,7 @@ pub fn choose(
                 continue;
             }
         }
-        files.push(checked_file(repo, &index_path, &loaded, &meta)?);
+        files.push(checked_file(repo, &index_path, &loaded, meta)?);
     }
     Ok(files)
 }

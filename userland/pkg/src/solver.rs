@@ -127,6 +127,12 @@ impl fmt::Display for Set {
 /// A relation string as the solver uses it, or why it cannot (kept so that it is parsed once).
 type Parsed<T> = Result<T, String>;
 
+/// What a package provides: each provided name with its version, if it gives one.
+type Provided = Vec<(String, Option<Version>)>;
+
+/// The sets a conflict or replaces excludes, with the name each belongs to.
+type Exclusions = Vec<(NameId, VersionSetId)>;
+
 /// The packages to choose from, with the solver's view of them.
 ///
 /// Building it copies nothing per package: packages are grouped by name in a table of indices,
@@ -140,7 +146,7 @@ pub struct Universe<P> {
     /// for; `None` inside when the version does not parse.
     versions: Vec<OnceCell<Option<Version>>>,
     /// Each package's provides (name, version), parsed when a provided set first asks.
-    provides: Vec<OnceCell<Vec<(String, Option<Version>)>>>,
+    provides: Vec<OnceCell<Provided>>,
     /// Package name → its group: records `members[starts[g]..starts[g + 1]]`. The table holds
     /// group numbers and is searched by the name of a group's first record.
     groups: HashTable<u32>,
@@ -151,7 +157,7 @@ pub struct Universe<P> {
     /// Dependency text → its requirement.
     requirements: RefCell<HashMap<String, Parsed<Requirement>>>,
     /// Conflict or replaces text → the sets it excludes, by package name.
-    exclusions: RefCell<HashMap<String, Parsed<Vec<(NameId, VersionSetId)>>>>,
+    exclusions: RefCell<HashMap<String, Parsed<Exclusions>>>,
     hasher: hashbrown::DefaultHashBuilder,
     pool: Pool<Set, String>,
 }
@@ -331,7 +337,7 @@ impl<P: Package> Universe<P> {
     }
 
     /// The sets a conflict or replaces text excludes, parsed and interned on first use.
-    fn cached_exclusions(&self, text: &str, what: &str) -> Parsed<Vec<(NameId, VersionSetId)>> {
+    fn cached_exclusions(&self, text: &str, what: &str) -> Parsed<Exclusions> {
         if let Some(found) = self.exclusions.borrow().get(text) {
             return found.clone();
         }

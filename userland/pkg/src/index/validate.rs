@@ -160,7 +160,8 @@ mod tests {
         let (packages, _) = bench::generated(20, 1);
         let good = packages[30].clone();
         assert!(good.validate().is_ok() && check(&view_of(good.clone())).is_ok());
-        let changes: Vec<Box<dyn Fn(&mut Metadata)>> = vec![
+        type Change = Box<dyn Fn(&mut Metadata)>;
+        let changes: Vec<Change> = vec![
             Box::new(|m| m.name = "Bad".into()),
             Box::new(|m| m.version = "x1".into()),
             Box::new(|m| m.version = "1.0:2".into()),
