@@ -173,8 +173,16 @@ impl<P: Package> Universe<P> {
         let mut groups: HashTable<u32> = HashTable::with_capacity(packages.len() / 2);
         let mut firsts: Vec<u32> = Vec::new();
         let mut group_of: Vec<u32> = Vec::with_capacity(packages.len());
+        let mut previous: Option<(&str, u32)> = None;
         for (record, package) in packages.iter().enumerate() {
             let name = package.name();
+            // Indexes are sorted by name: a version of the same package as the one before
+            // needs no lookup.
+            if let Some((previous_name, group)) = previous.filter(|(other, _)| *other == name) {
+                group_of.push(group);
+                previous = Some((previous_name, group));
+                continue;
+            }
             let group = *groups
                 .entry(
                     hash(name),
@@ -187,6 +195,7 @@ impl<P: Package> Universe<P> {
                 })
                 .get();
             group_of.push(group);
+            previous = Some((name, group));
         }
         // Only the provided names are needed now (checked, not parsed into versions).
         let mut providers: HashMap<String, Vec<u32>> = HashMap::new();
@@ -377,12 +386,17 @@ impl<P: Package + Clone> Universe<P> {
         match solver.solve(Problem::new().requirements(requirements)) {
             Ok(solution) => {
                 let universe = solver.provider();
-                let mut chosen: Vec<P> = solution
+                // Each name looked up once, not once per comparison.
+                let mut chosen: Vec<(&str, usize)> = solution
                     .into_iter()
-                    .map(|solvable| universe.packages[universe.record(solvable)].clone())
+                    .map(|solvable| universe.record(solvable))
+                    .map(|record| (universe.packages[record].name(), record))
                     .collect();
-                chosen.sort_by(|a, b| a.name().cmp(b.name()));
-                Ok(chosen)
+                chosen.sort_unstable();
+                Ok(chosen
+                    .into_iter()
+                    .map(|(_, record)| universe.packages[record].clone())
+                    .collect())
             }
             Err(UnsolvableOrCancelled::Unsolvable(conflict)) => Err(SolveError::Impossible(
                 conflict.display_user_friendly(&solver).to_string(),
