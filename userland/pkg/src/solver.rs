@@ -694,6 +694,51 @@ mod tests {
     }
 
     #[test]
+    fn a_loaded_index_resolves_as_its_metadata_does() {
+        use crate::index::{encoding, Index, IndexEntry};
+        let packages = vec![
+            pkg("app", "2.0-1", &["lib >= 2", "sh"], &[], &[]),
+            pkg("app", "1.0-1", &["lib"], &[], &[]),
+            pkg("lib", "1.0-1", &[], &[], &[]),
+            pkg("lib", "2.0-1", &[], &[], &["old"]),
+            pkg("busybox", "1.36-1", &[], &["sh = 1.0"], &["sh"]),
+            pkg("old", "1.0-1", &[], &[], &[]),
+        ];
+        let index = Index {
+            packages: packages
+                .iter()
+                .map(|meta| IndexEntry {
+                    meta: meta.clone(),
+                    file: format!("{}.pkg", meta.name),
+                    size: 0,
+                    sha256: String::new(),
+                    signer: String::new(),
+                    source: false,
+                })
+                .collect(),
+        };
+        let view = encoding::decode(encoding::encode(&index).unwrap()).unwrap();
+        for request in [&["app"][..], &["app", "old"], &["app = 1.0"]] {
+            let requests: Vec<String> = request.iter().map(|s| s.to_string()).collect();
+            let from_view = Universe::new(view.packages())
+                .unwrap()
+                .resolve(&requests)
+                .map(|chosen| {
+                    chosen
+                        .iter()
+                        .map(|p| format!("{} {}", p.name(), p.version()))
+                        .collect::<Vec<_>>()
+                })
+                .map_err(|error| error.to_string());
+            let from_metadata = solve(packages.clone(), request).map_err(|error| error.to_string());
+            assert_eq!(from_view, from_metadata, "{request:?}");
+        }
+        let by_reference = Universe::new(packages.iter()).unwrap();
+        let chosen = by_reference.resolve(&["app".to_string()]).unwrap();
+        assert_eq!(chosen[0].version, "2.0-1");
+    }
+
+    #[test]
     fn unrequested_parts_of_the_index_are_not_parsed() {
         // Laziness is what makes large indexes fast; a bad entry nobody asks about is unseen.
         let packages = vec![
