@@ -8,15 +8,19 @@
 //! important or standard, whose names are also written to REQUEST_OUT (one a line) for
 //! `apt-get install -s`.
 //!
+//! The timed part runs in a fresh process (`bench_solve solve INDEX REQUESTS_FILE`), as `pkg
+//! install` would, not in the one whose heap just held the whole converted archive.
+//!
 //! Prints one line: `pkg-bench: versions=… skipped=… requests=… chosen=… load_ms=… solve_ms=…`
 //! (or `solved=no` with the reason on the following lines).
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use basalt_pkg::bench;
-use basalt_pkg::index::{load_index, write_index, Index, IndexEntry};
+use basalt_pkg::index::{open_index, write_index, Index, IndexEntry};
 use basalt_pkg::keys::key_id;
 use basalt_pkg::recipe::Metadata;
 use basalt_pkg::solver::Universe;
@@ -29,6 +33,12 @@ fn main() -> Result<()> {
             .map(|text| text.parse().context("expected a number"))
             .unwrap_or(Ok(default))
     };
+    if args.first().map(String::as_str) == Some("solve") {
+        let (Some(index), Some(requests)) = (args.get(1), args.get(2)) else {
+            bail!("usage: bench_solve solve INDEX REQUESTS_FILE");
+        };
+        return solve(index.as_ref(), requests.as_ref());
+    }
     let (packages, skipped, requests) = match args.first().map(String::as_str) {
         Some("generated") => {
             let (packages, requests) = bench::generated(number(1, 60_000)?, number(2, 500)?);
@@ -69,20 +79,50 @@ fn main() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let path = write_signed_index(dir.path(), packages)?;
 
+    let request_file = dir.path().join("requests");
+    std::fs::write(&request_file, requests.join("\n"))?;
+    let output = std::process::Command::new(std::env::current_exe()?)
+        .arg("solve")
+        .args([&path, &request_file])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("cannot run bench_solve solve")?;
+    if !output.status.success() {
+        bail!("bench_solve solve failed ({})", output.status);
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    print!(
+        "{}",
+        stdout.replacen(
+            "pkg-bench:",
+            &format!("pkg-bench: versions={versions} skipped={skipped}"),
+            1
+        )
+    );
+    Ok(())
+}
+
+/// The timed part: load `index` and resolve the requests (one a line) in `requests`.
+fn solve(index: &Path, requests: &Path) -> Result<()> {
+    let requests: Vec<String> = std::fs::read_to_string(requests)?
+        .lines()
+        .map(str::to_owned)
+        .collect();
     let started = Instant::now();
-    let (index, _signer) = load_index(&path, None)?;
+    let (index, _signer) = open_index(index, None)?;
     let loaded = started.elapsed();
-    let universe = Universe::new(index.packages.into_iter().map(|entry| entry.meta))?;
-    let outcome = universe.resolve(&requests);
+    let outcome = Universe::new(index.packages())?
+        .resolve(&requests)
+        .map(|chosen| chosen.len());
     let solved = started.elapsed() - loaded;
     let common = format!(
-        "pkg-bench: versions={versions} skipped={skipped} requests={} load_ms={:.1} solve_ms={:.1}",
+        "pkg-bench: requests={} load_ms={:.1} solve_ms={:.1}",
         requests.len(),
         loaded.as_secs_f64() * 1e3,
         solved.as_secs_f64() * 1e3,
     );
     match outcome {
-        Ok(chosen) => println!("{common} chosen={} solved=yes", chosen.len()),
+        Ok(chosen) => println!("{common} chosen={chosen} solved=yes"),
         Err(error) => println!("{common} chosen=0 solved=no\n{error}"),
     }
     Ok(())

@@ -81,8 +81,7 @@ pub struct Converted {
     pub skipped: usize,
     /// Why the first few were left out (package: field: problem).
     pub examples: Vec<String>,
-    /// Relations left out because Basalt's grammar cannot say them (Debian allows `-` inside
-    /// upstream versions, Basalt does not).
+    /// Relations left out because Basalt's grammar cannot say them.
     pub dropped_relations: usize,
 }
 
@@ -238,7 +237,7 @@ mod tests {
     #[test]
     fn debian_paragraphs_convert_and_bad_ones_are_counted() {
         let text = "Package: hello\nVersion: 2.10-3\nArchitecture: amd64\nPriority: optional\n\
-                    Depends: libc6 (>= 2.34), odd (>= 1-2-3)\nBreaks: hello-old (<< 2)\nReplaces: hello-old\n\
+                    Depends: libc6 (>= 2.34), odd (>= 1-2-3), Bad_Dep\nBreaks: hello-old (<< 2)\nReplaces: hello-old\n\
                     Description: example package\n more text\n\n\
                     Package: Bad_Name\nVersion: 1.0\nArchitecture: all\n\n\
                     Package: other-arch\nVersion: 1.0\nArchitecture: arm64\n";
@@ -250,7 +249,7 @@ mod tests {
         };
         assert_eq!(hello.version, "2.10-3");
         assert_eq!(hello.arch, "x86_64");
-        assert_eq!(hello.depends, ["libc6 >= 2.34-0"]);
+        assert_eq!(hello.depends, ["libc6 >= 2.34-0", "odd >= 1-2-3"]);
         assert_eq!(hello.conflicts, ["hello-old < 2-0"]);
         assert!(hello.replaces.is_empty());
         assert_eq!(converted.priorities, ["optional"]);

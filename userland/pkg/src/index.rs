@@ -1,6 +1,12 @@
 //! Repository indexes: one signed file listing every package's metadata, file name, size and
-//! SHA-256. The body is zstd-compressed JSON. The index is what the solver reads.
+//! SHA-256. The body is a zstd-compressed compact binary encoding (`encoding`: a string table and
+//! fixed-size records) that loads without a parser. The index is what the solver reads.
 #![forbid(unsafe_code)]
+
+pub mod encoding;
+mod validate;
+
+pub use encoding::{IndexView, PackageRef};
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -18,7 +24,8 @@ use crate::recipe::Metadata;
 use crate::refused::Refused;
 
 pub const MAGIC: &[u8; 8] = b"BSLTIDX\0";
-pub const FORMAT: u32 = 1;
+/// 1 was zstd-compressed JSON; 2 is zstd-compressed `encoding`.
+pub const FORMAT: u32 = 2;
 pub const FILE_NAME: &str = "index.bpi";
 
 /// One package in an index.
@@ -93,7 +100,10 @@ pub fn index_dir(
 
 /// Writes `index` as `dir/index.bpi` signed with `key` (atomically: a partial file renamed).
 pub fn write_index(dir: &Path, index: &Index, key: &SigningKey) -> Result<PathBuf> {
-    let body = zstd::encode_all(&serde_json::to_vec(index)?[..], crate::package::ZSTD_LEVEL)?;
+    // Compressed, the body is a fifth of its size: less to read and to hash when verifying,
+    // which more than pays for decompressing it.
+    // One frame that states its decompressed size, so that a reader allocates once.
+    let body = zstd::bulk::compress(&encoding::encode(index)?, crate::package::ZSTD_LEVEL)?;
     let sealed = envelope::seal(MAGIC, FORMAT, &body, key);
     let out = dir.join(FILE_NAME);
     let partial = dir.join(format!(".{FILE_NAME}.{}", std::process::id()));
@@ -105,8 +115,37 @@ pub fn write_index(dir: &Path, index: &Index, key: &SigningKey) -> Result<PathBu
     Ok(out)
 }
 
-/// Reads and verifies an index; its signer must be trusted by `store` when given.
+/// The largest decompressed index body accepted (Debian's whole archive is about 16 MiB).
+const MAX_DECOMPRESSED: u64 = 1 << 30;
+
+/// A zstd frame that states its size, decompressed into one allocation of that size.
+fn decompress(frame: &[u8]) -> Result<Vec<u8>, String> {
+    let size = match zstd::zstd_safe::get_frame_content_size(frame) {
+        Ok(Some(size)) if size <= MAX_DECOMPRESSED => size,
+        Ok(Some(size)) => return Err(format!("{size} bytes decompressed is too large")),
+        Ok(None) => return Err("the frame does not state its size".into()),
+        Err(_) => return Err("no zstd frame header".into()),
+    };
+    let body = zstd::bulk::decompress(frame, size as usize).map_err(|error| error.to_string())?;
+    if body.len() as u64 != size {
+        return Err(format!(
+            "{} bytes decompressed, the frame said {size}",
+            body.len()
+        ));
+    }
+    Ok(body)
+}
+
+/// Reads and verifies an index; its signer must be trusted by `store` when given. Every entry
+/// is materialized; `open_index` is the fast way to read a large one.
 pub fn load_index(path: &Path, store: Option<&KeyStore>) -> Result<(Index, VerifyingKey)> {
+    let (view, signer) = open_index(path, store)?;
+    Ok((view.to_index(), signer))
+}
+
+/// Reads, verifies, decodes and validates an index, as `load_index` does, but keeps it as one
+/// compact view whose packages borrow their strings from it.
+pub fn open_index(path: &Path, store: Option<&KeyStore>) -> Result<(IndexView, VerifyingKey)> {
     let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let (body, signer) = envelope::open(&mut file, MAGIC, FORMAT, "package index")
         .map_err(|error| Refused::new(path, error.to_string()))?;
@@ -118,13 +157,13 @@ pub fn load_index(path: &Path, store: Option<&KeyStore>) -> Result<(Index, Verif
             .check(&signer)
             .map_err(|reason| Refused::new(path, reason))?;
     }
-    let json = zstd::decode_all(&body[..]).map_err(|error| {
+    let body = decompress(&body).map_err(|error| {
         Refused::new(
             path,
             format!("signed by key {} but not zstd: {error}", key_id(&signer)),
         )
     })?;
-    let index: Index = serde_json::from_slice(&json).map_err(|error| {
+    let view = encoding::decode(body).map_err(|error| {
         Refused::new(
             path,
             format!(
@@ -133,20 +172,103 @@ pub fn load_index(path: &Path, store: Option<&KeyStore>) -> Result<(Index, Verif
             ),
         )
     })?;
-    for entry in &index.packages {
-        entry.meta.validate().map_err(|(field, problem)| {
-            Refused::new(
-                path,
-                format!("package `{}`: field `{field}`: {problem}", entry.meta.name),
-            )
-        })?;
-        if entry.file.contains('/') || entry.file.starts_with('.') {
-            return Err(Refused::new(
-                path,
-                format!("package file name `{}` is not a plain name", entry.file),
-            )
-            .into());
-        }
+    validate::check(&view).map_err(|invalid| {
+        Refused::new(
+            path,
+            format!(
+                "package `{}`: field `{}`: {}",
+                invalid.package, invalid.field, invalid.problem
+            ),
+        )
+    })?;
+    if let Some(file) = view
+        .packages()
+        .map(|package| package.file())
+        .find(|file| file.contains('/') || file.starts_with('.'))
+    {
+        return Err(Refused::new(
+            path,
+            format!("package file name `{file}` is not a plain name"),
+        )
+        .into());
     }
-    Ok((index, signer))
+    Ok((view, signer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A signed index file with `body` (compressed as `write_index` does).
+    fn signed(dir: &Path, name: &str, body: &[u8], key: &SigningKey) -> PathBuf {
+        let packed = zstd::bulk::compress(body, 3).unwrap();
+        let path = dir.join(name);
+        fs::write(&path, envelope::seal(MAGIC, FORMAT, &packed, key)).unwrap();
+        path
+    }
+
+    #[test]
+    fn malformed_signed_bodies_are_refused_naming_file_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SigningKey::from_bytes(&[5; 32]);
+        let id = key_id(&key.verifying_key());
+        let (packages, _) = crate::bench::generated(3, 1);
+        let index = Index {
+            packages: packages
+                .into_iter()
+                .map(|meta| IndexEntry {
+                    file: format!("{}.pkg", meta.name),
+                    meta,
+                    size: 0,
+                    sha256: String::new(),
+                    signer: id.clone(),
+                    source: false,
+                })
+                .collect(),
+        };
+        let body = encoding::encode(&index).unwrap();
+        let good = signed(dir.path(), "good.bpi", &body, &key);
+        assert_eq!(load_index(&good, None).unwrap().0, index);
+        let mut bad_count = body.clone();
+        let last = bad_count.len() - 4;
+        bad_count[last..].copy_from_slice(&u32::MAX.to_le_bytes());
+        let not_zstd = dir.path().join("raw.bpi");
+        fs::write(&not_zstd, envelope::seal(MAGIC, FORMAT, &body, &key)).unwrap();
+        for (path, expected) in [
+            (
+                signed(dir.path(), "cut.bpi", &body[..body.len() - 3], &key),
+                "do not add up",
+            ),
+            (
+                signed(dir.path(), "count.bpi", &bad_count, &key),
+                "do not add up",
+            ),
+            (not_zstd, "not zstd"),
+        ] {
+            let error = load_index(&path, None).unwrap_err();
+            let refused = error.downcast_ref::<Refused>().expect("a refusal");
+            let message = refused.to_string();
+            assert!(
+                message.contains(&path.display().to_string())
+                    && message.contains(&id)
+                    && message.contains(expected),
+                "{message}"
+            );
+        }
+        // Well-formed but invalid metadata names the package and the field.
+        let mut invalid = index.clone();
+        invalid.packages[1].meta.version = "x1".into();
+        let path = signed(
+            dir.path(),
+            "odd.bpi",
+            &encoding::encode(&invalid).unwrap(),
+            &key,
+        );
+        let message = load_index(&path, None).unwrap_err().to_string();
+        assert!(
+            message.contains("odd.bpi")
+                && message.contains("package `p0`: field `package.version`"),
+            "{message}"
+        );
+    }
 }

@@ -549,11 +549,11 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Resolve { index, requests } => {
-            let (loaded, _) = index::load_index(&index, Some(&store))?;
-            let universe = Universe::new(loaded.packages.into_iter().map(|entry| entry.meta))
+            let (loaded, _) = index::open_index(&index, Some(&store))?;
+            let universe = Universe::new(loaded.packages())
                 .with_context(|| format!("{}: bad package metadata", index.display()))?;
-            for meta in universe.resolve(&requests)? {
-                println!("{} {}", meta.name, meta.version);
+            for package in universe.resolve(&requests)? {
+                println!("{} {}", package.name(), package.version());
             }
         }
     }

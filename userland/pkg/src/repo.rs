@@ -38,7 +38,7 @@ pub struct Candidate {
 /// installed in `root`; returns the indices of the candidates that the transaction needs (new
 /// packages and newer versions).
 pub fn resolve(root: &Path, candidates: &[Candidate], request: Request) -> Result<Vec<usize>> {
-    let universe = Universe::new(candidates.iter().map(|c| c.entry.meta.clone()))
+    let universe = Universe::new(candidates.iter().map(|c| &c.entry.meta))
         .context("bad package metadata in the repository index")?
         .with_rank(candidates.iter().map(|c| c.priority).collect());
     let installed: BTreeMap<String, String> = Database::for_root(root)

@@ -1,5 +1,11 @@
 //! Package versions `[epoch:]upstream[-release]` and their ordering.
 //!
+//! The grammar is Debian's (policy 5.6.12): the epoch is an unsigned number before the first
+//! `:`; the release (Debian's revision) is what follows the *last* `-`, so the upstream part may
+//! contain `-` only when there is a release; upstream starts with a digit and holds letters,
+//! digits and `. + ~ -`; the release holds letters, digits and `. + ~`; neither may be empty, and
+//! no `:` may follow the epoch's.
+//!
 //! The ordering follows Debian's (dpkg's `verrevcmp`): the epoch is compared as a number, then the
 //! upstream version and then the release are compared piecewise, alternating between runs of
 //! non-digits (letters sort before other characters, `~` sorts before anything, even the end)
@@ -27,16 +33,23 @@ pub enum VersionError {
     BadEpoch(String),
     #[error("upstream version must start with a digit: `{0}`")]
     NoLeadingDigit(String),
-    #[error("character `{0}` is not allowed in a version (allowed: letters, digits, . + ~ _)")]
+    #[error("character `{0}` is not allowed in a version (upstream: letters, digits, . + ~ -; release: letters, digits, . + ~)")]
     BadChar(char),
+    #[error("upstream version `{0}` contains `-` but there is no release")]
+    HyphenWithoutRelease(String),
 }
 
 impl Version {
     /// A version from its parts, validated as `parse` would.
     pub fn new(epoch: u64, upstream: &str, release: Option<&str>) -> Result<Self, VersionError> {
         check_part(upstream, true)?;
-        if let Some(release) = release {
-            check_part(release, false)?;
+        match release {
+            Some(release) => check_part(release, false)?,
+            // Printed, `1-2` would read back as upstream `1`, release `2`.
+            None if upstream.contains('-') => {
+                return Err(VersionError::HyphenWithoutRelease(upstream.to_owned()))
+            }
+            None => {}
         }
         Ok(Self {
             epoch,
@@ -66,12 +79,73 @@ fn check_part(part: &str, upstream: bool) -> Result<(), VersionError> {
     if upstream && !part.starts_with(|c: char| c.is_ascii_digit()) {
         return Err(VersionError::NoLeadingDigit(part.to_owned()));
     }
-    match part
-        .chars()
-        .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '~' | '_')))
-    {
+    // `-` can only reach an upstream part: the release is split off at the last one.
+    match part.chars().find(|&c| {
+        !(c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '~') || (upstream && c == '-'))
+    }) {
         Some(bad) => Err(VersionError::BadChar(bad)),
         None => Ok(()),
+    }
+}
+
+/// A version's parts, borrowed from its text: what parsing checks before anything is copied.
+struct Parts<'a> {
+    epoch: u64,
+    upstream: &'a str,
+    release: Option<&'a str>,
+}
+
+impl<'a> Parts<'a> {
+    fn parse(text: &'a str) -> Result<Self, VersionError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(VersionError::Empty);
+        }
+        let (epoch, rest) = match text.split_once(':') {
+            // Digits only: `u64::from_str` would also take `+1`.
+            Some((epoch, rest))
+                if !epoch.is_empty() && epoch.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                (
+                    epoch
+                        .parse::<u64>()
+                        .map_err(|_| VersionError::BadEpoch(epoch.to_owned()))?,
+                    rest,
+                )
+            }
+            Some((epoch, _)) => return Err(VersionError::BadEpoch(epoch.to_owned())),
+            None => (0, text),
+        };
+        // The release is after the last hyphen; earlier ones belong to the upstream version
+        // (so an upstream version has a `-` only when there is a release).
+        let (upstream, release) = match rest.rsplit_once('-') {
+            Some((upstream, release)) => (upstream, Some(release)),
+            None => (rest, None),
+        };
+        check_part(upstream, true)?;
+        if let Some(release) = release {
+            check_part(release, false)?;
+        }
+        Ok(Self {
+            epoch,
+            upstream,
+            release,
+        })
+    }
+
+    fn to_version(&self) -> Version {
+        Version {
+            epoch: self.epoch,
+            upstream: self.upstream.to_owned(),
+            release: self.release.map(str::to_owned),
+        }
+    }
+}
+
+impl Version {
+    /// Whether `text` is a version, without building it.
+    pub fn check(text: &str) -> Result<(), VersionError> {
+        Parts::parse(text).map(|_| ())
     }
 }
 
@@ -79,25 +153,7 @@ impl FromStr for Version {
     type Err = VersionError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(VersionError::Empty);
-        }
-        let (epoch, rest) = match text.split_once(':') {
-            Some((epoch, rest)) => (
-                epoch
-                    .parse::<u64>()
-                    .map_err(|_| VersionError::BadEpoch(epoch.to_owned()))?,
-                rest,
-            ),
-            None => (0, text),
-        };
-        // The release is after the last hyphen, so upstream versions may not contain one.
-        let (upstream, release) = match rest.rsplit_once('-') {
-            Some((upstream, release)) => (upstream, Some(release)),
-            None => (rest, None),
-        };
-        Version::new(epoch, upstream, release)
+        Parts::parse(text).map(|parts| parts.to_version())
     }
 }
 
@@ -247,11 +303,14 @@ pub enum DependencyError {
 
 /// Whether `name` is a valid package name.
 pub fn valid_name(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && name.chars().all(|c| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | '_')
+    let bytes = name.as_bytes();
+    name.len() <= 128
+        && bytes
+            .first()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && bytes.iter().all(|&b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'_')
         })
-        && name.len() <= 128
 }
 
 impl Dependency {
@@ -263,42 +322,68 @@ impl Dependency {
     }
 }
 
+/// The name part of a dependency text (what comes before any bound); not checked.
+pub fn dependency_name(text: &str) -> &str {
+    let text = text.trim();
+    let end = text
+        .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '='))
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
+/// Reads a dependency, handing each bound to `bound`; returns the name.
+fn parse_dependency<'a>(
+    text: &'a str,
+    mut bound: impl FnMut(Op, Parts<'a>),
+) -> Result<&'a str, DependencyError> {
+    let text = text.trim();
+    let name = dependency_name(text);
+    if !valid_name(name) {
+        return Err(DependencyError::BadName(name.to_owned()));
+    }
+    let rest = text[name.len()..].trim();
+    if !rest.is_empty() {
+        for text in rest.split(',') {
+            let text = text.trim();
+            let (op, version) = [
+                ("<=", Op::LessOrEqual),
+                (">=", Op::GreaterOrEqual),
+                ("<", Op::Less),
+                (">", Op::Greater),
+                ("=", Op::Equal),
+            ]
+            .iter()
+            .find_map(|(symbol, op)| text.strip_prefix(symbol).map(|v| (*op, v.trim())))
+            .ok_or_else(|| DependencyError::BadConstraint(text.to_owned()))?;
+            let parts = Parts::parse(version).map_err(|error| DependencyError::BadVersion {
+                text: text.to_owned(),
+                error,
+            })?;
+            bound(op, parts);
+        }
+    }
+    Ok(name)
+}
+
+impl Dependency {
+    /// Whether `text` is a dependency, without building it (nothing is allocated unless it is
+    /// not one).
+    pub fn check(text: &str) -> Result<(), DependencyError> {
+        Self::check_with(text, |_| {})
+    }
+
+    /// `check`, handing the operator of each bound to `bound`.
+    pub fn check_with(text: &str, mut bound: impl FnMut(Op)) -> Result<(), DependencyError> {
+        parse_dependency(text, |op, _| bound(op)).map(|_| ())
+    }
+}
+
 impl FromStr for Dependency {
     type Err = DependencyError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let text = text.trim();
-        let name_end = text
-            .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '='))
-            .unwrap_or(text.len());
-        let name = &text[..name_end];
-        if !valid_name(name) {
-            return Err(DependencyError::BadName(name.to_owned()));
-        }
-        let rest = text[name_end..].trim();
         let mut bounds = Vec::new();
-        if !rest.is_empty() {
-            for bound in rest.split(',') {
-                let bound = bound.trim();
-                let (op, version) = [
-                    ("<=", Op::LessOrEqual),
-                    (">=", Op::GreaterOrEqual),
-                    ("<", Op::Less),
-                    (">", Op::Greater),
-                    ("=", Op::Equal),
-                ]
-                .iter()
-                .find_map(|(symbol, op)| bound.strip_prefix(symbol).map(|v| (*op, v.trim())))
-                .ok_or_else(|| DependencyError::BadConstraint(bound.to_owned()))?;
-                let version = version
-                    .parse()
-                    .map_err(|error| DependencyError::BadVersion {
-                        text: bound.to_owned(),
-                        error,
-                    })?;
-                bounds.push((op, version));
-            }
-        }
+        let name = parse_dependency(text, |op, parts| bounds.push((op, parts.to_version())))?;
         Ok(Self {
             name: name.to_owned(),
             bounds,
@@ -352,6 +437,138 @@ mod tests {
         assert_eq!(v("0:1.0-1"), v("1.0-1"));
     }
 
+    /// Real Debian versions (bookworm's lists), ascending as `dpkg --compare-versions` orders
+    /// them; none equal.
+    const DPKG_ASCENDING: &[&str] = &[
+        "0.0.2012-06-kde4.8-4",
+        "0.1.3-5-1",
+        "0.1.4-3+deb12u1",
+        "0.3b-10+b1",
+        "0.4.1-1+b4",
+        "0.6-42-ga14256a-0.1+b2",
+        "0.15.0-1+b1",
+        "0.16-1-1",
+        "1.0~rc1",
+        "1.0~rc1-1",
+        "1.0",
+        "1.0-1~bpo1",
+        "1.0-1",
+        "0:1.0-2",
+        "1.0a",
+        "1.0+b1",
+        "1.0-2-1",
+        "1.0-10-1",
+        "1.0-283-g9d4029a-2+deb12u1",
+        "1.0.1.0-2+b1",
+        "1.0.12-1+b1",
+        "1.1+13-1+b2",
+        "1.2-11-3",
+        "1.2.0+ds-1",
+        "1.4-6-1+b2",
+        "1.4-22-1",
+        "1.07-2",
+        "1.9.9+dfsg-2",
+        "1.12-3",
+        "1.26-7",
+        "1.33.3-2",
+        "2.4.10-20151007-1312Z+dfsg2-3.1",
+        "2.30",
+        "2.30-1",
+        "3.12.3-2",
+        "4.3.5+20200129-dfsg1-1+b2",
+        "6.6.2+dfsg1-1+deb12u1",
+        "15.10.6-1",
+        "1:0.1",
+        "1:0.9.28-sdl2-1",
+        "1:4.2.8p15+dfsg-2~1.2.2+dfsg1-1+deb12u1",
+    ];
+
+    #[test]
+    fn real_debian_versions_parse_and_sort_as_dpkg_sorts_them() {
+        let parsed: Vec<Version> = DPKG_ASCENDING.iter().map(|text| v(text)).collect();
+        for (low, high) in parsed.iter().zip(&parsed[1..]) {
+            assert_eq!(low.cmp(high), Ordering::Less, "{low} < {high}");
+        }
+        for (text, version) in DPKG_ASCENDING.iter().zip(&parsed) {
+            assert_eq!(version.to_string(), text.trim_start_matches("0:"));
+        }
+        let hyphens = v("1:4.2.8p15+dfsg-2~1.2.2+dfsg1-1+deb12u1");
+        assert_eq!(hyphens.epoch, 1);
+        assert_eq!(hyphens.upstream, "4.2.8p15+dfsg-2~1.2.2+dfsg1");
+        assert_eq!(hyphens.release.as_deref(), Some("1+deb12u1"));
+    }
+
+    /// Compares with dpkg itself, when this machine has it: every version in its dpkg status
+    /// file and (with `lz4`) apt lists must parse, and a spread sample of them must order as
+    /// `dpkg --compare-versions` orders them.
+    #[test]
+    fn ordering_matches_dpkg_on_this_machines_versions() {
+        use std::process::Command;
+        let dpkg = |a: &str, op: &str, b: &str| {
+            Command::new("dpkg")
+                .args(["--compare-versions", a, op, b])
+                .status()
+                .ok()
+                .map(|status| status.success())
+        };
+        if dpkg("1", "lt", "2") != Some(true) {
+            eprintln!("no dpkg here: skipped");
+            return;
+        }
+        let mut text = std::fs::read_to_string("/var/lib/dpkg/status").unwrap_or_default();
+        if let Ok(lists) = std::fs::read_dir("/var/lib/apt/lists") {
+            for list in lists.filter_map(|entry| entry.ok().map(|entry| entry.path())) {
+                if list.to_string_lossy().ends_with("_Packages.lz4") {
+                    if let Ok(out) = Command::new("lz4").arg("-dc").arg(&list).output() {
+                        text.push_str(&String::from_utf8_lossy(&out.stdout));
+                    }
+                }
+            }
+        }
+        let all: std::collections::BTreeSet<&str> = text
+            .lines()
+            .filter_map(|line| line.strip_prefix("Version: "))
+            .map(str::trim)
+            .collect();
+        let refused: Vec<&&str> = all
+            .iter()
+            .filter(|text| text.parse::<Version>().is_err())
+            .collect();
+        assert!(
+            refused.is_empty(),
+            "{} refused, e.g. {:?}",
+            refused.len(),
+            &refused[..refused.len().min(5)]
+        );
+        // Every n-th version, so that the sample spans the whole range; then neighbours in
+        // that sample (close versions) and pairs far apart.
+        let step = (all.len() / 150).max(1);
+        let sample: Vec<&str> = all.iter().copied().step_by(step).collect();
+        let pairs = sample
+            .iter()
+            .zip(sample.iter().skip(1))
+            .chain(sample.iter().zip(sample.iter().rev()));
+        let mut compared = 0;
+        for (a, b) in pairs {
+            let ours = v(a).cmp(&v(b));
+            let op = match ours {
+                Ordering::Less => "lt",
+                Ordering::Equal => "eq",
+                Ordering::Greater => "gt",
+            };
+            assert_eq!(
+                dpkg(a, op, b),
+                Some(true),
+                "we say {a} {op} {b}; dpkg does not"
+            );
+            compared += 1;
+        }
+        eprintln!(
+            "{} versions parsed, {compared} comparisons agree with dpkg",
+            all.len()
+        );
+    }
+
     #[test]
     fn parses_and_prints_parts() {
         let version = v("3:1.2.3-4");
@@ -380,6 +597,28 @@ mod tests {
         );
         assert_eq!("1.0 2".parse::<Version>(), Err(VersionError::BadChar(' ')));
         assert_eq!("1.0-".parse::<Version>(), Err(VersionError::Empty));
+        assert_eq!("-1".parse::<Version>(), Err(VersionError::Empty));
+        assert_eq!(
+            "+1:2".parse::<Version>(),
+            Err(VersionError::BadEpoch("+1".into()))
+        );
+        assert_eq!(
+            ":1".parse::<Version>(),
+            Err(VersionError::BadEpoch("".into()))
+        );
+        // Debian: no `:` after the epoch's, no `-` or `_` in a release, `_` nowhere.
+        assert_eq!("1:2:3".parse::<Version>(), Err(VersionError::BadChar(':')));
+        assert_eq!("1.0_1".parse::<Version>(), Err(VersionError::BadChar('_')));
+        assert_eq!(
+            "1.0-1_2".parse::<Version>(),
+            Err(VersionError::BadChar('_'))
+        );
+        assert_eq!("1:1.0".parse::<Version>().map(|v| v.epoch), Ok(1));
+        assert_eq!(
+            Version::new(0, "1-2", None),
+            Err(VersionError::HyphenWithoutRelease("1-2".into()))
+        );
+        assert!(Version::new(0, "1-2", Some("3")).is_ok());
     }
 
     #[test]
