@@ -40,7 +40,11 @@ impl Outcome {
             );
         }
         for line in lines {
-            if !self.text.lines().any(|printed| printed.trim_end().ends_with(line)) {
+            if !self
+                .text
+                .lines()
+                .any(|printed| printed.trim_end().ends_with(line))
+            {
                 bail!("`{what}` did not print {line:?}:\n{}", self.text);
             }
         }
@@ -167,6 +171,46 @@ fn drive(console: &mut Session) -> Result<()> {
             );
         }
     }
+    pkg(console, "remove demo-extras")?.check(
+        "pkg remove demo-extras",
+        0,
+        &["remove demo-extras 1.0-1", "done: generation 4"],
+    )?;
+    // A second writer is kept out: a pkg stopped at its question (in the background, so by SIGTTIN) holds the
+    // lock; after `kill -9` (and `fg`, which waits for its end) the lock is free again.
+    send_line(
+        console,
+        &format!("pkg --root {ROOT} install --repo $D demo-extras &"),
+    )?;
+    expect(console, "Proceed? [Y/n]", STEP_TIMEOUT)?;
+    let second = pkg(console, "install --repo $D demo-extras")?;
+    if second.status != 1
+        || !second
+            .text
+            .contains("another pkg process is changing this root")
+    {
+        bail!("a second writer was not kept out:\n{}", second.text);
+    }
+    step(
+        console,
+        "kill -9 %1; fg; echo \"[kill exit $?]\"",
+        "kill",
+    )?
+    .check("kill -9 (the stopped pkg)", 137, &[])?;
+    // Killed between moving files into place: the next writer finishes that transaction first.
+    send_line(console, "export PKG_CRASH_AT=moved-one")?;
+    pkg(console, "install --repo $D demo-extras")?.check(
+        "pkg install (killed by PKG_CRASH_AT=moved-one)",
+        134,
+        &[],
+    )?;
+    send_line(console, "unset PKG_CRASH_AT")?;
+    pkg(console, "remove demo-extras")?.check(
+        "pkg remove demo-extras (after the crash)",
+        0,
+        &["remove demo-extras 1.0-1", "done: generation 6"],
+    )?;
+    pkg(console, "verify")?.check("pkg verify (after recovery)", 0, &[])?;
     // A changed file is found and refused (exit status 3).
     send_line(
         console,
