@@ -83,6 +83,7 @@ pub fn all() -> Vec<&'static Case> {
         reclock::CASES,
         attrs::CASES,
         xfer::CASES,
+        copy_range::CASES,
         memfd::CASES,
         tty::CASES,
     ];

@@ -5,6 +5,7 @@ pub mod brk;
 pub mod clone;
 pub mod clone3;
 pub mod close_range;
+pub mod copy_range;
 pub mod dentries;
 pub mod dev;
 pub mod dirs;
