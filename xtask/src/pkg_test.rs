@@ -191,12 +191,11 @@ fn drive(console: &mut Session) -> Result<()> {
     {
         bail!("a second writer was not kept out:\n{}", second.text);
     }
-    step(
-        console,
-        "kill -9 %1; fg; echo \"[kill exit $?]\"",
-        "kill",
-    )?
-    .check("kill -9 (the stopped pkg)", 137, &[])?;
+    step(console, "kill -9 %1; fg; echo \"[kill exit $?]\"", "kill")?.check(
+        "kill -9 (the stopped pkg)",
+        137,
+        &[],
+    )?;
     // Killed between moving files into place: the next writer finishes that transaction first.
     send_line(console, "export PKG_CRASH_AT=moved-one")?;
     pkg(console, "install --repo $D demo-extras")?.check(
