@@ -52,6 +52,7 @@ pub fn all() -> Vec<&'static Case> {
         mmap::CASES,
         memctl::CASES,
         fault::CASES,
+        page_races::CASES,
         signal::CASES,
         kill::CASES,
         sigwait::CASES,

@@ -29,6 +29,7 @@ pub mod memctl;
 pub mod memfd;
 pub mod mmap;
 pub mod mounts;
+pub mod page_races;
 pub mod pipes;
 pub mod prctl;
 pub mod process;
