@@ -116,8 +116,9 @@ pub fn direct_map_to_phys(virt: u64) -> Option<u64> {
 
 fn table(phys: u64) -> &'static mut PageTable {
     // SAFETY: `phys` is the physical address of a page table page owned by the paging code (allocated by it or the
-    // boot code); the direct map covers it. Page tables are only modified under the owning address space's lock
-    // or, for the kernel half, during single-threaded boot and through the MMIO allocator's atomic bump.
+    // boot code); the direct map covers it. User entries that concurrent page faults may fill or change are
+    // changed only through `atomic` (compare-and-swap); the kernel half changes during single-threaded boot and
+    // through the MMIO allocator's atomic bump.
     unsafe { &mut *(phys_to_virt(phys) as *mut PageTable) }
 }
 
