@@ -32,8 +32,8 @@ pub enum Kernel {
     Linux,
 }
 
-const BOOT_TIMEOUT: Duration = Duration::from_secs(300);
-const STEP_TIMEOUT: Duration = Duration::from_secs(120);
+pub const BOOT_TIMEOUT: Duration = Duration::from_secs(300);
+pub const STEP_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The machine booting the system image on `kernel`; `init_args` go to init (after `--`).
 pub fn machine(paths: &Paths, kernel: Kernel, init_args: &str) -> Result<Machine> {
@@ -60,27 +60,35 @@ pub fn machine(paths: &Paths, kernel: Kernel, init_args: &str) -> Result<Machine
 
 /// Runs one scenario; prints `qemu: NAME ... ok|FAILED` and returns whether it passed.
 pub fn run(paths: &Paths, name: &str, kernel: Kernel) -> Result<bool> {
+    if is_emergency(name) {
+        run_driven(paths, name, kernel, "emergency", drive_emergency)
+    } else {
+        run_driven(paths, name, kernel, "", drive)
+    }
+}
+
+/// Boots the system image on `kernel` (with `init_args`), has `conversation` talk to it on the serial console,
+/// and prints `qemu: NAME ... ok|FAILED` (with the log's tail when it failed); returns whether it passed.
+pub fn run_driven(
+    paths: &Paths,
+    name: &str,
+    kernel: Kernel,
+    init_args: &str,
+    conversation: impl FnOnce(&mut Session) -> Result<()>,
+) -> Result<bool> {
     print!("qemu: {name} ... ");
     std::io::stdout().flush()?;
     let started = std::time::Instant::now();
     let log_path = paths.logs().join(format!("{name}.log"));
     let args = qemu::build_args(
         qemu::Console::Driven,
-        &machine(
-            paths,
-            kernel,
-            if is_emergency(name) { "emergency" } else { "" },
-        )?,
+        &machine(paths, kernel, init_args)?,
         &paths.ovmf_vars(),
     );
     let mut command = Command::new(qemu::QEMU);
     command.args(&args);
     let mut console = Session::spawn(command, &log_path)?;
-    let result = if is_emergency(name) {
-        drive_emergency(&mut console)
-    } else {
-        drive(&mut console)
-    };
+    let result = conversation(&mut console);
     let seconds = started.elapsed().as_secs_f64();
     let log = console.transcript();
     let panicked = ["Kernel panic", "panicked at"]
@@ -110,24 +118,19 @@ pub fn run(paths: &Paths, name: &str, kernel: Kernel) -> Result<bool> {
 }
 
 /// Waits for `text` (literally) on the console.
-fn expect(console: &mut Session, text: &str, timeout: Duration) -> Result<String> {
+pub fn expect(console: &mut Session, text: &str, timeout: Duration) -> Result<String> {
     let pattern = Regex::new(&regex::escape(text))?;
     console.expect(&pattern, timeout).map_err(|e| anyhow!(e))
 }
 
 /// Types `line` and Enter.
-fn send_line(console: &Session, line: &str) -> Result<()> {
+pub fn send_line(console: &Session, line: &str) -> Result<()> {
     console.send(&format!("{line}\r")).map_err(|e| anyhow!(e))
 }
 
 /// The conversation with the guest.
 fn drive(console: &mut Session) -> Result<()> {
-    let shell_prompt = format!("root@{HOSTNAME}:~# ");
-    expect(console, &format!("{HOSTNAME} login: "), BOOT_TIMEOUT)?;
-    send_line(console, "root")?;
-    expect(console, "Password: ", STEP_TIMEOUT)?;
-    send_line(console, ROOT_PASSWORD)?;
-    expect(console, &shell_prompt, STEP_TIMEOUT)?;
+    log_in(console)?;
     // `$((…))` makes the marker differ from the echoed command line.
     send_line(console, "svc status getty@ttyS0; echo status-$((6*7))")?;
     expect(console, "status-42", STEP_TIMEOUT)?;
@@ -150,6 +153,21 @@ fn drive(console: &mut Session) -> Result<()> {
     if !text.contains("state:     running") {
         bail!("`svc status getty@ttyS0` does not say running");
     }
+    power_off(console)
+}
+
+/// Waits for the login prompt and logs in as root, up to the shell's prompt.
+pub fn log_in(console: &mut Session) -> Result<()> {
+    expect(console, &format!("{HOSTNAME} login: "), BOOT_TIMEOUT)?;
+    send_line(console, "root")?;
+    expect(console, "Password: ", STEP_TIMEOUT)?;
+    send_line(console, ROOT_PASSWORD)?;
+    expect(console, &format!("root@{HOSTNAME}:~# "), STEP_TIMEOUT)?;
+    Ok(())
+}
+
+/// `svc poweroff`, which must end QEMU with status 0.
+pub fn power_off(console: &mut Session) -> Result<()> {
     send_line(console, "svc poweroff")?;
     match console.wait_exit(STEP_TIMEOUT)?.map(|status| status.code()) {
         Some(Some(0)) => Ok(()),

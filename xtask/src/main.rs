@@ -19,6 +19,8 @@ mod interactive;
 mod iso;
 mod login_test;
 mod paths;
+mod pkg_demo_repo;
+mod pkg_test;
 mod pkgbench;
 mod pkginstallbench;
 mod programs;
@@ -215,6 +217,11 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                 }
                 for (name, _) in login_test::SCENARIOS {
                     println!("{name} (system image: log in, svc, poweroff)");
+                }
+                for (name, _) in pkg_test::SCENARIOS {
+                    println!(
+                        "{name} (system image: pkg install, verify, remove, rollback in /tmp/r)"
+                    );
                 }
                 println!("{} (tests/diff under Linux and Basalt)", diff::NAME);
                 println!(

@@ -85,6 +85,21 @@ pub fn build_svc_programs() -> Result<Vec<(&'static str, PathBuf)>> {
     Ok(built)
 }
 
+/// Builds the package manager `pkg` (static musl) and returns its path.
+pub fn build_pkg() -> Result<PathBuf> {
+    let paths = Paths::discover();
+    let built = build_musl_binary(&paths, "basalt-pkg", "pkg", &[])?;
+    publish(&paths, &built, "pkg")
+}
+
+/// `<target dir>/NAME`, created: a directory of its own for work done at image-build time.
+pub fn work_dir(name: &str) -> Result<PathBuf> {
+    let directory = target_dir(&Paths::discover())?.join(name);
+    std::fs::create_dir_all(&directory)
+        .with_context(|| format!("creating {}", directory.display()))?;
+    Ok(directory)
+}
+
 /// Builds the helpers of the differential scenarios (static musl) and returns `(name, path)` of each:
 /// `unixtool` and `ptyrun`.
 pub fn build_diff_tools() -> Result<Vec<(&'static str, PathBuf)>> {

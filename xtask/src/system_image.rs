@@ -1,6 +1,7 @@
 //! The system image (`out/initramfs-system.cpio.gz`) that `cargo xtask run` boots on Basalt or Debian's Linux:
 //! `init` as PID 1 with its services (a getty on the serial console and two small demo services), `svc`,
-//! `getty`, `login`, busybox for everything else, and a root account whose password is [`ROOT_PASSWORD`].
+//! `getty`, `login`, the package manager `pkg` with a small signed demo repository whose key the image trusts
+//! ([`crate::pkg_demo_repo`]), busybox for everything else, and a root account whose password is [`ROOT_PASSWORD`].
 
 use crate::initramfs::Initramfs;
 use crate::paths::Paths;
@@ -74,6 +75,7 @@ pub fn build_system_initramfs(paths: &Paths) -> Result<()> {
         image.add_file(&format!("sbin/{name}"), 0o755, bytes)?;
     }
     image.add_symlink("init", "sbin/init")?;
+    add_pkg(&mut image)?;
     let hash = root_hash()?;
     let files: [(&str, u32, String); 10] = [
         ("etc/hostname", 0o644, format!("{HOSTNAME}\n")),
@@ -116,6 +118,29 @@ pub fn build_system_initramfs(paths: &Paths) -> Result<()> {
         paths.display(&destination),
         compressed.len().div_ceil(1024)
     );
+    Ok(())
+}
+
+/// `/usr/bin/pkg`, the demo repository in [`crate::pkg_demo_repo::REPO_DIR`] and its key trusted by `/`.
+fn add_pkg(image: &mut Initramfs) -> Result<()> {
+    let pkg = crate::programs::build_pkg()?;
+    image.add_file("usr/bin/pkg", 0o755, crate::build::strip_debug(&pkg)?)?;
+    let repo = crate::pkg_demo_repo::build(&pkg)?;
+    for (name, bytes) in repo.files {
+        image.add_file(
+            &format!("{}/{name}", crate::pkg_demo_repo::REPO_DIR),
+            0o644,
+            bytes,
+        )?;
+    }
+    image.add_file(
+        &format!(
+            "etc/basalt/pkg/keys/trusted/{}.pub",
+            crate::pkg_demo_repo::KEY_NAME
+        ),
+        0o644,
+        repo.public_key,
+    )?;
     Ok(())
 }
 

@@ -36,12 +36,17 @@ pub fn run_all(paths: &crate::paths::Paths, options: &TestOptions) -> Result<boo
         options.only_scenarios.is_empty() || options.only_scenarios.iter().any(|n| n == name)
     };
     let (run_diff, run_interactive) = (wanted(diff::NAME), wanted(interactive::NAME));
-    let logins: Vec<(&str, crate::login_test::Kernel)> = crate::login_test::SCENARIOS
-        .iter()
+    // The system-image conversations: logins, then pkg.
+    let system_scenarios = || {
+        crate::login_test::SCENARIOS
+            .iter()
+            .chain(crate::pkg_test::SCENARIOS)
+    };
+    let logins: Vec<(&str, crate::login_test::Kernel)> = system_scenarios()
         .copied()
         .filter(|(name, _)| wanted(name))
         .collect();
-    let is_login = |name: &str| crate::login_test::SCENARIOS.iter().any(|(n, _)| *n == name);
+    let is_login = |name: &str| system_scenarios().any(|(n, _)| *n == name);
     let named: Vec<String> = options
         .only_scenarios
         .iter()
@@ -53,10 +58,7 @@ pub fn run_all(paths: &crate::paths::Paths, options: &TestOptions) -> Result<boo
     } else {
         // The error lists the table's names; the two runs outside the table are known too.
         scenarios::select(&named).map_err(|message| {
-            let logins: Vec<&str> = crate::login_test::SCENARIOS
-                .iter()
-                .map(|(n, _)| *n)
-                .collect();
+            let logins: Vec<&str> = system_scenarios().map(|(n, _)| *n).collect();
             anyhow!(
                 "{message}, {}, {}, {}",
                 diff::NAME,
@@ -104,7 +106,12 @@ pub fn run_all(paths: &crate::paths::Paths, options: &TestOptions) -> Result<boo
                 crate::system_image::build_system_initramfs(paths),
             );
         for (name, kernel) in logins {
-            let passed = image_built && crate::login_test::run(paths, name, kernel)?;
+            let passed = image_built
+                && if crate::pkg_test::SCENARIOS.iter().any(|(n, _)| *n == name) {
+                    crate::pkg_test::run(paths, name, kernel)?
+                } else {
+                    crate::login_test::run(paths, name, kernel)?
+                };
             if !image_built {
                 println!("qemu: {name} ... FAILED (not run: the build failed)");
             }

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod attrs;
+mod copy_range;
 mod cred;
 mod fdobj;
 mod fs;
@@ -419,6 +420,14 @@ pub fn dispatch(number: usize, args: Args) -> Result<usize, Errno> {
             args.get(1) as i32,
             args.get(2),
             args.get(3),
+        ),
+        nr::COPY_FILE_RANGE => copy_range::copy_file_range(
+            args.get(0) as i32,
+            args.get(1),
+            args.get(2) as i32,
+            args.get(3),
+            args.get(4),
+            args.get(5) as u32,
         ),
         nr::FALLOCATE => xfer::fallocate(
             args.get(0) as i32,

@@ -52,6 +52,7 @@ pub fn all() -> Vec<&'static Case> {
         mmap::CASES,
         memctl::CASES,
         fault::CASES,
+        page_races::CASES,
         signal::CASES,
         kill::CASES,
         sigwait::CASES,
@@ -83,6 +84,7 @@ pub fn all() -> Vec<&'static Case> {
         reclock::CASES,
         attrs::CASES,
         xfer::CASES,
+        copy_range::CASES,
         memfd::CASES,
         tty::CASES,
     ];

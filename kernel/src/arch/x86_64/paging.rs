@@ -8,6 +8,7 @@
 
 use crate::mm::frames::{self, OutOfMemory};
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use x86_64::structures::paging::page_table::PageTableEntry;
 use x86_64::structures::paging::{PageTable, PageTableFlags as F};
 use x86_64::PhysAddr;
 
@@ -115,9 +116,31 @@ pub fn direct_map_to_phys(virt: u64) -> Option<u64> {
 
 fn table(phys: u64) -> &'static mut PageTable {
     // SAFETY: `phys` is the physical address of a page table page owned by the paging code (allocated by it or the
-    // boot code); the direct map covers it. Page tables are only modified under the owning address space's lock
-    // or, for the kernel half, during single-threaded boot and through the MMIO allocator's atomic bump.
+    // boot code); the direct map covers it. User entries that concurrent page faults may fill or change are
+    // changed only through `atomic` (compare-and-swap); the kernel half changes during single-threaded boot and
+    // through the MMIO allocator's atomic bump.
     unsafe { &mut *(phys_to_virt(phys) as *mut PageTable) }
+}
+
+/// The physical-address bits of a page-table entry.
+const ADDR_BITS: u64 = 0x000f_ffff_ffff_f000;
+
+/// `entry` as an atomic word. The threads of one address space fault on several CPUs at once, and a fault does not
+/// hold the address space's lock while it maps: so entries that may be empty, copy-on-write or changing
+/// permissions are changed only by compare-and-swap. Two CPUs filling the same entry must not both win — the loser's
+/// table or page would replace the winner's, and with it whatever the winner's thread had already written there.
+fn atomic(entry: &PageTableEntry) -> &AtomicU64 {
+    // SAFETY: PageTableEntry is a `#[repr(transparent)]` u64, 8-byte aligned inside its page table, so it has the
+    // size and alignment of an AtomicU64; the table outlives the reference (tables are freed only with their
+    // address space, when no thread of it runs).
+    unsafe { &*(entry as *const PageTableEntry).cast::<AtomicU64>() }
+}
+
+/// Fills the empty `entry` with `value`; false when another CPU filled it first.
+fn fill(entry: &PageTableEntry, value: u64) -> bool {
+    atomic(entry)
+        .compare_exchange(0, value, Ordering::AcqRel, Ordering::Acquire)
+        .is_ok()
 }
 
 fn new_table() -> Result<u64, OutOfMemory> {
@@ -137,20 +160,29 @@ fn walk_create(
 ) -> Result<&'static mut x86_64::structures::paging::page_table::PageTableEntry, MapError> {
     let mut table_phys = pml4;
     for level in [4u32, 3, 2] {
-        let entry = &mut table(table_phys)[index(virt, level)];
-        if entry.is_unused() {
+        let entry = &table(table_phys)[index(virt, level)];
+        let mut value = atomic(entry).load(Ordering::Acquire);
+        if value == 0 {
             let t = new_table()?;
             let mut flags = F::PRESENT | F::WRITABLE;
             if user {
                 flags |= F::USER_ACCESSIBLE;
             }
-            entry.set_addr(PhysAddr::new(t), flags);
-        } else if entry.flags().contains(F::HUGE_PAGE) {
+            if fill(entry, t | flags.bits()) {
+                value = t | flags.bits();
+            } else {
+                // Another CPU made this table at the same time: use theirs.
+                frames::free(t);
+                value = atomic(entry).load(Ordering::Acquire);
+            }
+        }
+        let flags = F::from_bits_truncate(value);
+        if flags.contains(F::HUGE_PAGE) {
             return Err(MapError::AlreadyMapped);
-        } else if user && !entry.flags().contains(F::USER_ACCESSIBLE) {
+        } else if user && !flags.contains(F::USER_ACCESSIBLE) {
             return Err(MapError::BadAddress);
         }
-        table_phys = entry.addr().as_u64();
+        table_phys = value & ADDR_BITS;
     }
     Ok(&mut table(table_phys)[index(virt, 1)])
 }
@@ -182,6 +214,17 @@ fn canonical(virt: u64) -> bool {
 
 /// Map one 4 KiB page.
 pub fn map_page(pml4: u64, virt: u64, phys: u64, flags: MapFlags) -> Result<(), MapError> {
+    map_page_with(pml4, virt, phys, flags, F::empty())
+}
+
+/// [`map_page`] with `extra` entry bits (software bits such as [`SHARED`]) set in the same step.
+fn map_page_with(
+    pml4: u64,
+    virt: u64,
+    phys: u64,
+    flags: MapFlags,
+    extra: F,
+) -> Result<(), MapError> {
     if !virt.is_multiple_of(PAGE_SIZE)
         || !phys.is_multiple_of(PAGE_SIZE)
         || !canonical(virt)
@@ -190,11 +233,11 @@ pub fn map_page(pml4: u64, virt: u64, phys: u64, flags: MapFlags) -> Result<(), 
         return Err(MapError::BadAddress);
     }
     let entry = walk_create(pml4, virt, flags.user)?;
-    if !entry.is_unused() {
-        return Err(MapError::AlreadyMapped);
+    if fill(entry, phys | (flags.to_entry_flags() | extra).bits()) {
+        Ok(())
+    } else {
+        Err(MapError::AlreadyMapped)
     }
-    entry.set_addr(PhysAddr::new(phys), flags.to_entry_flags());
-    Ok(())
 }
 
 /// Remove the mapping of one 4 KiB page; returns the physical page it mapped.
@@ -370,12 +413,7 @@ const SHARED: F = F::BIT_10;
 
 /// Map one user page of a shared mapping.
 pub fn map_shared_page(pml4: u64, virt: u64, phys: u64, flags: MapFlags) -> Result<(), MapError> {
-    map_page(pml4, virt, phys, flags)?;
-    if let Some(entry) = leaf_entry(pml4, virt) {
-        let f = entry.flags();
-        entry.set_flags(f | SHARED);
-    }
-    Ok(())
+    map_page_with(pml4, virt, phys, flags, SHARED)
 }
 
 /// Free every user page and page table of an address space, then its top-level table. Shared (copy-on-write)
@@ -468,19 +506,30 @@ pub fn resolve_cow(pml4: u64, virt: u64) -> Result<CowOutcome, OutOfMemory> {
         }
         table_phys = entry.addr().as_u64();
     }
-    let entry = &mut table(table_phys)[index(page, 1)];
-    let flags = entry.flags();
+    let entry = &table(table_phys)[index(page, 1)];
+    let current = atomic(entry).load(Ordering::Acquire);
+    let flags = F::from_bits_truncate(current);
     if !flags.contains(F::PRESENT) || !flags.contains(COW) {
         return Ok(CowOutcome::NotCow);
     }
-    let old = entry.addr().as_u64();
+    let old = current & ADDR_BITS;
     let mut new_flags = flags;
     new_flags.remove(COW);
     new_flags.insert(F::WRITABLE);
+    // Another thread of this address space may resolve the same page at the same time: only the one whose swap
+    // succeeds gives up the old frame; the other's access simply runs again on the winner's page.
+    let swap = |new: u64| {
+        atomic(entry)
+            .compare_exchange(current, new, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    };
     if crate::mm::pageref::is_shared(old) {
         let copy = frames::alloc_pages(0)?;
         super::physmem::copy_page(old, copy);
-        entry.set_addr(PhysAddr::new(copy), new_flags);
+        if !swap(copy | new_flags.bits()) {
+            frames::free(copy);
+            return Ok(CowOutcome::Resolved);
+        }
         if crate::mm::pageref::unshare(old) {
             frames::free(old);
         }
@@ -489,8 +538,9 @@ pub fn resolve_cow(pml4: u64, virt: u64) -> Result<CowOutcome, OutOfMemory> {
         super::tlb::shootdown(pml4);
     } else {
         // Only the permission grew: a stale read-only entry elsewhere just faults once more and is refreshed.
-        entry.set_flags(new_flags);
-        invalidate(page);
+        if swap(old | new_flags.bits()) {
+            invalidate(page);
+        }
     }
     Ok(CowOutcome::Resolved)
 }
@@ -543,17 +593,24 @@ pub fn protect_user_range(pml4: u64, start: u64, end: u64, flags: MapFlags) {
     while let Some(at) = next_candidate(pml4, va, end) {
         va = at;
         if let Some(entry) = leaf_entry(pml4, va) {
-            let old = entry.flags();
-            if old.contains(F::PRESENT) {
-                let mut new = flags.to_entry_flags();
-                if old.contains(COW) {
-                    new.remove(F::WRITABLE);
-                    new.insert(COW);
-                }
-                if old.contains(SHARED) {
-                    new.insert(SHARED);
-                }
-                entry.set_flags(new);
+            // One swap, so that a copy-on-write copy made meanwhile by another CPU is not replaced by the old frame.
+            let changed =
+                atomic(entry).fetch_update(Ordering::AcqRel, Ordering::Acquire, |value| {
+                    let old = F::from_bits_truncate(value);
+                    if !old.contains(F::PRESENT) {
+                        return None;
+                    }
+                    let mut new = flags.to_entry_flags();
+                    if old.contains(COW) {
+                        new.remove(F::WRITABLE);
+                        new.insert(COW);
+                    }
+                    if old.contains(SHARED) {
+                        new.insert(SHARED);
+                    }
+                    Some((value & ADDR_BITS) | new.bits())
+                });
+            if changed.is_ok() {
                 invalidate(va);
             }
         }
