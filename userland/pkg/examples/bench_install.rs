@@ -37,7 +37,12 @@ fn main() -> Result<()> {
     };
     let dir = Path::new(dir);
     let ready = dir.join("ready");
-    let wanted = format!("{SHAPE} count={count}\n");
+    // Files made by another package or index format are made again.
+    let wanted = format!(
+        "{SHAPE} count={count} package-format={} index-format={}\n",
+        basalt_pkg::package::FORMAT,
+        basalt_pkg::index::FORMAT
+    );
     if let Ok(text) = fs::read_to_string(&ready) {
         if text.starts_with(&wanted) {
             print!("{}", &text[wanted.len()..]);

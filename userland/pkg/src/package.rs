@@ -321,10 +321,6 @@ impl PackageReader {
                                 .with_context(|| {
                                     format!("cannot set the mode of `{}`", entry.path)
                                 })?;
-                            // Start writing it to disk now, on this thread, without waiting,
-                            // so that the transaction's one sync before its journal has little
-                            // left to do. Only a hint: an error changes nothing.
-                            let _ = rustix::fs::fadvise(out, 0, None, rustix::fs::Advice::DontNeed);
                         }
                         progress(*size);
                     }
