@@ -348,30 +348,37 @@ fn run(cli: Cli) -> Result<()> {
             let lock = writer(&cli.root)?;
             let request = repo::Request::Install(&packages);
             let files = match repo {
-                Some(repo) => repo::choose(&cli.root, &store, &repo, request, from_source)?,
+                Some(repo) => Some(repo::choose(
+                    &cli.root,
+                    &store,
+                    &repo,
+                    request,
+                    from_source,
+                )?),
                 None if packages.iter().all(|p| looks_like_file(p)) => packages
                     .iter()
                     .map(|file| match srcpkg::is_source_file(file) {
                         true => source_build::build_chosen_file(&cli.root, &store, file.as_ref()),
                         false => Ok(PathBuf::from(file)),
                     })
-                    .collect::<Result<_>>()?,
+                    .collect::<Result<_>>()
+                    .map(Some)?,
                 None if packages.iter().any(|p| looks_like_file(p)) => anyhow::bail!(
                     "give package files or package names, not both (a file ends in .pkg or has a /)"
                 ),
-                None => match repo_commands::from_repositories(
+                // None: a dry run over the configured repositories said what it would do.
+                None => repo_commands::from_repositories(
                     &cli.root,
                     &store,
                     request,
                     cli.dry_run,
                     from_source,
                     &lock,
-                )? {
-                    Some(files) => files,
-                    None => return Ok(()),
-                },
+                )?,
             };
-            transact(&cli.root, flags, &lock, &files, &[])?;
+            if let Some(files) = files {
+                transact(&cli.root, flags, &lock, &files, &[])?;
+            }
         }
         Command::Remove { names } => {
             let lock = writer(&cli.root)?;
@@ -385,20 +392,26 @@ fn run(cli: Cli) -> Result<()> {
             let lock = writer(&cli.root)?;
             let request = repo::Request::Upgrade(&names);
             let files = match repo {
-                Some(repo) => repo::choose(&cli.root, &store, &repo, request, from_source)?,
-                None => match repo_commands::from_repositories(
+                Some(repo) => Some(repo::choose(
+                    &cli.root,
+                    &store,
+                    &repo,
+                    request,
+                    from_source,
+                )?),
+                // None: a dry run over the configured repositories said what it would do.
+                None => repo_commands::from_repositories(
                     &cli.root,
                     &store,
                     request,
                     cli.dry_run,
                     from_source,
                     &lock,
-                )? {
-                    Some(files) => files,
-                    None => return Ok(()),
-                },
+                )?,
             };
-            transact(&cli.root, flags, &lock, &files, &[])?;
+            if let Some(files) = files {
+                transact(&cli.root, flags, &lock, &files, &[])?;
+            }
         }
         Command::History => {
             for generation in generation::all(&cli.root)? {

@@ -650,22 +650,24 @@ fn http_sources_are_fetched_once_into_the_cache() {
     assert_eq!(code, 0, "{out}");
 }
 
-#[test]
-fn configured_repositories_build_source_only_packages_and_honour_from_source() {
-    let s = Scratch::new();
-    repository(&s, true);
+/// Makes the repository at `url` the root's only one and syncs it.
+fn configure_and_update(s: &Scratch, url: &str) {
     let config = s.world.root().join("etc/basalt/pkg");
     fs::create_dir_all(&config).unwrap();
     fs::write(
         config.join("repos.toml"),
-        format!(
-            "[[repo]]\nname = \"main\"\nurls = [\"file://{}\"]\n",
-            s.path("repo").display()
-        ),
+        format!("[[repo]]\nname = \"main\"\nurls = [\"{url}\"]\n"),
     )
     .unwrap();
     let (code, out) = s.pkg(&["update"], &[]);
     assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn configured_repositories_build_source_only_packages_and_honour_from_source() {
+    let s = Scratch::new();
+    repository(&s, true);
+    configure_and_update(&s, &format!("file://{}", s.path("repo").display()));
     // The binary package is preferred.
     let (code, out) = s.pkg(&["install", "hello"], &[]);
     assert_eq!(code, 0, "{out}");
@@ -691,18 +693,7 @@ fn configured_repositories_build_source_only_packages_and_honour_from_source() {
 fn configured_repositories_build_a_package_that_has_only_a_source_package() {
     let s = Scratch::new();
     repository(&s, false);
-    let config = s.world.root().join("etc/basalt/pkg");
-    fs::create_dir_all(&config).unwrap();
-    fs::write(
-        config.join("repos.toml"),
-        format!(
-            "[[repo]]\nname = \"main\"\nurls = [\"{}\"]\n",
-            s.path("repo").display()
-        ),
-    )
-    .unwrap();
-    let (code, out) = s.pkg(&["update"], &[]);
-    assert_eq!(code, 0, "{out}");
+    configure_and_update(&s, &s.path("repo").display().to_string());
     let (code, out) = s.pkg(&["install", "hello"], &[]);
     assert_eq!(code, 0, "{out}");
     assert!(
