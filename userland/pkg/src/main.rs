@@ -318,19 +318,16 @@ fn run(cli: Cli) -> Result<()> {
                 meta.name, meta.version, meta.arch, meta.summary
             );
             println!("  license: {}  privacy: {}", meta.license, meta.privacy);
-            for (label, list) in [
-                ("depends", &meta.depends),
-                ("provides", &meta.provides),
-                ("conflicts", &meta.conflicts),
-            ] {
-                if !list.is_empty() {
-                    println!("  {label}: {}", list.join(", "));
-                }
+            for line in repo_queries::relation_and_action_lines(meta) {
+                println!("{line}");
             }
             println!("  signed by key {}", keys::key_id(&reader.signer));
             if files {
                 for entry in &reader.header.entries {
-                    println!("{:o} {}", entry.mode, entry.path);
+                    println!(
+                        "{:o} {}:{} {}",
+                        entry.mode, entry.owner, entry.group, entry.path
+                    );
                 }
             }
         }

@@ -97,19 +97,7 @@ pub fn info(available: &[Available], installed: &Installed, name: &str) -> Optio
         ),
         format!("  license: {}  privacy: {}", meta.license, meta.privacy),
     ];
-    if let Some(homepage) = &meta.homepage {
-        lines.push(format!("  homepage: {homepage}"));
-    }
-    for (label, list) in [
-        ("depends", &meta.depends),
-        ("provides", &meta.provides),
-        ("conflicts", &meta.conflicts),
-        ("replaces", &meta.replaces),
-    ] {
-        if !list.is_empty() {
-            lines.push(format!("  {label}: {}", list.join(", ")));
-        }
-    }
+    lines.extend(relation_and_action_lines(meta));
     lines.push(match installed.get(name) {
         Some(version) => format!("  installed: {version}"),
         None => "  installed: no".to_owned(),
@@ -122,6 +110,50 @@ pub fn info(available: &[Available], installed: &Installed, name: &str) -> Optio
         lines.push(format!("  other versions: {}", others.join(", ")));
     }
     Some(lines)
+}
+
+/// The lines `pkg info` shows for a package's homepage, relations, optional dependencies,
+/// configuration files and install actions (users, directories, triggers), indented.
+pub fn relation_and_action_lines(meta: &crate::recipe::Metadata) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(homepage) = &meta.homepage {
+        lines.push(format!("  homepage: {homepage}"));
+    }
+    for (label, list) in [
+        ("depends", &meta.depends),
+        ("provides", &meta.provides),
+        ("conflicts", &meta.conflicts),
+        ("replaces", &meta.replaces),
+        ("config files", &meta.config),
+    ] {
+        if !list.is_empty() {
+            lines.push(format!("  {label}: {}", list.join(", ")));
+        }
+    }
+    for (name, why) in &meta.optional {
+        lines.push(format!("  optional: {name} ({why})"));
+    }
+    let install = &meta.install;
+    for user in &install.users {
+        let uid = user
+            .uid
+            .map_or("a free system id".to_owned(), |uid| uid.to_string());
+        lines.push(format!("  creates user: {} (uid {uid})", user.name));
+    }
+    for dir in &install.directories {
+        lines.push(format!(
+            "  creates directory: /{} ({:o} {}:{})",
+            dir.path, dir.mode, dir.owner, dir.group
+        ));
+    }
+    for trigger in &install.triggers {
+        lines.push(format!(
+            "  trigger: {} on changes under {}",
+            trigger.action,
+            trigger.paths.join(", ")
+        ));
+    }
+    lines
 }
 
 #[cfg(test)]

@@ -134,6 +134,19 @@ fn users_groups_directories_and_owners() {
     let world = World::new();
     seed_accounts(&world, PASSWD, GROUP);
     let file = web(&world);
+    // `pkg info` shows the actions, and `--files` the owners.
+    let (code, out) = world.pkg(&["info", "--files", path_str(&file)]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("creates user: web (uid a free system id)"),
+        "{out}"
+    );
+    assert!(out.contains("creates user: webadm (uid 150)"), "{out}");
+    assert!(
+        out.contains("creates directory: /var/log/web (750 web:"),
+        "{out}"
+    );
+    assert!(out.contains(" web:web var/lib/web/data"), "{out}");
     // The plan says what the actions will do; a dry run does none of it.
     let (code, out) = world.pkg(&["--dry-run", "install", path_str(&file)]);
     assert_eq!(code, 0, "{out}");
