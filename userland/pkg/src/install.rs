@@ -448,12 +448,45 @@ pub fn plan<'lock>(
         }
         plan.files.push((file.clone(), header));
     }
+    plan.remove_replaced(&installed);
     plan.check(&installed, &db)?;
     plan.plan_actions(&installed)?;
     Ok(plan)
 }
 
 impl Plan<'_> {
+    /// Adds to the removals every installed package that a new one `replaces` (and that is not
+    /// itself being installed or removed already): the new package takes its place and files.
+    fn remove_replaced(&mut self, installed: &BTreeMap<String, Header>) {
+        let mut replaced = Vec::new();
+        for (_, header) in &self.files {
+            for dep in header
+                .meta
+                .replaces
+                .iter()
+                .filter_map(|text| text.parse::<Dependency>().ok())
+            {
+                let Some(old) = installed.get(&dep.name) else {
+                    continue;
+                };
+                let accepted = old
+                    .meta
+                    .parsed_version()
+                    .is_ok_and(|version| dep.accepts(&version));
+                let busy = self.removes.iter().any(|h| h.meta.name == dep.name)
+                    || self.files.iter().any(|(_, h)| h.meta.name == dep.name)
+                    || replaced.iter().any(|h: &Header| h.meta.name == dep.name);
+                if accepted && !busy {
+                    replaced.push(old.clone());
+                }
+            }
+        }
+        for header in replaced {
+            self.changes.push(Change::remove(&header));
+            self.removes.push(header);
+        }
+    }
+
     /// The package files to install with their verified headers.
     pub fn installs(&self) -> impl Iterator<Item = (&Path, &Header)> {
         self.files

@@ -3,7 +3,7 @@
 //! `index.bpi`) given with `--repo`.
 #![forbid(unsafe_code)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
@@ -78,7 +78,25 @@ pub fn resolve(root: &Path, candidates: &[Candidate], request: Request) -> Resul
             names.to_vec()
         }
     };
+    // An installed package that a wanted one replaces is left free, so that the replacing one
+    // can be chosen (the transaction then removes it).
+    let wanted_names: BTreeSet<String> = requests
+        .iter()
+        .filter_map(|text| text.parse::<crate::version::Dependency>().ok())
+        .map(|dep| dep.name)
+        .chain(upgrading.iter().cloned())
+        .collect();
+    let replaced: BTreeSet<String> = candidates
+        .iter()
+        .filter(|c| wanted_names.contains(&c.entry.meta.name))
+        .flat_map(|c| c.entry.meta.replaces.iter())
+        .filter_map(|text| text.parse::<crate::version::Dependency>().ok())
+        .map(|dep| dep.name)
+        .collect();
     for (name, version) in &installed {
+        if replaced.contains(name) && !wanted_names.contains(name) {
+            continue;
+        }
         if upgrading.contains(name) {
             if !matches!(request, Request::Install(_)) {
                 requests.push(name.clone());

@@ -759,3 +759,57 @@ fn without_root_owners_are_not_set_and_that_is_said_once() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("owners are not checked"), "{out}");
 }
+
+#[test]
+fn a_package_that_replaces_another_takes_its_place() {
+    let world = World::new();
+    let shared = [("usr/share/tool/data", "old data\n")];
+    let old = build(
+        &world,
+        &Recipe {
+            name: "oldtool",
+            files: &shared,
+            ..Recipe::default()
+        },
+    );
+    let (code, out) = world.pkg(&["install", path_str(&old)]);
+    assert_eq!(code, 0, "{out}");
+    let new = build(
+        &world,
+        &Recipe {
+            name: "newtool",
+            head: "replaces = [\"oldtool < 2\"]\nprovides = [\"oldtool = 1.0\"]",
+            files: &[("usr/share/tool/data", "new data\n")],
+            ..Recipe::default()
+        },
+    );
+    // A package file: the replaced package goes in the same transaction, its files taken over.
+    let (code, out) = world.pkg(&["install", path_str(&new)]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("remove oldtool 1.0-1"), "{out}");
+    assert_eq!(
+        fs::read_to_string(world.root().join("usr/share/tool/data")).unwrap(),
+        "new data\n"
+    );
+    assert!(!world.root().join("usr/bin/oldtool").exists());
+    let (_, list) = world.pkg(&["list", "--installed"]);
+    assert!(
+        list.contains("newtool") && !list.contains("oldtool"),
+        "{list}"
+    );
+    let (code, out) = world.pkg(&["verify"]);
+    assert_eq!(code, 0, "{out}");
+
+    // From a repository: the solver may choose the replacing package over the installed one.
+    let (code, out) = world.pkg(&["rollback"]);
+    assert_eq!(code, 0, "{out}");
+    world.index();
+    let (code, out) = world.pkg(&["install", "--repo", path_str(&world.repo()), "newtool"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("remove oldtool 1.0-1"), "{out}");
+    let (_, list) = world.pkg(&["list", "--installed"]);
+    assert!(
+        list.contains("newtool") && !list.contains("oldtool"),
+        "{list}"
+    );
+}
