@@ -345,13 +345,6 @@ fn run(cli: Cli) -> Result<()> {
             let lock = writer(&cli.root)?;
             let request = repo::Request::Install(&packages);
             let files = match repo {
-                Some(repo) => Some(repo::choose(
-                    &cli.root,
-                    &store,
-                    &repo,
-                    request,
-                    from_source,
-                )?),
                 None if packages.iter().all(|p| looks_like_file(p)) => packages
                     .iter()
                     .map(|file| match srcpkg::is_source_file(file) {
@@ -363,13 +356,11 @@ fn run(cli: Cli) -> Result<()> {
                 None if packages.iter().any(|p| looks_like_file(p)) => anyhow::bail!(
                     "give package files or package names, not both (a file ends in .pkg or has a /)"
                 ),
-                // None: a dry run over the configured repositories said what it would do.
-                None => repo_commands::from_repositories(
+                _ => by_name(
                     &cli.root,
-                    &store,
-                    request,
                     cli.dry_run,
-                    from_source,
+                    &store,
+                    (repo, request, from_source),
                     &lock,
                 )?,
             };
@@ -388,24 +379,13 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let lock = writer(&cli.root)?;
             let request = repo::Request::Upgrade(&names);
-            let files = match repo {
-                Some(repo) => Some(repo::choose(
-                    &cli.root,
-                    &store,
-                    &repo,
-                    request,
-                    from_source,
-                )?),
-                // None: a dry run over the configured repositories said what it would do.
-                None => repo_commands::from_repositories(
-                    &cli.root,
-                    &store,
-                    request,
-                    cli.dry_run,
-                    from_source,
-                    &lock,
-                )?,
-            };
+            let files = by_name(
+                &cli.root,
+                cli.dry_run,
+                &store,
+                (repo, request, from_source),
+                &lock,
+            )?;
             if let Some(files) = files {
                 transact(&cli.root, flags, &lock, &files, &[])?;
             }
@@ -574,6 +554,21 @@ fn run(cli: Cli) -> Result<()> {
 /// neither a `/` nor the `.pkg` ending).
 fn looks_like_file(argument: &str) -> bool {
     argument.ends_with(".pkg") || argument.contains('/')
+}
+
+/// The package files an install or upgrade by name needs, from the local repository `repo` or
+/// else the configured ones; `None` when a dry run over the configured ones said what it would do.
+fn by_name(
+    root: &std::path::Path,
+    dry_run: bool,
+    store: &KeyStore,
+    (repo, request, from_source): (Option<PathBuf>, repo::Request, bool),
+    lock: &install::Lock,
+) -> Result<Option<Vec<PathBuf>>> {
+    match repo {
+        Some(repo) => repo::choose(root, store, &repo, request, from_source).map(Some),
+        None => repo_commands::from_repositories(root, store, request, dry_run, from_source, lock),
+    }
 }
 
 /// Takes the root's writer lock and finishes any interrupted transaction, so that what is read
