@@ -48,6 +48,27 @@ pub fn open(
     format: u32,
     what: &'static str,
 ) -> Result<(Vec<u8>, VerifyingKey), EnvelopeError> {
+    let (mut sealed, key) = open_sealed(reader, magic, format, what)?;
+    sealed.truncate(sealed.len() - 96);
+    sealed.drain(..16);
+    Ok((sealed, key))
+}
+
+/// The body of a sealed envelope as returned by [`open_sealed`].
+pub fn body(sealed: &[u8]) -> &[u8] {
+    sealed
+        .get(16..sealed.len().saturating_sub(96))
+        .unwrap_or(&[])
+}
+
+/// Like [`open`], but returns the whole envelope as read (its body is [`body`]): to compare a
+/// file with one already verified, byte for byte, or to hash the file it begins.
+pub fn open_sealed(
+    reader: &mut impl Read,
+    magic: &[u8; 8],
+    format: u32,
+    what: &'static str,
+) -> Result<(Vec<u8>, VerifyingKey), EnvelopeError> {
     let mut prefix = [0u8; 16];
     reader
         .read_exact(&mut prefix)
@@ -63,27 +84,24 @@ pub fn open(
     if len > MAX_BODY {
         return Err(EnvelopeError::TooLarge(len));
     }
-    let mut signed = Vec::with_capacity(16 + len as usize);
-    signed.extend_from_slice(&prefix);
-    signed.resize(16 + len as usize, 0);
+    let signed_len = 16 + len as usize;
+    let mut sealed = Vec::with_capacity(signed_len + 96);
+    sealed.extend_from_slice(&prefix);
+    sealed.resize(signed_len + 96, 0);
     reader
-        .read_exact(&mut signed[16..])
+        .read_exact(&mut sealed[16..])
         .map_err(EnvelopeError::Truncated)?;
-    let mut trailer = [0u8; 96];
-    reader
-        .read_exact(&mut trailer)
-        .map_err(EnvelopeError::Truncated)?;
+    let (signed, trailer) = sealed.split_at(signed_len);
     let mut public = [0u8; 32];
     public.copy_from_slice(&trailer[..32]);
     let mut signature = [0u8; 64];
     signature.copy_from_slice(&trailer[32..]);
     let key = VerifyingKey::from_bytes(&public).map_err(|_| EnvelopeError::BadKey)?;
-    key.verify_strict(&signed, &Signature::from_bytes(&signature))
+    key.verify_strict(signed, &Signature::from_bytes(&signature))
         .map_err(|_| EnvelopeError::BadSignature {
             key: crate::keys::key_id(&key),
         })?;
-    signed.drain(..16);
-    Ok((signed, key))
+    Ok((sealed, key))
 }
 
 #[cfg(test)]
@@ -98,6 +116,11 @@ mod tests {
         assert_eq!(
             (body.as_slice(), signer),
             (&b"hello body"[..], key.verifying_key())
+        );
+        let (whole, _) = open_sealed(&mut &sealed[..], b"TESTMAGC", 1, "test").unwrap();
+        assert_eq!(
+            (whole.as_slice(), super::body(&whole)),
+            (&sealed[..], &b"hello body"[..])
         );
         for at in 0..sealed.len() {
             let mut bad = sealed.clone();

@@ -4,26 +4,30 @@
 //!
 //! 1. take the root's lock (`var/lib/basalt/pkg/lock`) so that a second writer is kept out;
 //! 2. finish any transaction a crash interrupted (below);
-//! 3. plan: verify every package file, and find every conflict before anything changes: a file
-//!    in two new packages, a file that exists in the root and is not owned by a package this
-//!    transaction removes, a parent directory in the root that is a symbolic link;
-//! 4. stage every new package, verified while streaming, flat into `var/lib/basalt/pkg/staging/`
-//!    (mode 0700, same file system as the root; packages on a few threads), give the staged files
-//!    their owners, and keep its file in the cache (`var/cache/basalt/pkg`, a hard link where safe);
-//! 5. create the new directories; sync the file systems once (`syncfs`: staged files, cache,
-//!    directories); write the journal (every package, the config-file decisions and the
-//!    generation to record), synced;
+//! 3. plan: verify every package file's header, and find every conflict before anything
+//!    changes: a file in two new packages, a file that exists in the root and is not owned by a
+//!    package this transaction removes, a parent directory in the root that is a symbolic link,
+//!    an entry below another new package's symbolic link;
+//! 4. list every file about to be staged (`staging.json`, synced); create the new directories;
+//!    stage every new package beside its targets under hidden names (`package::staged_path`),
+//!    verified while streaming (and against the repository index's digest when it came from
+//!    one), packages on a few threads while a thread syncs in the background; give the staged
+//!    files their owners, and keep each package file in the cache (`var/cache/basalt/pkg`, a hard
+//!    link where safe);
+//! 5. sync the file systems (`syncfs`: staged files, cache, directories); write the journal
+//!    (every package, the config-file decisions and the generation to record), synced;
 //! 6. create the transaction's users and declared directories (`actions`), delete the removed
-//!    packages' files, rename every staged file and link into place, update the records, record
-//!    the generation, sync once more; run the triggers; delete the journal and the staging
-//!    directory.
+//!    packages' files, rename every staged file and link into place (within its directory;
+//!    packages on a few threads), update the records, record the generation, sync once more;
+//!    run the triggers; delete the list of staged files and the journal.
 //!
 //! Step 3 also plans the install actions (ids of new users, owners of every file, directories,
 //! triggers).
 //!
-//! A crash before the journal is written leaves only staging, which recovery removes: the root
-//! is as before (apart from empty directories). A crash after it is rolled forward by recovery,
-//! which repeats step 6 (every part of it can be repeated): the root is as after.
+//! A crash before the journal is written leaves only staged files, which recovery removes by the
+//! list (as does a failed staging at once): the root is as before (apart from empty
+//! directories). A crash after it is rolled forward by recovery, which repeats step 6 (every
+//! part of it can be repeated): the root is as after.
 #![forbid(unsafe_code)]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -40,7 +44,7 @@ use crate::db::{state_dir, Database};
 use crate::generation::{self, Generation, Member};
 use crate::keys::KeyStore;
 use crate::manifest::{Entry, EntryKind};
-use crate::package::{staged_name, Header, PackageReader};
+use crate::package::{staged_path, staged_paths, Header, PackageFile, PackageReader};
 use crate::parallel;
 use crate::version::{Dependency, Version};
 use crate::{deps, triggers};
@@ -48,7 +52,8 @@ use crate::{deps, triggers};
 /// A new package, staged.
 #[derive(Serialize, Deserialize)]
 struct Staged {
-    /// The prefix of this package's file names in the staging directory.
+    /// The name prefix of this package's staged files, each beside its target (see
+    /// [`staged_path`]).
     staging: String,
     header: Header,
     /// Config files changed locally: the new one is put beside as `PATH.pkgnew`.
@@ -100,6 +105,54 @@ fn journal_path(root: &Path) -> PathBuf {
     state_dir(root).join("journal.json")
 }
 
+/// Lists every file a transaction is about to stage in the root (relative paths), written
+/// before the first one is: what recovery removes when the journal was not written.
+fn staging_list_path(root: &Path) -> PathBuf {
+    state_dir(root).join("staging.json")
+}
+
+/// Writes `content` to `path` durably: beside, synced, renamed, and the directory synced.
+fn write_durably(path: &Path, content: &[u8]) -> Result<()> {
+    let partial = path.with_extension("partial");
+    let mut out =
+        File::create(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
+    out.write_all(content)?;
+    out.sync_all()?;
+    fs::rename(&partial, path).with_context(|| format!("cannot create {}", path.display()))?;
+    if let Some(dir) = path.parent() {
+        File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// Removes what an interrupted transaction staged and did not journal.
+fn remove_staged(root: &Path) -> Result<()> {
+    let list = staging_list_path(root);
+    if let Ok(text) = fs::read(&list) {
+        let staged: Vec<String> = serde_json::from_slice(&text)
+            .with_context(|| format!("{}: list of staged files is damaged", list.display()))?;
+        for path in staged {
+            // Only what the list names, and only staged names: never a file of the root's.
+            let target = root.join(&path);
+            match fs::remove_file(&target) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(error)
+                        .with_context(|| format!("cannot remove {}", target.display()))
+                }
+                _ => {}
+            }
+        }
+        fs::remove_file(&list).with_context(|| format!("cannot remove {}", list.display()))?;
+    }
+    // Where pkg before staging-beside-targets staged: one directory.
+    let staging = state_dir(root).join("staging");
+    if staging.exists() {
+        fs::remove_dir_all(&staging)
+            .with_context(|| format!("cannot remove {}", staging.display()))?;
+    }
+    Ok(())
+}
+
 /// Finishes or undoes an interrupted transaction. Needs the lock.
 pub fn recover(root: &Path, _lock: &Lock) -> Result<()> {
     let journal = journal_path(root);
@@ -110,12 +163,21 @@ pub fn recover(root: &Path, _lock: &Lock) -> Result<()> {
         for failure in actions::run_triggers(root, &journal_data.actions) {
             eprintln!("pkg: warning: finishing an interrupted transaction: {failure}");
         }
-        fs::remove_file(&journal)?;
+        finish(root)?;
     }
-    let staging = state_dir(root).join("staging");
-    if staging.exists() {
-        fs::remove_dir_all(&staging)
-            .with_context(|| format!("cannot remove {}", staging.display()))?;
+    remove_staged(root)
+}
+
+/// Ends a committed transaction: every staged file has been moved, so the list of them goes
+/// (before the journal: a crash between the two repeats the commit, which is harmless).
+fn finish(root: &Path) -> Result<()> {
+    for path in [staging_list_path(root), journal_path(root)] {
+        match fs::remove_file(&path) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(error).with_context(|| format!("cannot remove {}", path.display()))
+            }
+            _ => {}
+        }
     }
     Ok(())
 }
@@ -147,8 +209,9 @@ fn commit(root: &Path, journal: &Journal) -> Result<()> {
             }
         }
     }
-    for staged in &journal.installs {
-        let staging = state_dir(root).join("staging");
+    // Packages' files are in different directories mostly: renamed on a few threads.
+    let workers = parallel::workers(journal.installs.len());
+    parallel::map(&journal.installs, workers, |staged| {
         for (index, entry) in staged.header.entries.iter().enumerate() {
             if is_dir(entry) {
                 continue;
@@ -157,12 +220,14 @@ fn commit(root: &Path, journal: &Journal) -> Result<()> {
             if staged.pkgnew.contains(&entry.path) {
                 target = root.join(format!("{}.pkgnew", entry.path));
             }
-            let from = staging.join(staged_name(&staged.staging, index));
+            let from = staged_path(root, &entry.path, &staged.staging, index);
             if move_into_place(&from, &target)? {
                 crash_point("moved-one");
             }
         }
-    }
+        Ok(())
+    })?;
+    crash_point("renamed");
     let db = Database::for_root(root);
     for removal in &journal.removes {
         db.delete(&removal.header.meta.name)?;
@@ -181,24 +246,21 @@ fn commit(root: &Path, journal: &Journal) -> Result<()> {
     sync_file_systems(&[root, &state_dir(root)])
 }
 
-/// Renames the staged `from` to `target`; `false` when it was moved already (a commit repeated
-/// by recovery). The parent is made only when missing, so that the usual case is one call.
+/// Renames the staged `from` to `target` (in the same directory); `false` when it was moved
+/// already (a commit repeated by recovery).
 fn move_into_place(from: &Path, target: &Path) -> Result<bool> {
-    let moved = || format!("cannot move {} into place", target.display());
     match fs::rename(from, target) {
-        Ok(()) => return Ok(true),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-        Err(error) => return Err(error).with_context(moved),
+        Ok(()) => Ok(true),
+        Err(error)
+            if error.kind() == std::io::ErrorKind::NotFound
+                && fs::symlink_metadata(from).is_err() =>
+        {
+            Ok(false)
+        }
+        Err(error) => {
+            Err(error).with_context(|| format!("cannot move {} into place", target.display()))
+        }
     }
-    if fs::symlink_metadata(from).is_err() {
-        return Ok(false);
-    }
-    if let Some(parent) = target.parent() {
-        fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-    }
-    fs::rename(from, target).with_context(moved)?;
-    Ok(true)
 }
 
 /// Makes everything written so far on the file systems holding `paths` durable: one `syncfs`
@@ -385,11 +447,21 @@ impl std::fmt::Display for Change {
     }
 }
 
+/// How a package file to install was verified while planning: staging reads it again and
+/// needs only to find the same header.
+struct Verified {
+    sealed: Vec<u8>,
+    signer: ed25519_dalek::VerifyingKey,
+    listed: Option<crate::package::Listed>,
+}
+
 /// A checked transaction, not yet begun.
 pub struct Plan<'lock> {
     root: PathBuf,
     lock: &'lock Lock,
     files: Vec<(PathBuf, Header)>,
+    /// For each of `files`.
+    verified: Vec<Verified>,
     removes: Vec<Header>,
     pub changes: Vec<Change>,
     actions: Planned,
@@ -400,7 +472,7 @@ pub struct Plan<'lock> {
 pub fn plan<'lock>(
     root: &Path,
     lock: &'lock Lock,
-    files: &[PathBuf],
+    files: &[PackageFile],
     remove: &[String],
 ) -> Result<Plan<'lock>> {
     recover(root, lock)?;
@@ -415,6 +487,7 @@ pub fn plan<'lock>(
         root: root.to_owned(),
         lock,
         files: Vec::new(),
+        verified: Vec::new(),
         removes: Vec::new(),
         changes: Vec::new(),
         actions: Planned::default(),
@@ -426,8 +499,13 @@ pub fn plan<'lock>(
         plan.removes.push(header.clone());
         plan.changes.push(Change::remove(header));
     }
-    for file in files {
-        let header = PackageReader::open(file, Some(&store))?.header;
+    // Verifying the headers (signatures, manifests) is independent work: on a few threads.
+    // Each file is closed again at once (a transaction may hold more packages than open files).
+    let opened = parallel::map(files, parallel::workers(files.len()), |file| {
+        let reader = PackageReader::open(&file.path, Some(&store))?;
+        Ok((reader.header, reader.sealed, reader.signer))
+    })?;
+    for (PackageFile { path: file, listed }, (header, sealed, signer)) in files.iter().zip(opened) {
         let name = &header.meta.name;
         if plan.files.iter().any(|(_, h)| h.meta.name == *name) {
             bail!("{name} is named twice in one transaction");
@@ -447,6 +525,11 @@ pub fn plan<'lock>(
             None => plan.changes.push(Change::install(&header)),
         }
         plan.files.push((file.clone(), header));
+        plan.verified.push(Verified {
+            sealed,
+            signer,
+            listed: listed.clone(),
+        });
     }
     plan.remove_replaced(&installed);
     plan.check(&installed, &db)?;
@@ -525,6 +608,36 @@ impl Plan<'_> {
                 }
             }
         }
+        // A package's entry below another new package's symbolic link would be written through
+        // it (check_manifest refuses this within one package).
+        let links: HashMap<&str, &str> = self
+            .files
+            .iter()
+            .flat_map(|(_, header)| {
+                header
+                    .entries
+                    .iter()
+                    .filter(|e| matches!(e.kind, EntryKind::Symlink { .. }))
+                    .map(|e| (e.path.as_str(), header.meta.name.as_str()))
+            })
+            .collect();
+        if !links.is_empty() {
+            for (_, header) in &self.files {
+                for entry in &header.entries {
+                    let mut prefix = entry.path.as_str();
+                    while let Some((parent, _)) = prefix.rsplit_once('/') {
+                        if let Some(other) = links.get(parent) {
+                            bail!(
+                                "/{} of {} is below /{parent}, a symbolic link of {other}",
+                                entry.path,
+                                header.meta.name
+                            );
+                        }
+                        prefix = parent;
+                    }
+                }
+            }
+        }
         let replaceable: BTreeSet<&str> = self
             .removes
             .iter()
@@ -582,21 +695,17 @@ impl Plan<'_> {
     /// config-file decisions made.
     fn stage_one(
         &self,
-        store: &KeyStore,
-        staging_root: &Path,
-        file: &Path,
-        header: &Header,
+        staging: String,
+        (file, header): &(PathBuf, Header),
+        verified: &Verified,
         progress: &(impl Fn(u64) + Sync),
     ) -> Result<Staged> {
         let root = &self.root;
-        let staging = format!("{}-{}.", header.meta.name, std::process::id());
-        let reader = PackageReader::open(file, Some(store))?;
-        if reader.header != *header {
-            bail!("{}: changed while being installed", file.display());
-        }
-        reader.stage(staging_root, &staging, progress)?;
+        PackageReader::reopen(file, &verified.sealed, header, verified.signer)?
+            .listed(verified.listed.clone())
+            .stage(root, &staging, progress)?;
         self.actions.ids.set_staged(&header.entries, |index| {
-            staging_root.join(crate::package::staged_name(&staging, index))
+            staged_path(root, &header.entries[index].path, &staging, index)
         })?;
         cache(root, file, header)?;
         let old = self
@@ -619,17 +728,57 @@ impl Plan<'_> {
     }
 
     /// Runs the transaction (steps 4–6). `progress` gets the bytes extracted.
-    pub fn execute(self, mut progress: impl FnMut(u64) + Send) -> Result<()> {
+    pub fn execute(self, progress: impl FnMut(u64) + Send) -> Result<()> {
         let root = &self.root;
-        let store = KeyStore::for_root(root);
-        let staging_root = state_dir(root).join("staging");
-        fs::create_dir_all(&staging_root)?;
-        // Staged files get their modes before they are moved: only pkg may reach them.
-        {
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(&staging_root, fs::Permissions::from_mode(0o700))?;
+        let journal = match self.stage_all(progress) {
+            Ok(journal) => journal,
+            Err(error) => {
+                // Nothing is journaled: what was staged goes now rather than at the next run.
+                if let Err(cleanup) = remove_staged(root) {
+                    eprintln!("pkg: warning: {cleanup:#}");
+                }
+                return Err(error);
+            }
+        };
+        let journal_file = journal_path(root);
+        write_durably(&journal_file, &serde_json::to_vec(&journal)?)?;
+        crash_point("journaled");
+        commit(root, &journal)?;
+        crash_point("committed");
+        let failures = actions::run_triggers(root, &journal.actions);
+        crash_point("triggered");
+        finish(root)?;
+        recover(root, self.lock)?;
+        if !failures.is_empty() {
+            return Err(triggers::TriggersFailed {
+                generation: journal.generation.number,
+                failures,
+            }
+            .into());
         }
+        Ok(())
+    }
+
+    /// Steps 4 and 5 up to the journal: everything staged and synced; the journal to write.
+    fn stage_all(&self, mut progress: impl FnMut(u64) + Send) -> Result<Journal> {
+        let root = &self.root;
+        // Staged names carry a token of this transaction, so that they cannot be a file of the
+        // root's; all of them are listed before the first is made, for recovery.
+        let token = staging_token()?;
+        let prefixes: Vec<String> = (0..self.files.len())
+            .map(|number| format!(".pkg.{token}.{number}."))
+            .collect();
+        let listed: Vec<String> = self
+            .files
+            .iter()
+            .zip(&prefixes)
+            .flat_map(|((_, header), prefix)| staged_paths(Path::new(""), &header.entries, prefix))
+            .map(|path| path.to_string_lossy().into_owned())
+            .collect();
+        write_durably(&staging_list_path(root), &serde_json::to_vec(&listed)?)?;
         crash_point("checked");
+        self.create_directories()?;
+        crash_point("made-directories");
         let progress = std::sync::Mutex::new(&mut progress);
         let report = |bytes| {
             let mut progress = progress
@@ -639,24 +788,19 @@ impl Plan<'_> {
         };
         // Packages are independent until the journal: staged on a few threads.
         let workers = parallel::workers(self.files.len());
-        let installs = parallel::map(&self.files, workers, |(file, header)| {
-            self.stage_one(&store, &staging_root, file, header, &report)
+        let jobs: Vec<(&(PathBuf, Header), &Verified, &String)> = self
+            .files
+            .iter()
+            .zip(&self.verified)
+            .zip(&prefixes)
+            .map(|((file, verified), prefix)| (file, verified, prefix))
+            .collect();
+        let installs = parallel::while_syncing(root, || {
+            parallel::map(&jobs, workers, |(file, verified, prefix)| {
+                self.stage_one((*prefix).clone(), file, verified, &report)
+            })
         })?;
         crash_point("staged");
-        for staged in &installs {
-            for entry in staged.header.entries.iter().filter(|e| is_dir(e)) {
-                let target = root.join(&entry.path);
-                if !target.is_dir() {
-                    fs::create_dir_all(&target)
-                        .with_context(|| format!("cannot create {}", target.display()))?;
-                    use std::os::unix::fs::PermissionsExt;
-                    fs::set_permissions(&target, fs::Permissions::from_mode(entry.mode))?;
-                    self.actions
-                        .ids
-                        .set(&target, &entry.owner, &entry.group, entry.mode)?;
-                }
-            }
-        }
         let removes = self
             .removes
             .iter()
@@ -679,27 +823,41 @@ impl Plan<'_> {
         };
         // The staged files, the cache and the new directories reach the disk before the
         // journal that makes recovery roll them forward.
-        sync_file_systems(&[&staging_root, &generation::cache_dir(root), root])?;
-        let journal_file = journal_path(root);
-        let partial = journal_file.with_extension("partial");
-        let mut out = File::create(&partial)?;
-        out.write_all(&serde_json::to_vec(&journal)?)?;
-        out.sync_all()?;
-        fs::rename(&partial, &journal_file)?;
-        File::open(state_dir(root))?.sync_all()?;
-        crash_point("journaled");
-        commit(root, &journal)?;
-        crash_point("committed");
-        let failures = actions::run_triggers(root, &journal.actions);
-        crash_point("triggered");
-        fs::remove_file(&journal_file)?;
-        recover(root, self.lock)?;
-        if !failures.is_empty() {
-            return Err(triggers::TriggersFailed {
-                generation: journal.generation.number,
-                failures,
+        sync_file_systems(&[&generation::cache_dir(root), root])?;
+        Ok(journal)
+    }
+
+    /// Creates the new packages' directories, with their modes and owners, and any other
+    /// missing parent of their files (as `mkdir -p` would): files are staged in them.
+    fn create_directories(&self) -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let root = &self.root;
+        let mut present: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for (_, header) in &self.files {
+            for entry in header.entries.iter().filter(|e| is_dir(e)) {
+                let target = root.join(&entry.path);
+                if !target.is_dir() {
+                    fs::create_dir_all(&target)
+                        .with_context(|| format!("cannot create {}", target.display()))?;
+                    fs::set_permissions(&target, fs::Permissions::from_mode(entry.mode))?;
+                    self.actions
+                        .ids
+                        .set(&target, &entry.owner, &entry.group, entry.mode)?;
+                }
+                present.insert(&entry.path);
             }
-            .into());
+        }
+        for (_, header) in &self.files {
+            for entry in header.entries.iter().filter(|e| !is_dir(e)) {
+                let Some((parent, _)) = entry.path.rsplit_once('/') else {
+                    continue;
+                };
+                if present.insert(parent) {
+                    let target = root.join(parent);
+                    fs::create_dir_all(&target)
+                        .with_context(|| format!("cannot create {}", target.display()))?;
+                }
+            }
         }
         Ok(())
     }
@@ -727,6 +885,14 @@ impl Plan<'_> {
             installed,
         })
     }
+}
+
+/// A random token naming one transaction's staged files.
+fn staging_token() -> Result<String> {
+    let mut bytes = [0u8; 6];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|error| anyhow::anyhow!("no random numbers: {error}"))?;
+    Ok(hex::encode(bytes))
 }
 
 /// Keeps the package file for rollbacks: a hard link when the file is on the cache's file
@@ -757,7 +923,7 @@ fn cache(root: &Path, file: &Path, header: &Header) -> Result<()> {
 /// Installs the package file `file` into `root` as one transaction; its signer must be trusted.
 pub fn install_file(root: &Path, file: &Path, progress: impl FnMut(u64) + Send) -> Result<Header> {
     let lock = lock(root)?;
-    let plan = plan(root, &lock, &[file.to_owned()], &[])?;
+    let plan = plan(root, &lock, &[PackageFile::from(file.to_owned())], &[])?;
     let header = plan.files[0].1.clone();
     plan.execute(progress)?;
     Ok(header)

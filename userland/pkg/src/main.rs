@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use basalt_pkg::db::{check_entry, Database};
 use basalt_pkg::keys::{self, KeyStore};
 use basalt_pkg::owners::Ids;
-use basalt_pkg::package::PackageReader;
+use basalt_pkg::package::{PackageFile, PackageReader};
 use basalt_pkg::privacy::{self, Answering};
 use basalt_pkg::refused::Refused;
 use basalt_pkg::solver::{SolveError, Universe};
@@ -351,6 +351,7 @@ fn run(cli: Cli) -> Result<()> {
                         true => source_build::build_chosen_file(&cli.root, &store, file.as_ref()),
                         false => Ok(PathBuf::from(file)),
                     })
+                    .map(|file| file.map(PackageFile::from))
                     .collect::<Result<_>>()
                     .map(Some)?,
                 None if packages.iter().any(|p| looks_like_file(p)) => anyhow::bail!(
@@ -432,7 +433,7 @@ fn run(cli: Cli) -> Result<()> {
                         file.display()
                     );
                 }
-                files.push(file);
+                files.push(PackageFile::from(file));
             }
             transact(&cli.root, flags, &lock, &files, &removes)?;
         }
@@ -564,10 +565,15 @@ fn by_name(
     store: &KeyStore,
     (repo, request, from_source): (Option<PathBuf>, repo::Request, bool),
     lock: &install::Lock,
-) -> Result<Option<Vec<PathBuf>>> {
+) -> Result<Option<Vec<PackageFile>>> {
     match repo {
         Some(repo) => repo::choose(root, store, &repo, request, from_source).map(Some),
-        None => repo_commands::from_repositories(root, store, request, dry_run, from_source, lock),
+        None => {
+            Ok(
+                repo_commands::from_repositories(root, store, request, dry_run, from_source, lock)?
+                    .map(|files| files.into_iter().map(PackageFile::from).collect()),
+            )
+        }
     }
 }
 
@@ -613,7 +619,7 @@ fn transact(
         allow_tracking,
     }: Flags,
     lock: &install::Lock,
-    files: &[PathBuf],
+    files: &[PackageFile],
     remove: &[String],
 ) -> Result<()> {
     let plan = install::plan(root, lock, files, remove)?;

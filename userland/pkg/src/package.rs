@@ -161,12 +161,38 @@ fn temp_beside(path: &Path, what: &str) -> PathBuf {
     path.with_file_name(format!(".{name}.{what}.{}", std::process::id()))
 }
 
+/// What a signed repository index says a package file is: checked while the file is read
+/// for staging (instead of in a pass of its own).
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub size: u64,
+    pub sha256: String,
+    /// The index, for messages.
+    pub index: PathBuf,
+}
+
+/// A package file to install, with what an index says of it when it comes from one.
+#[derive(Debug, Clone)]
+pub struct PackageFile {
+    pub path: PathBuf,
+    pub listed: Option<Listed>,
+}
+
+impl From<PathBuf> for PackageFile {
+    fn from(path: PathBuf) -> Self {
+        Self { path, listed: None }
+    }
+}
+
 /// An opened package whose header is verified; the payload is read next.
 pub struct PackageReader {
     pub path: PathBuf,
     pub header: Header,
     pub signer: VerifyingKey,
+    /// The signed envelope (header) as read from the file.
+    pub sealed: Vec<u8>,
     payload: BufReader<File>,
+    listed: Option<Listed>,
 }
 
 impl PackageReader {
@@ -175,14 +201,15 @@ impl PackageReader {
     pub fn open(path: &Path, store: Option<&KeyStore>) -> Result<Self> {
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         let mut reader = BufReader::new(file);
-        let (body, signer) = envelope::open(&mut reader, MAGIC, FORMAT, "package file")
+        let (sealed, signer) = envelope::open_sealed(&mut reader, MAGIC, FORMAT, "package file")
             .map_err(|error| Refused::new(path, error.to_string()))?;
+        let body = envelope::body(&sealed);
         if let Some(store) = store {
             store
                 .check(&signer)
                 .map_err(|reason| Refused::new(path, reason))?;
         }
-        let header: Header = serde_json::from_slice(&body).map_err(|error| {
+        let header: Header = serde_json::from_slice(body).map_err(|error| {
             Refused::new(
                 path,
                 format!(
@@ -200,8 +227,43 @@ impl PackageReader {
             path: path.to_owned(),
             header,
             signer,
+            sealed,
             payload: reader,
+            listed: None,
         })
+    }
+
+    /// Opens `path` again for a package verified before, whose envelope was `sealed` (with
+    /// `header` and `signer` in it): the file must begin with the same bytes, which then need no
+    /// second verification.
+    pub fn reopen(
+        path: &Path,
+        sealed: &[u8],
+        header: &Header,
+        signer: VerifyingKey,
+    ) -> Result<Self> {
+        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let mut reader = BufReader::new(file);
+        let mut found = vec![0u8; sealed.len()];
+        if reader.read_exact(&mut found).is_err() || found != sealed {
+            anyhow::bail!("{}: changed while being installed", path.display());
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            header: header.clone(),
+            signer,
+            sealed: found,
+            payload: reader,
+            listed: None,
+        })
+    }
+
+    /// Checks, while streaming, that the whole file is what `listed` says. The payload's own
+    /// digest is then not computed as well: the index's covers those bytes, and every file's
+    /// contents are checked against the signed manifest either way.
+    pub fn listed(mut self, listed: Option<Listed>) -> Self {
+        self.listed = listed;
+        self
     }
 
     /// Reads the whole payload, checking every file and the payload digest, writing nothing.
@@ -221,16 +283,18 @@ impl PackageReader {
         result
     }
 
-    /// Stages for a transaction into the directory `dir`: every regular file and symbolic link
-    /// as [`staged_name`]`(prefix, its manifest index)`, with its mode, and no directories (they
-    /// are made in the root). One flat directory for a whole transaction keeps the file system's
-    /// work to what the root needs. On any error what was staged of this package is removed.
-    pub fn stage(self, dir: &Path, prefix: &str, progress: impl FnMut(u64)) -> Result<()> {
-        let count = self.header.entries.len();
-        let result = self.stream(Layout::Flat(dir, prefix), progress);
+    /// Stages for a transaction into the root `root`: every regular file and symbolic link
+    /// beside its target, as [`staged_path`]`(root, its path, prefix, its manifest index)`, with
+    /// its mode, and no directories (the transaction makes them first). Staging in the target's
+    /// own directory spreads the work over the directories the root needs anyway (one shared
+    /// staging directory serializes every create on its lock) and makes the commit a rename
+    /// within one directory. On any error what was staged of this package is removed.
+    pub fn stage(self, root: &Path, prefix: &str, progress: impl FnMut(u64)) -> Result<()> {
+        let staged: Vec<PathBuf> = staged_paths(root, &self.header.entries, prefix).collect();
+        let result = self.stream(Layout::Beside(root, prefix), progress);
         if result.is_err() {
-            for index in 0..count {
-                let _ = fs::remove_file(dir.join(staged_name(prefix, index)));
+            for path in staged {
+                let _ = fs::remove_file(path);
             }
         }
         result
@@ -240,9 +304,13 @@ impl PackageReader {
         let path = self.path;
         let refuse = |reason: String| Refused::new(&path, reason);
         let expected = self.header.payload;
+        let mut hash = Sha256::new();
+        if self.listed.is_some() {
+            hash.update(&self.sealed);
+        }
         let mut hashing = HashingReader {
             inner: self.payload.take(expected.size),
-            hash: Sha256::new(),
+            hash,
         };
         {
             let mut decoder = zstd::Decoder::new(&mut hashing)
@@ -316,7 +384,7 @@ impl PackageReader {
                         }
                         // Staged files get their mode once verified (set-id bits included);
                         // in a tree, modes are set at the end.
-                        if let (Layout::Flat(..), Some(out)) = (&layout, &out) {
+                        if let (Layout::Beside(..), Some(out)) = (&layout, &out) {
                             out.set_permissions(fs::Permissions::from_mode(entry.mode))
                                 .with_context(|| {
                                     format!("cannot set the mode of `{}`", entry.path)
@@ -336,14 +404,29 @@ impl PackageReader {
             }
         }
         io::copy(&mut hashing, &mut io::sink())?;
-        if hex::encode(hashing.hash.finalize()) != expected.sha256 {
-            return Err(
-                refuse("payload does not match its SHA-256 in the signed header".into()).into(),
-            );
-        }
+        let digest = hex::encode(hashing.hash.finalize());
         let mut inner = hashing.inner.into_inner();
         if inner.read(&mut [0u8; 1])? != 0 {
             return Err(refuse("data after the payload".into()).into());
+        }
+        match &self.listed {
+            Some(listed) => {
+                let size = self.sealed.len() as u64 + expected.size;
+                if size != listed.size || !digest.eq_ignore_ascii_case(&listed.sha256) {
+                    return Err(refuse(format!(
+                        "does not match its SHA-256 in {}",
+                        listed.index.display()
+                    ))
+                    .into());
+                }
+            }
+            None if digest != expected.sha256 => {
+                return Err(refuse(
+                    "payload does not match its SHA-256 in the signed header".into(),
+                )
+                .into())
+            }
+            None => {}
         }
         if let Layout::Tree(dest) = layout {
             // Modes last, deepest first, so that read-only directories do not block their contents.
@@ -365,9 +448,9 @@ enum Layout<'a> {
     Verify,
     /// Into this directory, as the root would have it.
     Tree(&'a Path),
-    /// Into this directory, flat, with this name prefix, for a transaction (see
+    /// Into this root, each entry beside its target under a staged name with this prefix (see
     /// [`PackageReader::stage`]).
-    Flat(&'a Path, &'a str),
+    Beside(&'a Path, &'a str),
 }
 
 impl Layout<'_> {
@@ -375,15 +458,33 @@ impl Layout<'_> {
         match self {
             Layout::Verify => None,
             Layout::Tree(dest) => Some(dest.join(&entry.path)),
-            Layout::Flat(dir, prefix) => Some(dir.join(staged_name(prefix, index))),
+            Layout::Beside(root, prefix) => Some(staged_path(root, &entry.path, prefix, index)),
         }
     }
 }
 
-/// The name in a transaction's staging directory of the entry at `index` of the manifest of the
-/// package staged with `prefix`.
-pub fn staged_name(prefix: &str, index: usize) -> String {
-    format!("{prefix}{index}")
+/// Where the entry at `index` of a manifest, with path `path`, is staged in `root` by a
+/// transaction that gave its package the name prefix `prefix`: in the target's directory, as
+/// `PREFIX INDEX` (hidden, and unique to the transaction through the prefix).
+pub fn staged_path(root: &Path, path: &str, prefix: &str, index: usize) -> PathBuf {
+    let name = format!("{prefix}{index}");
+    match path.rsplit_once('/') {
+        Some((parent, _)) => root.join(parent).join(name),
+        None => root.join(name),
+    }
+}
+
+/// The staged path of every file and link of `entries` (see [`staged_path`]).
+pub fn staged_paths<'a>(
+    root: &'a Path,
+    entries: &'a [Entry],
+    prefix: &'a str,
+) -> impl Iterator<Item = PathBuf> + 'a {
+    entries
+        .iter()
+        .enumerate()
+        .filter(|(_, entry)| !matches!(entry.kind, EntryKind::Dir))
+        .map(move |(index, entry)| staged_path(root, &entry.path, prefix, index))
 }
 
 fn make_parent(target: &Path) -> Result<()> {

@@ -1,8 +1,10 @@
 //! Running independent jobs (staging the packages of a transaction) on a few threads.
 #![forbid(unsafe_code)]
 
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 
 use anyhow::Result;
 
@@ -13,6 +15,39 @@ pub fn workers(jobs: usize) -> usize {
         .map_or(1, |count| count.get())
         .clamp(1, 4)
         .min(jobs.max(1))
+}
+
+/// Runs `work` while a thread keeps writing the file system of `path` to disk (`syncfs`, one
+/// round after another, at most ten a second). The disk then works while `work` computes,
+/// and the sync that must follow `work` finds little left to write. Errors of the background
+/// syncs are ignored: the sync after `work` reports them.
+pub fn while_syncing<R>(path: &Path, work: impl FnOnce() -> R) -> R {
+    let Ok(dir) = std::fs::File::open(path) else {
+        return work();
+    };
+    let done = (Mutex::new(false), Condvar::new());
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let (lock, wake) = &done;
+            let mut finished = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            while !*finished {
+                drop(finished);
+                let _ = rustix::fs::syncfs(&dir);
+                finished = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                if !*finished {
+                    finished = wake
+                        .wait_timeout(finished, Duration::from_millis(100))
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .0;
+                }
+            }
+        });
+        let result = work();
+        let (lock, wake) = &done;
+        *lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = true;
+        wake.notify_all();
+        result
+    })
 }
 
 /// Runs `job` on every item with `workers` threads (on this one when 1) and returns the results

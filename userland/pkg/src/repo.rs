@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
-use sha2::Digest;
 
 use crate::db::Database;
 use crate::index::{self, IndexEntry};
 use crate::keys::KeyStore;
+use crate::package::{Listed, PackageFile};
 use crate::refused::Refused;
 use crate::solver::Universe;
 use crate::source_build;
@@ -133,7 +133,7 @@ pub fn choose(
     repo: &Path,
     request: Request,
     from_source: bool,
-) -> Result<Vec<PathBuf>> {
+) -> Result<Vec<PackageFile>> {
     let index_path = repo.join(index::FILE_NAME);
     let (loaded, _) = index::load_index(&index_path, Some(store))?;
     // A binary and a source package of one version are one candidate for the solver.
@@ -159,29 +159,51 @@ pub fn choose(
         })?;
         entries.push(entry);
     }
-    // Hashing every file is a large part of a big install: on a few threads.
-    let files = crate::parallel::map(&entries, crate::parallel::workers(entries.len()), |entry| {
-        checked_file(repo, &index_path, entry)
-    })?;
     entries
         .iter()
-        .zip(files)
-        .map(|(entry, file)| match entry.source {
-            true => source_build::build_chosen(root, store, &file, &entry.meta, from_source),
-            false => Ok(file),
+        .map(|entry| match entry.source {
+            true => {
+                let file = checked_file(repo, &index_path, entry)?;
+                source_build::build_chosen(root, store, &file, &entry.meta, from_source)
+                    .map(PackageFile::from)
+            }
+            // Hashed while being staged (one read of each file instead of two).
+            false => listed_file(repo, &index_path, entry),
         })
         .collect()
 }
 
+/// A binary package of the repository, its size checked now and its SHA-256 while staging.
+fn listed_file(repo: &Path, index_path: &Path, entry: &IndexEntry) -> Result<PackageFile> {
+    let path = repo.join(&entry.file);
+    let size = std::fs::metadata(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?
+        .len();
+    if size != entry.size {
+        return Err(Refused::new(
+            &path,
+            format!(
+                "is {size} bytes, but {} says {}",
+                index_path.display(),
+                entry.size
+            ),
+        )
+        .into());
+    }
+    Ok(PackageFile {
+        path,
+        listed: Some(Listed {
+            size: entry.size,
+            sha256: entry.sha256.clone(),
+            index: index_path.to_owned(),
+        }),
+    })
+}
+
+/// A source package of the repository, checked against the index before it is built.
 fn checked_file(repo: &Path, index_path: &Path, entry: &IndexEntry) -> Result<PathBuf> {
     let file = repo.join(&entry.file);
-    let mut hash = sha2::Sha256::new();
-    std::io::copy(
-        &mut std::fs::File::open(&file)
-            .with_context(|| format!("cannot open {}", file.display()))?,
-        &mut hash,
-    )?;
-    if hex::encode(hash.finalize()) != entry.sha256 {
+    if !crate::fetch_many::matches(&file, entry.size, &entry.sha256) {
         return Err(Refused::new(
             &file,
             format!("does not match its SHA-256 in {}", index_path.display()),

@@ -186,9 +186,11 @@ fn state_of(root: &Path, name: &str) -> &'static str {
 fn a_crash_at_any_step_leaves_the_root_before_or_after() {
     for (point, expected) in [
         ("checked", "before"),
+        ("made-directories", "before"),
         ("staged", "before"),
         ("journaled", "after"),
         ("moved-one", "after"),
+        ("renamed", "after"),
         ("committed", "after"),
     ] {
         let world = World::new();
@@ -247,4 +249,88 @@ fn install_by_name_from_a_repository() {
     );
     let (code, out) = world.pkg(&["install", "--repo", path_str(&repo), "gamma"], None);
     assert_eq!(code, 4, "{out}");
+}
+
+/// A repository's package file is checked against the index while it is staged: one that was
+/// changed or swapped after indexing is refused naming the file and the index, and the root is
+/// left as it was, with nothing staged left behind.
+#[test]
+fn a_repository_file_that_does_not_match_its_index_is_refused() {
+    let world = World::new();
+    let alpha = world.package("alpha", &[]);
+    world.package("beta", &[]);
+    let repo = world.dir.path().join("repo");
+    let secret = world.dir.path().join("keys/repo.secret");
+    let index = ["repo", "index", path_str(&repo), "--key", path_str(&secret)];
+    assert_eq!(world.pkg(&index, None).0, 0);
+    let good = fs::read(&alpha).unwrap();
+    // A flipped payload byte, a swap for another signed package of the same name, a truncation.
+    let mut flipped = good.clone();
+    let last = flipped.len() - 5;
+    flipped[last] ^= 0x10;
+    let swapped = {
+        world.package("alpha", &["share/alpha/extra"]);
+        let other = fs::read(&alpha).unwrap();
+        assert_ne!(other, good);
+        other
+    };
+    let truncated = good[..good.len() - 1].to_vec();
+    for (what, bytes) in [
+        ("flipped", flipped),
+        ("swapped", swapped),
+        ("truncated", truncated),
+    ] {
+        fs::write(&alpha, &bytes).unwrap();
+        let (code, out) = world.pkg(
+            &["install", "--repo", path_str(&repo), "alpha", "beta"],
+            None,
+        );
+        assert_ne!(code, 0, "{what}: {out}");
+        // A flipped byte may be caught first by a file's own digest; either names the file.
+        assert!(
+            out.contains(path_str(&alpha)) && (what == "flipped" || out.contains("index.bpi")),
+            "{what}: {out}"
+        );
+        assert_eq!(world.pkg(&["list", "--installed"], None).1, "", "{what}");
+        assert!(!world.root().join("usr/bin/beta").exists(), "{what}");
+        common::assert_no_leftovers(&world.root(), what);
+    }
+    fs::write(&alpha, &good).unwrap();
+    let (code, out) = world.pkg(
+        &["install", "--repo", path_str(&repo), "alpha", "beta"],
+        None,
+    );
+    assert_eq!(code, 0, "{out}");
+}
+
+/// One package's file below another new package's symbolic link would be written through the
+/// link: refused while planning (a package without its directory entries is refused the same
+/// way, by the check for entries below a new link).
+#[test]
+fn a_file_below_another_new_packages_link_is_refused() {
+    let world = World::new();
+    let beta = world.package("beta", &["usr/lib64/libbeta.so"]);
+    let links = {
+        let recipe = world.dir.path().join("src-links");
+        fs::create_dir_all(recipe.join("root/usr")).unwrap();
+        symlink("/etc", recipe.join("root/usr/lib64")).unwrap();
+        fs::write(
+            recipe.join("package.toml"),
+            "[package]\nname = \"links\"\nversion = \"1.0\"\nsummary = \"s\"\nlicense = \"MIT\"\n\
+             privacy = \"none\"\n[build]\nstaging = \"root\"\n",
+        )
+        .unwrap();
+        let secret = keys::read_secret(&world.dir.path().join("keys/repo.secret")).unwrap();
+        basalt_pkg::build::build(&recipe, &world.dir.path().join("repo"), &secret.key, |_| {})
+            .unwrap()
+    };
+    let (code, out) = world.pkg(&["install", path_str(&links), path_str(&beta)], None);
+    assert_ne!(code, 0, "{out}");
+    // `pkg build` lists beta's directory too, so the two packages claim one path.
+    assert!(
+        out.contains("/usr/lib64 is in both links and beta"),
+        "{out}"
+    );
+    assert_eq!(world.pkg(&["list", "--installed"], None).1, "");
+    common::assert_no_leftovers(&world.root(), "refused");
 }

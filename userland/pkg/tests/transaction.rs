@@ -189,11 +189,13 @@ fn state(world: &World) -> &'static str {
 fn a_crash_at_any_step_of_a_multi_package_transaction_leaves_before_or_after() {
     for (point, expected) in [
         ("checked", "before"),
+        ("made-directories", "before"),
         ("staged-one", "before"),
         ("staged", "before"),
         ("journaled", "after"),
         ("removed-one", "after"),
         ("moved-one", "after"),
+        ("renamed", "after"),
         ("committed", "after"),
     ] {
         let world = World::new();

@@ -158,9 +158,26 @@ pub fn run_pkg(root: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String
     last
 }
 
-/// After recovery from a crash at `point`: no staging directory and no journal are left.
+/// After recovery from a crash at `point`: no staged file, no list of them, no staging
+/// directory and no journal are left.
 pub fn assert_no_leftovers(root: &Path, point: &str) {
     let state = root.join("var/lib/basalt/pkg");
     assert!(!state.join("staging").exists(), "{point}");
+    assert!(!state.join("staging.json").exists(), "{point}");
     assert!(!state.join("journal.json").exists(), "{point}");
+    let mut pending = vec![root.to_owned()];
+    while let Some(dir) = pending.pop() {
+        for item in fs::read_dir(&dir).unwrap() {
+            let item = item.unwrap();
+            let name = item.file_name().to_string_lossy().into_owned();
+            assert!(
+                !name.starts_with(".pkg."),
+                "{point}: staged file left: {}",
+                item.path().display()
+            );
+            if item.file_type().unwrap().is_dir() {
+                pending.push(item.path());
+            }
+        }
+    }
 }
