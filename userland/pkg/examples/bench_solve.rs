@@ -142,6 +142,7 @@ fn write_signed_index(
             meta,
             size: 0,
             sha256: "0".repeat(64),
+            header_sha256: "0".repeat(64),
             signer: signer.clone(),
             source: false,
         })

@@ -53,6 +53,7 @@ fn main() -> Result<()> {
                 meta,
                 size: 0,
                 sha256: "0".repeat(64),
+                header_sha256: "0".repeat(64),
                 signer: "0123456789abcdef".into(),
                 source: false,
             })

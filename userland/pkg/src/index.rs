@@ -24,8 +24,9 @@ use crate::recipe::Metadata;
 use crate::refused::Refused;
 
 pub const MAGIC: &[u8; 8] = b"BSLTIDX\0";
-/// 1 was zstd-compressed JSON; 2 is zstd-compressed `encoding`.
-pub const FORMAT: u32 = 2;
+/// 1 was zstd-compressed JSON; 2 is zstd-compressed `encoding`; 3 adds each package's header
+/// digest.
+pub const FORMAT: u32 = 3;
 pub const FILE_NAME: &str = "index.bpi";
 
 /// One package in an index.
@@ -36,7 +37,12 @@ pub struct IndexEntry {
     /// The package file, relative to the index.
     pub file: String,
     pub size: u64,
+    /// Of the whole file: what a download is checked against.
     pub sha256: String,
+    /// Of the file's signed header (its envelope, see `envelope`), which holds every file's
+    /// SHA-256: what an install from the repository's directory checks (a few kilobytes),
+    /// with every file's contents then checked against the header while staging.
+    pub header_sha256: String,
     /// The key id that signed the package.
     pub signer: String,
     /// A source package (the recipe, to build from) rather than a binary one.
@@ -82,6 +88,7 @@ pub fn index_dir(
             file,
             size,
             sha256: hex::encode(hash.finalize()),
+            header_sha256: hex::encode(Sha256::digest(&reader.sealed)),
             signer,
             source,
         });
@@ -221,6 +228,7 @@ mod tests {
                     meta,
                     size: 0,
                     sha256: String::new(),
+                    header_sha256: String::new(),
                     signer: id.clone(),
                     source: false,
                 })

@@ -61,16 +61,19 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
-/// A reader that hashes what passes through it.
+/// A reader that hashes what passes through it (when `active`).
 struct HashingReader<R> {
     inner: R,
     hash: Sha256,
+    active: bool,
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let read = self.inner.read(buf)?;
-        self.hash.update(&buf[..read]);
+        if self.active {
+            self.hash.update(&buf[..read]);
+        }
         Ok(read)
     }
 }
@@ -161,12 +164,12 @@ fn temp_beside(path: &Path, what: &str) -> PathBuf {
     path.with_file_name(format!(".{name}.{what}.{}", std::process::id()))
 }
 
-/// What a signed repository index says a package file is: checked while the file is read
-/// for staging (instead of in a pass of its own).
+/// What a signed repository index says a package file is: its size, and the SHA-256 of its
+/// signed header, which binds everything else (the header holds every file's SHA-256).
 #[derive(Debug, Clone)]
 pub struct Listed {
     pub size: u64,
-    pub sha256: String,
+    pub header_sha256: String,
     /// The index, for messages.
     pub index: PathBuf,
 }
@@ -258,9 +261,11 @@ impl PackageReader {
         })
     }
 
-    /// Checks, while streaming, that the whole file is what `listed` says. The payload's own
-    /// digest is then not computed as well: the index's covers those bytes, and every file's
-    /// contents are checked against the signed manifest either way.
+    /// Checks, while streaming, that the file is what `listed` says: its header by digest and
+    /// its size. The payload's own digest is then not computed: the index binds the header,
+    /// and the header every file's contents, which are checked as they are staged. (Compressed
+    /// bytes that decode to exactly the files the header lists cannot change what is
+    /// installed.)
     pub fn listed(mut self, listed: Option<Listed>) -> Self {
         self.listed = listed;
         self
@@ -304,13 +309,21 @@ impl PackageReader {
         let path = self.path;
         let refuse = |reason: String| Refused::new(&path, reason);
         let expected = self.header.payload;
-        let mut hash = Sha256::new();
-        if self.listed.is_some() {
-            hash.update(&self.sealed);
+        if let Some(listed) = &self.listed {
+            let size = self.sealed.len() as u64 + expected.size;
+            let digest = hex::encode(Sha256::digest(&self.sealed));
+            if size != listed.size || !digest.eq_ignore_ascii_case(&listed.header_sha256) {
+                return Err(refuse(format!(
+                    "does not match its SHA-256 in {}",
+                    listed.index.display()
+                ))
+                .into());
+            }
         }
         let mut hashing = HashingReader {
             inner: self.payload.take(expected.size),
-            hash,
+            hash: Sha256::new(),
+            active: self.listed.is_none(),
         };
         {
             let mut decoder = zstd::Decoder::new(&mut hashing)
@@ -409,24 +422,10 @@ impl PackageReader {
         if inner.read(&mut [0u8; 1])? != 0 {
             return Err(refuse("data after the payload".into()).into());
         }
-        match &self.listed {
-            Some(listed) => {
-                let size = self.sealed.len() as u64 + expected.size;
-                if size != listed.size || !digest.eq_ignore_ascii_case(&listed.sha256) {
-                    return Err(refuse(format!(
-                        "does not match its SHA-256 in {}",
-                        listed.index.display()
-                    ))
-                    .into());
-                }
-            }
-            None if digest != expected.sha256 => {
-                return Err(refuse(
-                    "payload does not match its SHA-256 in the signed header".into(),
-                )
-                .into())
-            }
-            None => {}
+        if hashing.active && digest != expected.sha256 {
+            return Err(
+                refuse("payload does not match its SHA-256 in the signed header".into()).into(),
+            );
         }
         if let Layout::Tree(dest) = layout {
             // Modes last, deepest first, so that read-only directories do not block their contents.

@@ -167,13 +167,14 @@ pub fn choose(
                 source_build::build_chosen(root, store, &file, &entry.meta, from_source)
                     .map(PackageFile::from)
             }
-            // Hashed while being staged (one read of each file instead of two).
+            // Its header checked by digest while staging: no pass over the whole file.
             false => listed_file(repo, &index_path, entry),
         })
         .collect()
 }
 
-/// A binary package of the repository, its size checked now and its SHA-256 while staging.
+/// A binary package of the repository, its size checked now and its header's SHA-256 (which
+/// binds the rest) while staging.
 fn listed_file(repo: &Path, index_path: &Path, entry: &IndexEntry) -> Result<PackageFile> {
     let path = repo.join(&entry.file);
     let size = std::fs::metadata(&path)
@@ -194,7 +195,7 @@ fn listed_file(repo: &Path, index_path: &Path, entry: &IndexEntry) -> Result<Pac
         path,
         listed: Some(Listed {
             size: entry.size,
-            sha256: entry.sha256.clone(),
+            header_sha256: entry.header_sha256.clone(),
             index: index_path.to_owned(),
         }),
     })

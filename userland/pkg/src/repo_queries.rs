@@ -184,6 +184,7 @@ mod tests {
             file: format!("{name}-{version}.pkg"),
             size: 10,
             sha256: "0".repeat(64),
+            header_sha256: "1".repeat(64),
             signer: "k".into(),
             source: false,
         }

@@ -731,6 +731,7 @@ mod tests {
                     file: format!("{}.pkg", meta.name),
                     size: 0,
                     sha256: String::new(),
+                    header_sha256: String::new(),
                     signer: String::new(),
                     source: false,
                 })

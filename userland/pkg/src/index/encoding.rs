@@ -1,4 +1,4 @@
-//! The binary body of `index.bpi` (index format 2): a string table, a pool of string ids for
+//! The binary body of `index.bpi` (index format 3): a string table, a pool of string ids for
 //! lists, and one fixed-size record per package. Every string is stored once, so a name that
 //! many packages depend on costs four bytes per mention; decoding is a bounds-checked walk over
 //! the bytes with no parser in between. The layout is documented in `docs/pkg-format.md`.
@@ -15,7 +15,7 @@ use crate::recipe::{InstallActions, Metadata, Privacy};
 /// The id that stands for "no string" (a package without a homepage, default install actions).
 const NONE: u32 = u32::MAX;
 /// Bytes per package record.
-pub const RECORD_LEN: usize = 10 * 4 + 8 + 2 + 4 + 6 * 2;
+pub const RECORD_LEN: usize = 10 * 4 + 8 + 2 + 4 + 6 * 2 + 4;
 
 /// Why a signed body is not an index.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -151,6 +151,7 @@ pub fn encode(index: &Index) -> Result<Vec<u8>, EncodeError> {
             pool.push(strings.id(key)?);
             pool.push(strings.id(why)?);
         }
+        records.extend_from_slice(&strings.id(&entry.header_sha256)?.to_le_bytes());
     }
     let count = |n: usize| u32::try_from(n).map_err(|_| EncodeError::TooMany(u32::MAX));
     // The string bytes come first so that a reader can keep them as they are (no copy); the
@@ -221,6 +222,7 @@ pub(super) struct Record {
     pub(super) arch: u32,
     pub(super) file: u32,
     pub(super) sha256: u32,
+    pub(super) header_sha256: u32,
     pub(super) signer: u32,
     pub(super) install: Option<Box<InstallActions>>,
     pub(super) size: u64,
@@ -391,6 +393,7 @@ pub fn decode(mut body: Vec<u8>) -> Result<IndexView, DecodeError> {
             arch: string(20, "arch")?,
             file: string(24, "file")?,
             sha256: string(28, "sha256")?,
+            header_sha256: string(66, "header_sha256")?,
             signer: string(32, "signer")?,
             install,
             size: u64::from_le_bytes(std::array::from_fn(|i| raw[40 + i])),
@@ -540,6 +543,11 @@ impl<'a> PackageRef<'a> {
         self.text(self.record().sha256)
     }
 
+    /// The SHA-256 of the package file's signed header (see [`IndexEntry::header_sha256`]).
+    pub fn header_sha256(&self) -> &'a str {
+        self.text(self.record().header_sha256)
+    }
+
     pub fn signer(&self) -> &'a str {
         self.text(self.record().signer)
     }
@@ -617,6 +625,7 @@ impl<'a> PackageRef<'a> {
             file: self.file().to_owned(),
             size: self.size(),
             sha256: self.sha256().to_owned(),
+            header_sha256: self.header_sha256().to_owned(),
             signer: self.signer().to_owned(),
             source: self.source(),
         }
@@ -637,6 +646,7 @@ mod tests {
                 meta,
                 size: 1234,
                 sha256: "ab".repeat(32),
+                header_sha256: "cd".repeat(32),
                 signer: "0123456789abcdef".into(),
                 source: false,
             })

@@ -148,6 +148,7 @@ mod tests {
                 file: "x.pkg".into(),
                 size: 0,
                 sha256: String::new(),
+                header_sha256: String::new(),
                 signer: String::new(),
                 source: false,
             }],
