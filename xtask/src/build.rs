@@ -8,6 +8,8 @@ use std::fs;
 
 /// Builds out/basalt.elf and out/initramfs.cpio.gz.
 pub fn build_all(paths: &Paths, profile: Profile) -> Result<()> {
+    // pkg's TLS library (ring) compiles C for the static musl target, with musl-gcc.
+    crate::host_tools::ensure(&[crate::host_tools::Tool::Musl])?;
     build_kernel(paths, profile)?;
     build_initramfs(paths, profile)
 }

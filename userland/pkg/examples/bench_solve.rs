@@ -147,5 +147,5 @@ fn write_signed_index(
             source: false,
         })
         .collect();
-    write_index(dir, &Index { packages }, &key)
+    write_index(dir, &Index { packages, time: 0 }, &key)
 }

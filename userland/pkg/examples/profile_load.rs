@@ -46,6 +46,7 @@ fn main() -> Result<()> {
     };
     let key = SigningKey::from_bytes(&[42; 32]);
     let index = Index {
+        time: 0,
         packages: packages
             .into_iter()
             .map(|meta| IndexEntry {

@@ -54,6 +54,23 @@ pub struct IndexEntry {
 #[serde(deny_unknown_fields)]
 pub struct Index {
     pub packages: Vec<IndexEntry>,
+    /// When the index was made, in Unix seconds (`SOURCE_DATE_EPOCH` when set, for
+    /// reproducible repositories): `pkg update` refuses an index older than the one it has, so
+    /// that a mirror cannot bring back an old one (with its old, perhaps vulnerable, packages).
+    pub time: u64,
+}
+
+/// The time to record in a new index: `SOURCE_DATE_EPOCH` when it is set, else now.
+pub fn index_time() -> Result<u64> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .with_context(|| format!("SOURCE_DATE_EPOCH `{text}` is not a number of seconds")),
+        Err(_) => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs())),
+    }
 }
 
 /// Indexes every `*.pkg` in `dir` (each one's signature checked, and its signer trusted by
@@ -100,7 +117,10 @@ pub fn index_dir(
             .cmp(&b.meta.name)
             .then_with(|| a.file.cmp(&b.file))
     });
-    let index = Index { packages };
+    let index = Index {
+        packages,
+        time: index_time()?,
+    };
     let out = write_index(dir, &index, key)?;
     Ok((out, index))
 }
@@ -221,6 +241,7 @@ mod tests {
         let id = key_id(&key.verifying_key());
         let (packages, _) = crate::bench::generated(3, 1);
         let index = Index {
+            time: 0,
             packages: packages
                 .into_iter()
                 .map(|meta| IndexEntry {

@@ -724,6 +724,7 @@ mod tests {
             pkg("old", "1.0-1", &[], &[], &[]),
         ];
         let index = Index {
+            time: 0,
             packages: packages
                 .iter()
                 .map(|meta| IndexEntry {

@@ -68,6 +68,10 @@ pub fn update(
     mut failed: impl FnMut(&str, &anyhow::Error),
 ) -> Result<Updated> {
     let target = index_path(root, &repo.name);
+    // The index synced before, when it is still good: a new one must not be older.
+    let synced_time = index::open_index(&target, Some(store))
+        .ok()
+        .map(|(view, _)| view.time);
     fetch_many::remove_partials(&dir(root));
     let partial = dir(root).join(format!(".{}.bpi.new.{}", repo.name, std::process::id()));
     let mut reasons = Vec::new();
@@ -92,6 +96,18 @@ pub fn update(
                         None => error,
                     }
                 })
+            })
+            .and_then(|(loaded, signer)| match synced_time {
+                Some(synced) if loaded.time < synced => Err(Refused::new(
+                    &url,
+                    format!(
+                        "the index was made at {} (Unix time), before the one synced already \
+                         ({synced}): an old index served again is refused",
+                        loaded.time
+                    ),
+                )
+                .into()),
+                _ => Ok((loaded, signer)),
             });
         match attempt {
             Ok((loaded, signer)) => {

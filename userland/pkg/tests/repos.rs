@@ -590,3 +590,62 @@ fn dependencies_resolve_across_repositories() {
     assert_eq!(code, 4, "{out}");
     assert!(out.contains("cannot be satisfied"), "{out}");
 }
+
+/// An index older than the one synced (a mirror serving an old, signed index again) is refused
+/// and the synced one kept; a newer one replaces it.
+#[test]
+fn an_older_index_than_the_synced_one_is_refused() {
+    let world = World::new();
+    world.build("hello", &Spec::default());
+    let index_at = |time: &str| {
+        let (code, out) = world.pkg_once(
+            &[
+                "repo",
+                "index",
+                path_str(&world.repo()),
+                "--key",
+                path_str(&repo_key(&world)),
+            ],
+            &[("SOURCE_DATE_EPOCH", time)],
+        );
+        assert_eq!(code, 0, "{out}");
+    };
+    index_at("2000000000");
+    one_repo(
+        &world,
+        "main",
+        &[format!("file://{}", world.repo().display())],
+    );
+    let (code, out) = world.pkg(&["update"]);
+    assert_eq!(code, 0, "{out}");
+    let synced = synced_index(&world, "main");
+    index_at("1999999999");
+    let (code, out) = world.pkg(&["update"]);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("made at 1999999999") && out.contains("before the one synced already"),
+        "{out}"
+    );
+    assert!(out.contains("the index synced before is kept"), "{out}");
+    assert_eq!(synced_index(&world, "main"), synced);
+    // The same index again is fine, and so is a newer one.
+    index_at("2000000000");
+    assert_eq!(world.pkg(&["update"]).0, 0);
+    index_at("2000000001");
+    let (code, out) = world.pkg(&["update"]);
+    assert_eq!(code, 0, "{out}");
+    assert_ne!(synced_index(&world, "main"), synced);
+    // A bad SOURCE_DATE_EPOCH is an error, not a guess.
+    let (code, out) = world.pkg_once(
+        &[
+            "repo",
+            "index",
+            path_str(&world.repo()),
+            "--key",
+            path_str(&repo_key(&world)),
+        ],
+        &[("SOURCE_DATE_EPOCH", "yesterday")],
+    );
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("SOURCE_DATE_EPOCH `yesterday`"), "{out}");
+}

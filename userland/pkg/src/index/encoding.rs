@@ -1,5 +1,5 @@
 //! The binary body of `index.bpi` (index format 3): a string table, a pool of string ids for
-//! lists, and one fixed-size record per package. Every string is stored once, so a name that
+//! lists, one fixed-size record per package, and the time the index was made. Every string is stored once, so a name that
 //! many packages depend on costs four bytes per mention; decoding is a bounds-checked walk over
 //! the bytes with no parser in between. The layout is documented in `docs/pkg-format.md`.
 //!
@@ -155,9 +155,9 @@ pub fn encode(index: &Index) -> Result<Vec<u8>, EncodeError> {
     }
     let count = |n: usize| u32::try_from(n).map_err(|_| EncodeError::TooMany(u32::MAX));
     // The string bytes come first so that a reader can keep them as they are (no copy); the
-    // counts come last.
+    // time and the counts come last.
     let mut out = strings.bytes;
-    out.reserve(4 * strings.ends.len() + 4 * pool.len() + records.len() + 16);
+    out.reserve(4 * strings.ends.len() + 4 * pool.len() + records.len() + 8 + 16);
     for end in &strings.ends {
         out.extend_from_slice(&end.to_le_bytes());
     }
@@ -166,6 +166,7 @@ pub fn encode(index: &Index) -> Result<Vec<u8>, EncodeError> {
     }
     out.extend_from_slice(&records);
     let total = out.len() - records.len() - 4 * pool.len() - 4 * strings.ends.len();
+    out.extend_from_slice(&index.time.to_le_bytes());
     for n in [total, strings.ends.len(), pool.len(), index.packages.len()] {
         out.extend_from_slice(&count(n)?.to_le_bytes());
     }
@@ -209,6 +210,8 @@ pub struct IndexView {
     /// The lists of every record, as string ids.
     pub(super) pool: Vec<u32>,
     pub(super) records: Vec<Record>,
+    /// When the index was made (see [`Index::time`]).
+    pub time: u64,
 }
 
 /// One package as string ids (each checked to name a string).
@@ -272,6 +275,7 @@ pub fn decode(mut body: Vec<u8>) -> Result<IndexView, DecodeError> {
         4 * count,
         4 * pool_len,
         RECORD_LEN * record_count,
+        8,
         16,
     ]
     .iter()
@@ -285,8 +289,10 @@ pub fn decode(mut body: Vec<u8>) -> Result<IndexView, DecodeError> {
             body: body.len(),
         });
     }
+    let time_at = counts_at - 8;
+    let time = u64::from_le_bytes(std::array::from_fn(|i| body[time_at + i]));
     let mut reader = Reader {
-        bytes: &body[total..counts_at],
+        bytes: &body[total..time_at],
     };
     let ends: Vec<u32> = u32s(reader.take(4 * count, "the string table")?).collect();
     let mut start = 0usize;
@@ -410,6 +416,7 @@ pub fn decode(mut body: Vec<u8>) -> Result<IndexView, DecodeError> {
         ends,
         pool,
         records,
+        time,
     })
 }
 
@@ -460,6 +467,7 @@ impl IndexView {
     pub fn to_index(&self) -> Index {
         Index {
             packages: self.packages().map(|package| package.entry()).collect(),
+            time: self.time,
         }
     }
 }
@@ -670,7 +678,10 @@ mod tests {
             owner: "daemon".into(),
             group: "daemon".into(),
         });
-        Index { packages }
+        Index {
+            packages,
+            time: 1_700_000_000,
+        }
     }
 
     #[test]
@@ -685,9 +696,15 @@ mod tests {
         assert_eq!(rich.optional().collect::<Vec<_>>(), [("doc", "manuals")]);
         assert!(rich.source() && rich.install().is_some());
         assert_eq!(
-            decode(encode(&Index { packages: vec![] }).unwrap())
+            decode(
+                encode(&Index {
+                    packages: vec![],
+                    time: 0
+                })
                 .unwrap()
-                .len(),
+            )
+            .unwrap()
+            .len(),
             0
         );
     }

@@ -143,6 +143,7 @@ mod tests {
 
     fn view_of(meta: Metadata) -> IndexView {
         let index = Index {
+            time: 0,
             packages: vec![IndexEntry {
                 meta,
                 file: "x.pkg".into(),
