@@ -24,9 +24,9 @@ use crate::recipe::Metadata;
 use crate::refused::Refused;
 
 pub const MAGIC: &[u8; 8] = b"BSLTIDX\0";
-/// 1 was zstd-compressed JSON; 2 is zstd-compressed `encoding`; 3 adds each package's header
-/// digest.
-pub const FORMAT: u32 = 3;
+/// 1 was zstd-compressed JSON; 2 is zstd-compressed `encoding`; 3 added each package's header
+/// digest; 4 the time the index was made.
+pub const FORMAT: u32 = 4;
 pub const FILE_NAME: &str = "index.bpi";
 
 /// One package in an index.

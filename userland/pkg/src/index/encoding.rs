@@ -1,4 +1,4 @@
-//! The binary body of `index.bpi` (index format 3): a string table, a pool of string ids for
+//! The binary body of `index.bpi` (index format 4): a string table, a pool of string ids for
 //! lists, one fixed-size record per package, and the time the index was made. Every string is stored once, so a name that
 //! many packages depend on costs four bytes per mention; decoding is a bounds-checked walk over
 //! the bytes with no parser in between. The layout is documented in `docs/pkg-format.md`.
