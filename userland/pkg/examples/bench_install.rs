@@ -21,7 +21,6 @@ use basalt_pkg::index::index_dir;
 use basalt_pkg::keys;
 use basalt_pkg::manifest::{Entry, EntryKind};
 use basalt_pkg::package::write_package;
-use sha2::{Digest, Sha256};
 
 /// Changes whenever the generated set would change, so that an old cache is not reused.
 const SHAPE: &str = "bench_packages v1";
@@ -107,7 +106,7 @@ fn generate(dir: &Path, count: usize) -> Result<String> {
                     (
                         EntryKind::File {
                             size: *size,
-                            sha256: hex::encode(Sha256::digest(&buffer)),
+                            blake3: basalt_pkg::manifest::digest_of(&mut &buffer[..])?,
                         },
                         *mode,
                     )

@@ -7,7 +7,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
-use sha2::{Digest, Sha256};
 
 use crate::manifest::EntryKind;
 use crate::package::Header;
@@ -129,13 +128,12 @@ pub fn check_entry(root: &Path, entry: &crate::manifest::Entry) -> Option<String
             )),
             Err(_) => Some(format!("{}: not a symbolic link", entry.path)),
         },
-        EntryKind::File { sha256, .. } => {
+        EntryKind::File { blake3, .. } => {
             if !meta.is_file() {
                 return Some(format!("{}: not a regular file", entry.path));
             }
-            let mut hash = Sha256::new();
-            match File::open(&full).and_then(|mut file| std::io::copy(&mut file, &mut hash)) {
-                Ok(_) if hex::encode(hash.finalize()) != *sha256 => {
+            match File::open(&full).and_then(|mut file| crate::manifest::digest_of(&mut file)) {
+                Ok(found) if !found.eq_ignore_ascii_case(blake3) => {
                     Some(format!("{}: contents changed", entry.path))
                 }
                 Ok(_) if mode != entry.mode => Some(format!(

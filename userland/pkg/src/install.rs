@@ -37,7 +37,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::actions::{self, Actions, Planned};
 use crate::db::{state_dir, Database};
@@ -367,16 +366,13 @@ fn check_target(
     Ok(())
 }
 
-fn file_sha256(path: &Path) -> Option<String> {
-    let mut hash = Sha256::new();
-    let mut file = File::open(path).ok()?;
-    std::io::copy(&mut file, &mut hash).ok()?;
-    Some(hex::encode(hash.finalize()))
+fn file_digest(path: &Path) -> Option<String> {
+    crate::manifest::digest_of(&mut File::open(path).ok()?).ok()
 }
 
-fn entry_sha256(entry: &Entry) -> Option<&str> {
+fn entry_digest(entry: &Entry) -> Option<&str> {
     match &entry.kind {
-        EntryKind::File { sha256, .. } => Some(sha256),
+        EntryKind::File { blake3, .. } => Some(blake3),
         _ => None,
     }
 }
@@ -386,7 +382,7 @@ fn changed_locally(root: &Path, old: &Header, path: &str) -> bool {
     let Some(entry) = old.entries.iter().find(|e| e.path == path) else {
         return false;
     };
-    match (entry_sha256(entry), file_sha256(&root.join(path))) {
+    match (entry_digest(entry), file_digest(&root.join(path))) {
         (Some(recorded), Some(found)) => recorded != found,
         _ => false,
     }
@@ -395,7 +391,7 @@ fn changed_locally(root: &Path, old: &Header, path: &str) -> bool {
 /// Whether the config file `path` in the root is to be kept with the new one beside it: it
 /// exists, differs from the new one, and is not what the old version installed unchanged.
 fn keeps_local_config(root: &Path, old: Option<&Header>, new: &Header, path: &str) -> bool {
-    let Some(current) = file_sha256(&root.join(path)) else {
+    let Some(current) = file_digest(&root.join(path)) else {
         return false;
     };
     let shipped = |header: &Header| {
@@ -403,7 +399,7 @@ fn keeps_local_config(root: &Path, old: Option<&Header>, new: &Header, path: &st
             .entries
             .iter()
             .find(|e| e.path == path)
-            .and_then(entry_sha256)
+            .and_then(entry_digest)
             .map(str::to_owned)
     };
     if shipped(new).as_deref() == Some(current.as_str()) {

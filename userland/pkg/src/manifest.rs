@@ -9,10 +9,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", tag = "kind")]
 pub enum EntryKind {
-    /// A regular file: its bytes are the next `size` bytes of the payload.
+    /// A regular file: its bytes are the next `size` bytes of the payload, with this BLAKE3
+    /// digest (hex).
     File {
         size: u64,
-        sha256: String,
+        blake3: String,
     },
     Dir,
     Symlink {
@@ -30,6 +31,13 @@ pub struct Entry {
     pub mode: u32,
     pub owner: String,
     pub group: String,
+}
+
+/// The BLAKE3 digest (hex) of everything `reader` gives, as a manifest records a file's.
+pub fn digest_of(reader: &mut impl std::io::Read) -> std::io::Result<String> {
+    let mut hash = blake3::Hasher::new();
+    std::io::copy(reader, &mut hash)?;
+    Ok(hash.finalize().to_hex().to_string())
 }
 
 /// Checks that `path` stays inside the root: relative, no empty, `.` or `..` components, no NUL.
@@ -88,9 +96,9 @@ pub fn check_manifest(entries: &[Entry]) -> Result<(), String> {
                 }
                 links.insert(entry.path.as_str());
             }
-            EntryKind::File { sha256, .. } => {
-                if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(format!("`{}`: bad SHA-256", entry.path));
+            EntryKind::File { blake3, .. } => {
+                if blake3.len() != 64 || !blake3.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(format!("`{}`: bad BLAKE3 digest", entry.path));
                 }
             }
             EntryKind::Dir => {}

@@ -20,7 +20,8 @@ use crate::recipe::Metadata;
 use crate::refused::Refused;
 
 pub const MAGIC: &[u8; 8] = b"BSLTPKG\0";
-pub const FORMAT: u32 = 1;
+/// 1 had SHA-256 file digests; 2 has BLAKE3 ones.
+pub const FORMAT: u32 = 2;
 /// Fixed so that the same inputs give the same bytes with the same zstd library.
 pub const ZSTD_LEVEL: i32 = 9;
 
@@ -347,7 +348,7 @@ impl PackageReader {
                                 .with_context(|| format!("cannot create {}", target.display()))?;
                         }
                     }
-                    EntryKind::File { size, sha256 } => {
+                    EntryKind::File { size, blake3 } => {
                         let mut out = match &target {
                             Some(target) => {
                                 if let Layout::Tree(_) = layout {
@@ -366,7 +367,7 @@ impl PackageReader {
                             }
                             None => None,
                         };
-                        let mut hash = Sha256::new();
+                        let mut hash = blake3::Hasher::new();
                         let mut left = *size;
                         while left > 0 {
                             let want = buffer
@@ -388,9 +389,9 @@ impl PackageReader {
                             }
                             left -= read as u64;
                         }
-                        if hex::encode(hash.finalize()) != *sha256 {
+                        if !hash.finalize().to_hex().eq_ignore_ascii_case(blake3) {
                             return Err(refuse(format!(
-                                "`{}` does not match its SHA-256 in the signed manifest",
+                                "`{}` does not match its digest in the signed manifest",
                                 entry.path
                             ))
                             .into());
@@ -524,11 +525,11 @@ pub fn scan_staging(root: &Path) -> Result<Vec<Entry>> {
                 pending.push(full.clone());
                 EntryKind::Dir
             } else if meta.is_file() {
-                let mut hash = Sha256::new();
+                let mut hash = blake3::Hasher::new();
                 let size = io::copy(&mut File::open(&full)?, &mut hash)?;
                 EntryKind::File {
                     size,
-                    sha256: hex::encode(hash.finalize()),
+                    blake3: hash.finalize().to_hex().to_string(),
                 }
             } else {
                 anyhow::bail!(

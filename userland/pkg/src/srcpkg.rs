@@ -89,7 +89,10 @@ pub fn write_source_package(
             path: file.clone(),
             kind: EntryKind::File {
                 size: fs::metadata(&path)?.len(),
-                sha256: sha256_of(&path)?,
+                blake3: crate::manifest::digest_of(
+                    &mut fs::File::open(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))?,
+                )?,
             },
             // Modes are normalized so that the package does not depend on the packer's umask.
             mode: if executable { 0o755 } else { 0o644 },

@@ -300,7 +300,7 @@ fn file(path: &str, contents: &[u8]) -> Entry {
         path: path.into(),
         kind: EntryKind::File {
             size: contents.len() as u64,
-            sha256: hex::encode(Sha256::digest(contents)),
+            blake3: basalt_pkg::manifest::digest_of(&mut &contents[..]).unwrap(),
         },
         mode: 0o644,
         owner: "root".into(),
