@@ -231,9 +231,8 @@ fn commit(root: &Path, journal: &Journal) -> Result<()> {
     for removal in &journal.removes {
         db.delete(&removal.header.meta.name)?;
     }
-    for staged in &journal.installs {
-        db.put(&staged.header)?;
-    }
+    // One small file each (written beside and renamed): on a few threads as well.
+    parallel::map(&journal.installs, workers, |staged| db.put(&staged.header))?;
     // Declared directories and the packages' own ones may hold each other: empty both ways.
     actions::remove_unused_directories(root, &journal.actions);
     if !journal.removes.is_empty() {
