@@ -51,6 +51,19 @@ fn one_repo(world: &World, name: &str, urls: &[String]) {
     );
 }
 
+/// Configures `world`'s repository directory as repository `main`, syncs it, and returns the
+/// synced index.
+fn sync_the_local_repo(world: &World) -> Vec<u8> {
+    one_repo(
+        world,
+        "main",
+        &[format!("file://{}", world.repo().display())],
+    );
+    let (code, out) = world.pkg(&["update"]);
+    assert_eq!(code, 0, "{out}");
+    synced_index(world, "main")
+}
+
 fn synced_index(world: &World, name: &str) -> Vec<u8> {
     fs::read(
         world
@@ -254,14 +267,7 @@ fn a_tampered_or_untrusted_index_is_refused_and_the_old_one_kept() {
     let world = World::new();
     world.build("hello", &Spec::default());
     world.index();
-    one_repo(
-        &world,
-        "main",
-        &[format!("file://{}", world.repo().display())],
-    );
-    let (code, out) = world.pkg(&["update"]);
-    assert_eq!(code, 0, "{out}");
-    let good = synced_index(&world, "main");
+    let good = sync_the_local_repo(&world);
 
     let index = world.repo().join("index.bpi");
     let original = fs::read(&index).unwrap();
@@ -597,8 +603,8 @@ fn dependencies_resolve_across_repositories() {
 fn an_older_index_than_the_synced_one_is_refused() {
     let world = World::new();
     world.build("hello", &Spec::default());
-    let index_at = |time: &str| {
-        let (code, out) = world.pkg_once(
+    let index_with_time = |time: &str| {
+        world.pkg_once(
             &[
                 "repo",
                 "index",
@@ -607,18 +613,14 @@ fn an_older_index_than_the_synced_one_is_refused() {
                 path_str(&repo_key(&world)),
             ],
             &[("SOURCE_DATE_EPOCH", time)],
-        );
+        )
+    };
+    let index_at = |time: &str| {
+        let (code, out) = index_with_time(time);
         assert_eq!(code, 0, "{out}");
     };
     index_at("2000000000");
-    one_repo(
-        &world,
-        "main",
-        &[format!("file://{}", world.repo().display())],
-    );
-    let (code, out) = world.pkg(&["update"]);
-    assert_eq!(code, 0, "{out}");
-    let synced = synced_index(&world, "main");
+    let synced = sync_the_local_repo(&world);
     index_at("1999999999");
     let (code, out) = world.pkg(&["update"]);
     assert_eq!(code, 3, "{out}");
@@ -636,16 +638,7 @@ fn an_older_index_than_the_synced_one_is_refused() {
     assert_eq!(code, 0, "{out}");
     assert_ne!(synced_index(&world, "main"), synced);
     // A bad SOURCE_DATE_EPOCH is an error, not a guess.
-    let (code, out) = world.pkg_once(
-        &[
-            "repo",
-            "index",
-            path_str(&world.repo()),
-            "--key",
-            path_str(&repo_key(&world)),
-        ],
-        &[("SOURCE_DATE_EPOCH", "yesterday")],
-    );
+    let (code, out) = index_with_time("yesterday");
     assert_ne!(code, 0, "{out}");
     assert!(out.contains("SOURCE_DATE_EPOCH `yesterday`"), "{out}");
 }
