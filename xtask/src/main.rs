@@ -12,6 +12,7 @@ mod cargo;
 mod cpio;
 mod diff;
 mod expect;
+mod fresh_fs;
 mod fuzz;
 mod host_tools;
 mod initramfs;

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 use crate::cargo;
+use crate::fresh_fs::FreshFs;
 use crate::paths::Paths;
 use anyhow::{bail, Context, Result};
 use std::fs;
@@ -39,13 +40,22 @@ pub fn run(paths: &Paths, quick: bool) -> Result<String> {
         .lines()
         .map(str::to_owned)
         .collect();
+    let place = Place::choose(&work);
     let rounds = if quick { 1 } else { 5 };
     let (mut pkg_times, mut tar_times, mut tar_sync_times) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
         // Which goes first alternates, so that neither always meets the file system just after
         // the other (or just after the start).
-        let run_pkg = || time_pkg(&pkg, &cache, &work.join(format!("pkg-{round}")), &names);
-        let run_tar = || time_tar(&cache, &work.join(format!("tar-{round}")));
+        let run_pkg = || -> Result<f64> {
+            let (run, _fresh) = place.make(&work, &format!("pkg-{round}"))?;
+            let repo = run.input_dir(&cache.join("repo"))?;
+            time_pkg(&pkg, &cache, &repo, &run.dir.join("root"), &names)
+        };
+        let run_tar = || -> Result<(f64, f64)> {
+            let (run, _fresh) = place.make(&work, &format!("tar-{round}"))?;
+            let archive = run.input_file(&cache.join("files.tar"))?;
+            time_tar(&archive, &run.dir.join("root"))
+        };
         let (pkg_time, (tar, sync)) = if round % 2 == 0 {
             let pkg_time = run_pkg()?;
             (pkg_time, run_tar()?)
@@ -73,11 +83,116 @@ pub fn run(paths: &Paths, quick: bool) -> Result<String> {
         .map(|(pkg, tar)| tar / pkg)
         .collect();
     let (pkg, tar, tar_sync) = (median(pkg_times), median(tar_times), median(tar_sync_times));
-    let mut section = section(&set, rounds, pkg, tar, tar_sync);
+    let mut section = section(&set, rounds, pkg, tar, tar_sync, place.describe());
     section.push_str(&paired_line(&paired));
     println!();
     print!("{section}");
     Ok(section)
+}
+
+/// The size of each fresh file system: room for the inputs, the files and pkg's database.
+const FRESH_FS_BYTES: u64 = 4 << 30;
+
+/// Where the timed runs write.
+enum Place {
+    /// Each run into a fresh file system of its own, with its input copied in first.
+    Fresh,
+    /// Each run into a new directory of the host's file system; why not fresh.
+    Host(String),
+}
+
+/// One run's directory, and whether its inputs must be copied in (onto its file system, as the
+/// host's runs have theirs on the host's).
+struct RunDir {
+    dir: PathBuf,
+    copy_inputs: bool,
+}
+
+impl Place {
+    /// Fresh file systems when one can be made here, else the host's.
+    fn choose(work: &Path) -> Place {
+        match FreshFs::make(&work.join("probe.img"), &work.join("probe"), FRESH_FS_BYTES) {
+            Ok(_) => Place::Fresh,
+            Err(error) => {
+                let why = format!("{error:#}");
+                println!(
+                    "pkginstallbench: no fresh file system ({why}); the runs write to the host's"
+                );
+                Place::Host(why)
+            }
+        }
+    }
+
+    /// The directory for the run `name`, and the file system made for it (kept until the run
+    /// is over).
+    fn make(&self, work: &Path, name: &str) -> Result<(RunDir, Option<FreshFs>)> {
+        match self {
+            Place::Fresh => {
+                let image = work.join(format!("{name}.img"));
+                let fresh = FreshFs::make(&image, &work.join(name), FRESH_FS_BYTES)?;
+                let run = RunDir {
+                    dir: fresh.path().to_owned(),
+                    copy_inputs: true,
+                };
+                Ok((run, Some(fresh)))
+            }
+            Place::Host(_) => {
+                let dir = work.join(name);
+                fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+                Ok((
+                    RunDir {
+                        dir,
+                        copy_inputs: false,
+                    },
+                    None,
+                ))
+            }
+        }
+    }
+
+    /// Where the runs wrote, for the report.
+    fn describe(&self) -> String {
+        match self {
+            Place::Fresh => "each into a fresh ext4 file system of its own (4 GiB, default \
+                             `mkfs.ext4` options with its journal, on a loop device with direct \
+                             I/O to a file of the host's disk), its input copied there first"
+                .to_owned(),
+            Place::Host(why) => format!(
+                "each into a new directory of the host's file system (no fresh file system: \
+                 {why}); the directories are removed after the last run"
+            ),
+        }
+    }
+}
+
+impl RunDir {
+    /// The directory `source` (of regular files), as this run reads it.
+    fn input_dir(&self, source: &Path) -> Result<PathBuf> {
+        if !self.copy_inputs {
+            return Ok(source.to_owned());
+        }
+        let copy = self.dir.join("input");
+        fs::create_dir_all(&copy).with_context(|| format!("creating {}", copy.display()))?;
+        for entry in
+            fs::read_dir(source).with_context(|| format!("reading {}", source.display()))?
+        {
+            let entry = entry?;
+            fs::copy(entry.path(), copy.join(entry.file_name()))
+                .with_context(|| format!("copying {}", entry.path().display()))?;
+        }
+        Ok(copy)
+    }
+
+    /// The file `source`, as this run reads it.
+    fn input_file(&self, source: &Path) -> Result<PathBuf> {
+        if !self.copy_inputs {
+            return Ok(source.to_owned());
+        }
+        let name = source.file_name().context("an input without a name")?;
+        let copy = self.dir.join(name);
+        fs::copy(source, &copy).with_context(|| format!("copying {}", source.display()))?;
+        Ok(copy)
+    }
 }
 
 /// Runs the generator (which reuses the cache when it holds the same set).
@@ -174,7 +289,7 @@ fn run_checked(command: &mut Command, what: &str) -> Result<()> {
 
 /// Seconds of `pkg --root ROOT --yes install --repo REPO NAME…` into a new root that trusts
 /// only the bench key (trusting it is not timed).
-fn time_pkg(pkg: &Path, cache: &Path, root: &Path, names: &[String]) -> Result<f64> {
+fn time_pkg(pkg: &Path, cache: &Path, repo: &Path, root: &Path, names: &[String]) -> Result<f64> {
     fs::create_dir_all(root).with_context(|| format!("creating {}", root.display()))?;
     run_checked(
         Command::new(pkg)
@@ -191,22 +306,22 @@ fn time_pkg(pkg: &Path, cache: &Path, root: &Path, names: &[String]) -> Result<f
             .arg("--root")
             .arg(root)
             .args(["--yes", "install", "--repo"])
-            .arg(cache.join("repo"))
+            .arg(repo)
             .args(names),
         "pkg install",
     )?;
     Ok(started.elapsed().as_secs_f64())
 }
 
-/// Seconds of `tar -xf` into a new directory, and of the `sync` after it.
-fn time_tar(cache: &Path, dest: &Path) -> Result<(f64, f64)> {
+/// Seconds of `tar -xf ARCHIVE` into a new directory, and of the `sync` after it.
+fn time_tar(archive: &Path, dest: &Path) -> Result<(f64, f64)> {
     fs::create_dir_all(dest).with_context(|| format!("creating {}", dest.display()))?;
     settle()?;
     let started = Instant::now();
     run_checked(
         Command::new("tar")
             .arg("-xf")
-            .arg(cache.join("files.tar"))
+            .arg(archive)
             .arg("-C")
             .arg(dest),
         "tar -xf",
@@ -232,7 +347,7 @@ fn median(mut times: Vec<f64>) -> f64 {
     times.get(times.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-fn section(set: &Set, rounds: usize, pkg: f64, tar: f64, tar_sync: f64) -> String {
+fn section(set: &Set, rounds: usize, pkg: f64, tar: f64, tar_sync: f64, place: String) -> String {
     let megabytes = set.bytes as f64 / 1e6;
     let row = |what: &str, seconds: f64| {
         format!(
@@ -259,12 +374,10 @@ fn section(set: &Set, rounds: usize, pkg: f64, tar: f64, tar_sync: f64) -> Strin
     text.push_str(&row("`tar -xf`, then `sync`", tar_sync));
     text.push_str(&format!(
         "\nMedians of {rounds} alternating runs on the host (shared with other work: expect noise), \
-         each into a new directory of the same file system, after a `sync`; the directories are \
-         removed after the last run. `pkg` does everything a user's install does: loads and \
+         {place}, each after a `sync`. `pkg` does everything a user's install does: loads and \
          verifies the signed index, resolves, checks every package file's size and signed-header \
-         digest against the index, verifies every header signature and every file's SHA-256 \
-         while streaming, \
-         stages, journals, renames into place, keeps the package files for rollback, records \
+         digest against the index, verifies every header signature and every file's BLAKE3 \
+         digest while streaming, stages, journals, renames into place, keeps the package files for rollback, records \
          the generation, and makes it all durable before it returns; `tar` verifies nothing and \
          leaves its files in the page cache (the `sync` row adds writing them to disk).\n"
     ));
@@ -281,7 +394,7 @@ mod tests {
         let set = set_of(line).unwrap();
         assert_eq!((set.packages, set.files), (1000, 30000));
         assert!(set_of("pkg-install-bench: packages=1").is_err());
-        let table = section(&set, 3, 4.0, 2.0, 3.0);
+        let table = section(&set, 3, 4.0, 2.0, 3.0, "each somewhere".into());
         assert!(
             table.contains(
                 "| `pkg install --repo`, one transaction | 4.00 | 125 | 250 | 0.50 | 0.75 |"

@@ -43,15 +43,16 @@ use crate::db::{state_dir, Database};
 use crate::generation::{self, Generation, Member};
 use crate::keys::KeyStore;
 use crate::manifest::{Entry, EntryKind};
-use crate::package::{staged_path, staged_paths, Header, PackageFile, PackageReader};
+use crate::package::{Header, PackageFile, PackageReader};
 use crate::parallel;
+use crate::staging::{package_prefix, staged_path, staged_paths, Trees};
 use crate::version::{Dependency, Version};
 use crate::{deps, triggers};
 
 /// A new package, staged.
 #[derive(Serialize, Deserialize)]
 struct Staged {
-    /// The name prefix of this package's staged files, each beside its target (see
+    /// The name prefix of this package's files staged beside their targets (see
     /// [`staged_path`]).
     staging: String,
     header: Header,
@@ -75,6 +76,9 @@ struct Journal {
     /// Users, directories and triggers (see `actions`).
     #[serde(default)]
     actions: Actions,
+    /// The new directory trees, each staged whole under a hidden name.
+    #[serde(default)]
+    trees: Trees,
 }
 
 /// Holds the root's writer lock while alive.
@@ -131,9 +135,14 @@ fn remove_staged(root: &Path) -> Result<()> {
         let staged: Vec<String> = serde_json::from_slice(&text)
             .with_context(|| format!("{}: list of staged files is damaged", list.display()))?;
         for path in staged {
-            // Only what the list names, and only staged names: never a file of the root's.
+            // Only what the list names, and only staged names: never a file of the root's. A
+            // staged directory tree goes whole.
             let target = root.join(&path);
-            match fs::remove_file(&target) {
+            let removed = match fs::symlink_metadata(&target) {
+                Ok(meta) if meta.is_dir() => fs::remove_dir_all(&target),
+                _ => fs::remove_file(&target),
+            };
+            match removed {
                 Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
                     return Err(error)
                         .with_context(|| format!("cannot remove {}", target.display()))
@@ -187,6 +196,12 @@ fn is_dir(entry: &Entry) -> bool {
 
 /// Step 6; every part can be repeated after a crash.
 fn commit(root: &Path, journal: &Journal) -> Result<()> {
+    // The new trees first: the actions may write into them (a new `etc`, say).
+    for (staged, target) in journal.trees.staged_and_targets() {
+        if move_into_place(&root.join(staged), &root.join(target))? {
+            crash_point("moved-one");
+        }
+    }
     actions::apply(root, &journal.actions, crash_point)?;
     let new_paths: BTreeSet<&str> = journal
         .installs
@@ -212,14 +227,15 @@ fn commit(root: &Path, journal: &Journal) -> Result<()> {
     let workers = parallel::workers(journal.installs.len());
     parallel::map(&journal.installs, workers, |staged| {
         for (index, entry) in staged.header.entries.iter().enumerate() {
-            if is_dir(entry) {
+            // Entries in a new tree came with it.
+            if is_dir(entry) || journal.trees.location(&entry.path).is_some() {
                 continue;
             }
             let mut target = root.join(&entry.path);
             if staged.pkgnew.contains(&entry.path) {
                 target = root.join(format!("{}.pkgnew", entry.path));
             }
-            let from = staged_path(root, &entry.path, &staged.staging, index);
+            let from = staged_path(root, &journal.trees, &entry.path, &staged.staging, index);
             if move_into_place(&from, &target)? {
                 crash_point("moved-one");
             }
@@ -244,8 +260,8 @@ fn commit(root: &Path, journal: &Journal) -> Result<()> {
     sync_file_systems(&[root, &state_dir(root)])
 }
 
-/// Renames the staged `from` to `target` (in the same directory); `false` when it was moved
-/// already (a commit repeated by recovery).
+/// Renames the staged `from` (a file, a link or a directory tree) to `target` (in the same
+/// directory); `false` when it was moved already (a commit repeated by recovery).
 fn move_into_place(from: &Path, target: &Path) -> Result<bool> {
     match fs::rename(from, target) {
         Ok(()) => Ok(true),
@@ -691,6 +707,7 @@ impl Plan<'_> {
     fn stage_one(
         &self,
         staging: String,
+        trees: &Trees,
         (file, header): &(PathBuf, Header),
         verified: &Verified,
         progress: &(impl Fn(u64) + Sync),
@@ -698,9 +715,9 @@ impl Plan<'_> {
         let root = &self.root;
         PackageReader::reopen(file, &verified.sealed, header, verified.signer)?
             .listed(verified.listed.clone())
-            .stage(root, &staging, progress)?;
+            .stage(root, &staging, trees, progress)?;
         self.actions.ids.set_staged(&header.entries, |index| {
-            staged_path(root, &header.entries[index].path, &staging, index)
+            staged_path(root, trees, &header.entries[index].path, &staging, index)
         })?;
         cache(root, file, header)?;
         let old = self
@@ -758,21 +775,34 @@ impl Plan<'_> {
     fn stage_all(&self, mut progress: impl FnMut(u64) + Send) -> Result<Journal> {
         let root = &self.root;
         // Staged names carry a token of this transaction, so that they cannot be a file of the
-        // root's; all of them are listed before the first is made, for recovery.
+        // root's; all of them are listed before the first is made, for recovery: each new tree,
+        // and each file staged beside its target.
         let token = staging_token()?;
+        let needed = self.needed_directories();
+        let trees = Trees::find(&token, needed.iter().copied(), |dir| {
+            fs::symlink_metadata(root.join(dir)).is_ok()
+        });
         let prefixes: Vec<String> = (0..self.files.len())
-            .map(|number| format!(".pkg.{token}.{number}."))
+            .map(|position| package_prefix(&token, position))
             .collect();
-        let listed: Vec<String> = self
+        let beside = self
             .files
             .iter()
             .zip(&prefixes)
-            .flat_map(|((_, header), prefix)| staged_paths(Path::new(""), &header.entries, prefix))
-            .map(|path| path.to_string_lossy().into_owned())
+            .flat_map(|((_, header), prefix)| {
+                staged_paths(Path::new(""), &trees, &header.entries, prefix)
+                    .zip(header.entries.iter().filter(|entry| !is_dir(entry)))
+                    .filter(|(_, entry)| trees.location(&entry.path).is_none())
+                    .map(|(path, _)| path.to_string_lossy().into_owned())
+            });
+        let listed: Vec<String> = trees
+            .staged_and_targets()
+            .map(|(staged, _)| staged.to_owned())
+            .chain(beside)
             .collect();
         write_durably(&staging_list_path(root), &serde_json::to_vec(&listed)?)?;
         crash_point("checked");
-        self.create_directories()?;
+        self.create_directories(&trees, &needed)?;
         crash_point("made-directories");
         let progress = std::sync::Mutex::new(&mut progress);
         let report = |bytes| {
@@ -792,7 +822,7 @@ impl Plan<'_> {
             .collect();
         let installs = parallel::while_syncing(root, || {
             parallel::map(&jobs, workers, |(file, verified, prefix)| {
-                self.stage_one((*prefix).clone(), file, verified, &report)
+                self.stage_one((*prefix).clone(), &trees, file, verified, &report)
             })
         })?;
         crash_point("staged");
@@ -815,6 +845,7 @@ impl Plan<'_> {
             removes,
             generation: self.next_generation()?,
             actions: self.actions.actions.clone(),
+            trees,
         };
         // The staged files, the cache and the new directories reach the disk before the
         // journal that makes recovery roll them forward.
@@ -822,37 +853,63 @@ impl Plan<'_> {
         Ok(journal)
     }
 
-    /// Creates the new packages' directories, with their modes and owners, and any other
-    /// missing parent of their files (as `mkdir -p` would): files are staged in them.
-    fn create_directories(&self) -> Result<()> {
-        use std::os::unix::fs::PermissionsExt;
-        let root = &self.root;
-        let mut present: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    /// Every directory the new packages have or need for their files, with all its ancestors
+    /// (relative to the root).
+    fn needed_directories(&self) -> BTreeSet<&str> {
+        let mut needed = BTreeSet::new();
         for (_, header) in &self.files {
-            for entry in header.entries.iter().filter(|e| is_dir(e)) {
-                let target = root.join(&entry.path);
-                if !target.is_dir() {
-                    fs::create_dir_all(&target)
-                        .with_context(|| format!("cannot create {}", target.display()))?;
-                    fs::set_permissions(&target, fs::Permissions::from_mode(entry.mode))?;
-                    self.actions
-                        .ids
-                        .set(&target, &entry.owner, &entry.group, entry.mode)?;
+            for entry in &header.entries {
+                let mut dir = if is_dir(entry) {
+                    Some(entry.path.as_str())
+                } else {
+                    entry.path.rsplit_once('/').map(|(parent, _)| parent)
+                };
+                while let Some(path) = dir {
+                    if !needed.insert(path) {
+                        break;
+                    }
+                    dir = path.rsplit_once('/').map(|(parent, _)| parent);
                 }
-                present.insert(&entry.path);
             }
         }
+        needed
+    }
+
+    /// Creates the directories of `needed` that the root lacks, inside their staged trees:
+    /// each with the mode and owner of the first new package that declares it, the others
+    /// (parents no package declares) as `mkdir -p` would. Directories the root has are left as
+    /// they are. A level of depth at a time, each level on a few threads.
+    fn create_directories(&self, trees: &Trees, needed: &BTreeSet<&str>) -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let root = &self.root;
+        let mut declared: HashMap<&str, &Entry> = HashMap::new();
         for (_, header) in &self.files {
-            for entry in header.entries.iter().filter(|e| !is_dir(e)) {
-                let Some((parent, _)) = entry.path.rsplit_once('/') else {
-                    continue;
-                };
-                if present.insert(parent) {
-                    let target = root.join(parent);
-                    fs::create_dir_all(&target)
-                        .with_context(|| format!("cannot create {}", target.display()))?;
-                }
+            for entry in header.entries.iter().filter(|e| is_dir(e)) {
+                declared.entry(entry.path.as_str()).or_insert(entry);
             }
+        }
+        let mut levels: BTreeMap<usize, Vec<(PathBuf, Option<&Entry>)>> = BTreeMap::new();
+        for dir in needed {
+            if let Some(location) = trees.location(dir) {
+                levels
+                    .entry(dir.matches('/').count())
+                    .or_default()
+                    .push((root.join(location), declared.get(dir).copied()));
+            }
+        }
+        for level in levels.values() {
+            parallel::map(level, parallel::workers(level.len()), |(target, entry)| {
+                fs::create_dir(target)
+                    .with_context(|| format!("cannot create {}", target.display()))?;
+                if let Some(entry) = entry {
+                    fs::set_permissions(target, fs::Permissions::from_mode(entry.mode))
+                        .with_context(|| format!("cannot set the mode of {}", target.display()))?;
+                    self.actions
+                        .ids
+                        .set(target, &entry.owner, &entry.group, entry.mode)?;
+                }
+                Ok(())
+            })?;
         }
         Ok(())
     }

@@ -33,6 +33,7 @@ pub mod solver;
 pub mod source_build;
 pub mod sources;
 pub mod srcpkg;
+pub mod staging;
 pub mod steps;
 pub mod sync;
 pub mod triggers;

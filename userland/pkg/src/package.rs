@@ -18,6 +18,7 @@ use crate::keys::{key_id, KeyStore};
 use crate::manifest::{check_manifest, Entry, EntryKind};
 use crate::recipe::Metadata;
 use crate::refused::Refused;
+use crate::staging::{staged_path, staged_paths, Trees};
 
 pub const MAGIC: &[u8; 8] = b"BSLTPKG\0";
 /// 1 had SHA-256 file digests; 2 has BLAKE3 ones.
@@ -289,15 +290,20 @@ impl PackageReader {
         result
     }
 
-    /// Stages for a transaction into the root `root`: every regular file and symbolic link
-    /// beside its target, as [`staged_path`]`(root, its path, prefix, its manifest index)`, with
-    /// its mode, and no directories (the transaction makes them first). Staging in the target's
-    /// own directory spreads the work over the directories the root needs anyway (one shared
-    /// staging directory serializes every create on its lock) and makes the commit a rename
-    /// within one directory. On any error what was staged of this package is removed.
-    pub fn stage(self, root: &Path, prefix: &str, progress: impl FnMut(u64)) -> Result<()> {
-        let staged: Vec<PathBuf> = staged_paths(root, &self.header.entries, prefix).collect();
-        let result = self.stream(Layout::Beside(root, prefix), progress);
+    /// Stages for a transaction into the root `root`: every regular file and symbolic link at
+    /// [`staged_path`] (inside its new directory tree, or beside its target under a
+    /// hidden name with `prefix`), with its mode, and no directories (the transaction makes
+    /// them first). On any error what was staged of this package is removed.
+    pub fn stage(
+        self,
+        root: &Path,
+        prefix: &str,
+        trees: &Trees,
+        progress: impl FnMut(u64),
+    ) -> Result<()> {
+        let staged: Vec<PathBuf> =
+            staged_paths(root, trees, &self.header.entries, prefix).collect();
+        let result = self.stream(Layout::Staged(root, prefix, trees), progress);
         if result.is_err() {
             for path in staged {
                 let _ = fs::remove_file(path);
@@ -398,7 +404,7 @@ impl PackageReader {
                         }
                         // Staged files get their mode once verified (set-id bits included);
                         // in a tree, modes are set at the end.
-                        if let (Layout::Beside(..), Some(out)) = (&layout, &out) {
+                        if let (Layout::Staged(..), Some(out)) = (&layout, &out) {
                             out.set_permissions(fs::Permissions::from_mode(entry.mode))
                                 .with_context(|| {
                                     format!("cannot set the mode of `{}`", entry.path)
@@ -448,9 +454,9 @@ enum Layout<'a> {
     Verify,
     /// Into this directory, as the root would have it.
     Tree(&'a Path),
-    /// Into this root, each entry beside its target under a staged name with this prefix (see
-    /// [`PackageReader::stage`]).
-    Beside(&'a Path, &'a str),
+    /// Into this root, each entry where the transaction stages it (see [`PackageReader::stage`]),
+    /// with this name prefix for those beside their targets.
+    Staged(&'a Path, &'a str, &'a Trees),
 }
 
 impl Layout<'_> {
@@ -458,33 +464,11 @@ impl Layout<'_> {
         match self {
             Layout::Verify => None,
             Layout::Tree(dest) => Some(dest.join(&entry.path)),
-            Layout::Beside(root, prefix) => Some(staged_path(root, &entry.path, prefix, index)),
+            Layout::Staged(root, prefix, trees) => {
+                Some(staged_path(root, trees, &entry.path, prefix, index))
+            }
         }
     }
-}
-
-/// Where the entry at `index` of a manifest, with path `path`, is staged in `root` by a
-/// transaction that gave its package the name prefix `prefix`: in the target's directory, as
-/// `PREFIX INDEX` (hidden, and unique to the transaction through the prefix).
-pub fn staged_path(root: &Path, path: &str, prefix: &str, index: usize) -> PathBuf {
-    let name = format!("{prefix}{index}");
-    match path.rsplit_once('/') {
-        Some((parent, _)) => root.join(parent).join(name),
-        None => root.join(name),
-    }
-}
-
-/// The staged path of every file and link of `entries` (see [`staged_path`]).
-pub fn staged_paths<'a>(
-    root: &'a Path,
-    entries: &'a [Entry],
-    prefix: &'a str,
-) -> impl Iterator<Item = PathBuf> + 'a {
-    entries
-        .iter()
-        .enumerate()
-        .filter(|(_, entry)| !matches!(entry.kind, EntryKind::Dir))
-        .map(move |(index, entry)| staged_path(root, &entry.path, prefix, index))
 }
 
 fn make_parent(target: &Path) -> Result<()> {
