@@ -8,25 +8,25 @@
 //!    changes: a file in two new packages, a file that exists in the root and is not owned by a
 //!    package this transaction removes, a parent directory in the root that is a symbolic link,
 //!    an entry below another new package's symbolic link;
-//! 4. list every file about to be staged (`staging.json`, synced); create the new directories;
-//!    stage every new package beside its targets under hidden names (`package::staged_path`),
+//! 4. list every tree and file about to be staged (`staging.json`, synced); create the new
+//!    directories inside their staged trees; stage every new package under hidden names
+//!    (`staging`: each new directory tree whole, other files beside their targets),
 //!    verified while streaming (and against the repository index's digest when it came from
 //!    one), packages on a few threads while a thread syncs in the background; give the staged
 //!    files their owners, and keep each package file in the cache (`var/cache/basalt/pkg`, a hard
 //!    link where safe);
 //! 5. sync the file systems (`syncfs`: staged files, cache, directories); write the journal
 //!    (every package, the config-file decisions and the generation to record), synced;
-//! 6. create the transaction's users and declared directories (`actions`), delete the removed
-//!    packages' files, rename every staged file and link into place (within its directory;
-//!    packages on a few threads), update the records, record the generation, sync once more;
+//! 6. rename the new trees into place; create the transaction's users and declared directories
+//!    (`actions`), delete the removed packages' files, rename every file and link staged beside
+//!    its target into place (within its directory; packages on a few threads), update the records, record the generation, sync once more;
 //!    run the triggers; delete the list of staged files and the journal.
 //!
 //! Step 3 also plans the install actions (ids of new users, owners of every file, directories,
 //! triggers).
 //!
-//! A crash before the journal is written leaves only staged files, which recovery removes by the
-//! list (as does a failed staging at once): the root is as before (apart from empty
-//! directories). A crash after it is rolled forward by recovery, which repeats step 6 (every
+//! A crash before the journal is written leaves only staged trees and files, which recovery
+//! removes by the list (as does a failed staging at once): the root is as before. A crash after it is rolled forward by recovery, which repeats step 6 (every
 //! part of it can be repeated): the root is as after.
 #![forbid(unsafe_code)]
 

@@ -215,6 +215,50 @@ fn a_crash_at_any_step_leaves_the_root_before_or_after() {
     }
 }
 
+/// The names in `dir`, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|item| item.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn new_directories_stay_hidden_until_the_journal_and_go_whole_after_a_crash() {
+    let world = World::new();
+    let root = world.root();
+    // A directory the root has: its new file is staged beside its target.
+    fs::create_dir_all(root.join("share")).unwrap();
+    // pkg's own state directory (made by the lock) is there before any transaction.
+    drop(install::lock(&root).unwrap());
+    let before = names_in(&root);
+    let package = world.package("hidden", &[]);
+    let (code, out) = world.pkg(&["install", path_str(&package)], Some("staged"));
+    assert_ne!(code, 0, "the crash hook did not fire: {out}");
+    // Staged, not journaled: nothing at any target's name, and `usr` only as a hidden tree.
+    assert!(!root.join("usr").exists());
+    assert!(!root.join("share/hidden").exists());
+    let staged: Vec<String> = names_in(&root)
+        .into_iter()
+        .filter(|name| !before.contains(name))
+        .collect();
+    assert_eq!(staged.len(), 1, "{staged:?}");
+    assert!(staged[0].starts_with(".pkg."), "{staged:?}");
+    assert!(root.join(&staged[0]).join("bin/hidden").is_file());
+    let lock = install::lock(&root).unwrap();
+    install::recover(&root, &lock).unwrap();
+    drop(lock);
+    // Exactly as before: no new directory left behind either.
+    assert_eq!(names_in(&root), before);
+    assert!(names_in(&root.join("share")).is_empty());
+    common::assert_no_leftovers(&root, "staged");
+    let (code, out) = world.pkg(&["install", path_str(&package)], None);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(state_of(&root, "hidden"), "after");
+}
+
 #[test]
 fn install_by_name_from_a_repository() {
     let world = World::new();
