@@ -34,13 +34,13 @@ impl FreshFs {
         fs::File::create(image)
             .and_then(|file| file.set_len(size))
             .with_context(|| format!("cannot make {}", image.display()))?;
-        run(
+        output_of(
             Command::new("mkfs.ext4")
                 .args(["-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0"])
                 .arg(image),
             "mkfs.ext4",
         )?;
-        let device = run(
+        let device = output_of(
             Command::new("losetup")
                 .args(["--direct-io=on", "--find", "--show"])
                 .arg(image),
@@ -52,7 +52,7 @@ impl FreshFs {
         }
         fresh.device = Some(device.clone());
         fs::create_dir_all(mount).with_context(|| format!("cannot make {}", mount.display()))?;
-        run(Command::new("mount").arg(&device).arg(mount), "mount")?;
+        output_of(Command::new("mount").arg(&device).arg(mount), "mount")?;
         fresh.mounted = true;
         Ok(fresh)
     }
@@ -66,26 +66,28 @@ impl FreshFs {
 impl Drop for FreshFs {
     fn drop(&mut self) {
         if self.mounted {
-            let _ = run(Command::new("umount").arg(&self.mount), "umount");
+            let _ = output_of(Command::new("umount").arg(&self.mount), "umount");
         }
         if let Some(device) = &self.device {
-            let _ = run(Command::new("losetup").arg("-d").arg(device), "losetup -d");
+            let _ = output_of(Command::new("losetup").arg("-d").arg(device), "losetup -d");
         }
         let _ = fs::remove_dir(&self.mount);
         let _ = fs::remove_file(&self.image);
     }
 }
 
-/// Runs `command` and returns its standard output, or fails with its standard error.
-fn run(command: &mut Command, what: &str) -> Result<String> {
+/// Runs `command` (named `what` in errors) and returns its standard output, or fails with
+/// what it printed.
+pub fn output_of(command: &mut Command, what: &str) -> Result<String> {
     let output = command
         .stdin(Stdio::null())
         .output()
         .with_context(|| format!("cannot run {what}"))?;
     if !output.status.success() {
         bail!(
-            "{what} failed ({}): {}",
+            "{what} failed ({}): {}{}",
             output.status,
+            String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr).trim()
         );
     }

@@ -6,7 +6,7 @@
 #![forbid(unsafe_code)]
 
 use crate::cargo;
-use crate::fresh_fs::FreshFs;
+use crate::fresh_fs::{output_of, FreshFs};
 use crate::paths::Paths;
 use anyhow::{bail, Context, Result};
 use std::fs;
@@ -272,19 +272,7 @@ fn settle() -> Result<()> {
 }
 
 fn run_checked(command: &mut Command, what: &str) -> Result<()> {
-    let output = command
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("cannot run {what}"))?;
-    if !output.status.success() {
-        bail!(
-            "{what} failed ({}): {}{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    Ok(())
+    output_of(command, what).map(drop)
 }
 
 /// Seconds of `pkg --root ROOT --yes install --repo REPO NAME…` into a new root that trusts
