@@ -76,6 +76,27 @@ impl Drop for FreshFs {
     }
 }
 
+/// Unmounts and detaches what an interrupted run left mounted below `dir` (the drop that
+/// would have done it did not run), so that `dir` can be removed.
+pub fn release_under(dir: &Path) -> Result<()> {
+    let Ok(mounts) = fs::read_to_string("/proc/self/mounts") else {
+        return Ok(());
+    };
+    for line in mounts.lines() {
+        let mut fields = line.split_whitespace();
+        let (Some(device), Some(mount)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        if Path::new(mount).starts_with(dir) {
+            output_of(Command::new("umount").arg(mount), "umount")?;
+            if device.starts_with("/dev/loop") {
+                let _ = output_of(Command::new("losetup").arg("-d").arg(device), "losetup -d");
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs `command` (named `what` in errors) and returns its standard output, or fails with
 /// what it printed.
 pub fn output_of(command: &mut Command, what: &str) -> Result<String> {

@@ -6,7 +6,7 @@
 #![forbid(unsafe_code)]
 
 use crate::cargo;
-use crate::fresh_fs::{output_of, FreshFs};
+use crate::fresh_fs::{self, output_of, FreshFs};
 use crate::paths::Paths;
 use anyhow::{bail, Context, Result};
 use std::fs;
@@ -32,6 +32,7 @@ pub fn run(paths: &Paths, quick: bool) -> Result<String> {
     let pkg = build_pkg(paths.root())?;
     let work = paths.out().join("pkginstallbench");
     if work.exists() {
+        fresh_fs::release_under(&work)?;
         fs::remove_dir_all(&work).with_context(|| format!("removing {}", work.display()))?;
     }
     fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
