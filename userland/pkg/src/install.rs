@@ -45,7 +45,7 @@ use crate::keys::KeyStore;
 use crate::manifest::{Entry, EntryKind};
 use crate::package::{Header, PackageFile, PackageReader};
 use crate::parallel;
-use crate::staging::{package_prefix, staged_path, staged_paths, Trees};
+use crate::staging::{package_prefix, staged_path, Trees};
 use crate::version::{Dependency, Version};
 use crate::{deps, triggers};
 
@@ -790,10 +790,16 @@ impl Plan<'_> {
             .iter()
             .zip(&prefixes)
             .flat_map(|((_, header), prefix)| {
-                staged_paths(Path::new(""), &trees, &header.entries, prefix)
-                    .zip(header.entries.iter().filter(|entry| !is_dir(entry)))
-                    .filter(|(_, entry)| trees.location(&entry.path).is_none())
-                    .map(|(path, _)| path.to_string_lossy().into_owned())
+                header
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, entry)| !is_dir(entry) && trees.location(&entry.path).is_none())
+                    .map(|(index, entry)| {
+                        staged_path(Path::new(""), &trees, &entry.path, prefix, index)
+                            .to_string_lossy()
+                            .into_owned()
+                    })
             });
         let listed: Vec<String> = trees
             .staged_and_targets()
